@@ -1,0 +1,48 @@
+"""The ``reprints`` command: one subcommand per job, each in its own module here."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+from reprints import __version__
+from reprints.cli import compare, find
+from reprints.cli.common import setup_logging
+from reprints.readers import InputError
+
+# Each command module has ``register(subparsers)``, which adds its parser and sets
+# ``func`` (args -> exit code) as the parser default.
+COMMANDS = (find, compare)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="reprints",
+        description="Find where text was copied: shared passages with offsets, "
+        "near-duplicates, partial copies and internal repeats.",
+    )
+    parser.add_argument("--version", action="version", version=f"reprints {__version__}")
+    parser.add_argument("-q", "--quiet", action="store_true", help="only print errors")
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    for command in COMMANDS:
+        command.register(subparsers)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    setup_logging(args.quiet)
+    try:
+        code: int = args.func(args)
+    except InputError as err:
+        print(f"reprints: error: {err}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("reprints: interrupted", file=sys.stderr)
+        return 130
+    return code
+
+
+if __name__ == "__main__":
+    sys.exit(main())

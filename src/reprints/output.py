@@ -1,0 +1,53 @@
+"""Writing results atomically: every file is written to a temporary name beside its
+destination and renamed into place only when complete, so a crash or an interrupted
+run never leaves a half-written output that looks whole."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import tempfile
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+from typing import IO, Any
+
+
+@contextlib.contextmanager
+def atomic_open(path: str | Path, mode: str = "w") -> Iterator[IO[Any]]:
+    """Open a temporary file beside ``path``; on success rename it to ``path``."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        encoding = None if "b" in mode else "utf-8"
+        with os.fdopen(fd, mode, encoding=encoding) as stream:
+            yield stream
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
+        raise
+
+
+def dumps(obj: Any) -> str:
+    """Compact, key-ordered JSON: the same record always gives the same bytes."""
+    return json.dumps(obj, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+
+
+def write_jsonl(path: str | Path, records: Iterable[dict[str, Any]]) -> int:
+    """Write one JSON object per line, atomically; returns the number of lines."""
+    count = 0
+    with atomic_open(path) as stream:
+        for record in records:
+            stream.write(dumps(record))
+            stream.write("\n")
+            count += 1
+    return count
+
+
+def write_json(path: str | Path, obj: Any) -> None:
+    """Write one indented JSON document, atomically."""
+    with atomic_open(path) as stream:
+        json.dump(obj, stream, ensure_ascii=False, indent=2, sort_keys=True)
+        stream.write("\n")

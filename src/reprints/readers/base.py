@@ -1,0 +1,84 @@
+"""What every reader shares: options, the problem log, and the reader signature.
+
+Readers never raise on bad input. They report each problem to a :class:`ReadLog`
+(one line naming the file, the line or record, and the reason), skip what cannot be
+read and go on, so that nothing read successfully is lost because of another
+document's fault. With ``strict=True`` the log raises :class:`InputError` instead.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import Counter
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from reprints.documents import Document
+
+log = logging.getLogger("reprints.readers")
+
+DEFAULT_MAX_CHARS = 5_000_000
+
+
+class InputError(Exception):
+    """Bad input met while reading with ``strict=True``."""
+
+
+@dataclass(frozen=True, slots=True)
+class ReadOptions:
+    """How inputs are read; the CLI's input options map one to one onto these."""
+
+    id_field: str = "id"
+    text_field: str = "text"
+    format: str | None = None  # force a reader instead of choosing by extension
+    html: str = "main"  # "main": trafilatura's main text; "raw": all visible text
+    max_chars: int = DEFAULT_MAX_CHARS
+    strict: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Source:
+    """One input file: where it is and the name its documents' ids derive from."""
+
+    path: Path  # Path("-") is standard input
+    name: str  # id for a .txt file: path relative to the folder given, or the file name
+
+
+@dataclass
+class ReadLog:
+    """Counts and reports problems met while reading; shared by all readers of a run."""
+
+    strict: bool = False
+    skipped: Counter[str] = field(default_factory=Counter)
+    warnings: Counter[str] = field(default_factory=Counter)
+    read: int = 0
+
+    def skip(self, source: str, where: str | None, reason: str, detail: str = "") -> None:
+        """A document or record that could not be read: count it, say so, go on."""
+        self.skipped[reason] += 1
+        self._report(source, where, reason, detail, "skipped")
+
+    def warn(self, source: str, where: str | None, reason: str, detail: str = "") -> None:
+        """A document that was read, but altered or renamed: count it, say so."""
+        self.warnings[reason] += 1
+        self._report(source, where, reason, detail, "warning")
+
+    def _report(self, source: str, where: str | None, reason: str, detail: str, kind: str) -> None:
+        place = f"{source}:{where}" if where else source
+        message = f"{place}: {reason}" + (f" ({detail})" if detail else "")
+        if self.strict:
+            raise InputError(message)
+        log.warning("%s: %s", kind, message)
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "read": self.read,
+            "skipped": dict(sorted(self.skipped.items())),
+            "skipped_total": sum(self.skipped.values()),
+            "warnings": dict(sorted(self.warnings.items())),
+        }
+
+
+# A reader turns one source into documents, reporting problems to the log.
+Reader = Callable[[Source, ReadOptions, ReadLog], Iterator[Document]]

@@ -1,0 +1,58 @@
+"""JSON Lines: one object per line, id and text taken from configurable fields.
+
+Every other field is kept as metadata. Each bad line (not JSON, not an object, no
+text field, text not a string) is reported with its line number and skipped.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from typing import Any
+
+from reprints.documents import Document
+from reprints.readers.base import ReadLog, ReadOptions, Source
+from reprints.readers.decode import open_binary
+
+
+def document_from_record(
+    record: Any, source: Source, where: str, options: ReadOptions, log: ReadLog
+) -> Document | None:
+    """A document from one JSON object or table row, or None (reported) if it has no text."""
+    if not isinstance(record, dict):
+        log.skip(source.name, where, "not a JSON object")
+        return None
+    text = record.get(options.text_field)
+    if text is None:
+        log.skip(source.name, where, "missing text field", repr(options.text_field))
+        return None
+    if not isinstance(text, str):
+        log.skip(source.name, where, "text field is not a string", type(text).__name__)
+        return None
+    raw_id = record.get(options.id_field)
+    doc_id = str(raw_id) if raw_id is not None and raw_id != "" else f"{source.name}#{where}"
+    meta = {k: v for k, v in record.items() if k not in (options.text_field, options.id_field)}
+    return Document(id=doc_id, text=text, meta=meta)
+
+
+def read_jsonl(source: Source, options: ReadOptions, log: ReadLog) -> Iterator[Document]:
+    line_number = 0
+    try:
+        with open_binary(source) as stream:
+            for line_number, raw in enumerate(stream, start=1):  # noqa: B007 - used after
+                where = f"line {line_number}"
+                line = raw.decode("utf-8", errors="replace")
+                if "\ufffd" in line and b"\xef\xbf\xbd" not in raw:
+                    log.warn(source.name, where, "undecodable bytes replaced")
+                if not line.strip():
+                    continue
+                try:
+                    record = json.loads(line)
+                except json.JSONDecodeError as err:
+                    log.skip(source.name, where, "malformed JSON", err.msg)
+                    continue
+                doc = document_from_record(record, source, where, options, log)
+                if doc is not None:
+                    yield doc
+    except (OSError, EOFError, ValueError) as err:
+        log.warn(source.name, f"line {line_number}", "truncated file", f"kept what was read: {err}")

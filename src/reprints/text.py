@@ -1,0 +1,145 @@
+"""Normalise and tokenise text, keeping every token's span in the original text.
+
+Tokens are maximal runs of letters, digits and combining marks of any script; each
+CJK ideograph or kana is a token of its own (those scripts do not separate words with
+spaces). Everything else (spaces, punctuation, quotes, dashes, symbols) separates
+tokens and is ignored for matching, so curly and straight quotes or dashes can never
+make two texts differ. Each token's *hash* is taken of its normalised form (Unicode
+NFKC, then case folding); its span always refers to the original, unaltered text.
+
+Tokenising is vectorised: the text becomes an array of code points, a lookup table
+gives each code point its class, and token boundaries are where the class changes.
+Only the hashing of *distinct* words runs in Python, through a cache (word frequencies
+are Zipfian, so nearly every token is a cache hit).
+"""
+
+from __future__ import annotations
+
+import sys
+import unicodedata
+from dataclasses import dataclass
+from functools import lru_cache
+
+import numpy as np
+import numpy.typing as npt
+import xxhash
+
+SEPARATOR, WORD, SINGLE = 0, 1, 2
+
+# Scripts written without spaces between words: each character is one token.
+_SINGLE_CHAR_RANGES = (
+    (0x3040, 0x30FF),  # Hiragana, Katakana
+    (0x31F0, 0x31FF),  # Katakana phonetic extensions
+    (0x3400, 0x4DBF),  # CJK extension A
+    (0x4E00, 0x9FFF),  # CJK unified ideographs
+    (0xF900, 0xFAFF),  # CJK compatibility ideographs
+    (0xFF66, 0xFF9F),  # half-width Katakana
+    (0x20000, 0x3FFFF),  # CJK extensions B and later
+)
+
+
+@lru_cache(maxsize=1)
+def char_classes() -> npt.NDArray[np.int8]:
+    """Class of every Unicode code point: SEPARATOR, WORD or SINGLE (built once)."""
+    table = np.zeros(sys.maxunicode + 1, dtype=np.int8)
+    for cp in range(sys.maxunicode + 1):
+        ch = chr(cp)
+        if ch.isalnum() or unicodedata.category(ch)[0] == "M":
+            table[cp] = WORD
+    for lo, hi in _SINGLE_CHAR_RANGES:
+        table[lo : hi + 1] = np.where(table[lo : hi + 1] == WORD, SINGLE, table[lo : hi + 1])
+    return table
+
+
+def normalize_token(token: str) -> str:
+    """The form of a token that is hashed: NFKC, then Unicode case folding."""
+    return unicodedata.normalize("NFKC", token).casefold()
+
+
+def hash_token(token: str) -> int:
+    """64-bit hash of a token's normalised form."""
+    return xxhash.xxh3_64_intdigest(normalize_token(token).encode("utf-8", "surrogatepass"))
+
+
+@dataclass(frozen=True, slots=True)
+class Tokens:
+    """A document's tokens as parallel arrays.
+
+    ``hashes[i]`` is the hash of token i's normalised form and
+    ``text[starts[i]:ends[i]]`` is token i as it stands in the original text.
+    ``boilerplate``, when not None, marks tokens that must never pair documents
+    (site chrome, navigation); they stay in the text and keep their offsets.
+    """
+
+    hashes: npt.NDArray[np.uint64]
+    starts: npt.NDArray[np.int32]
+    ends: npt.NDArray[np.int32]
+    boilerplate: npt.NDArray[np.bool_] | None = None
+
+    def __len__(self) -> int:
+        return int(self.hashes.shape[0])
+
+    def char_span(self, first: int, last: int) -> tuple[int, int]:
+        """Character span of tokens ``first`` to ``last`` (exclusive)."""
+        return int(self.starts[first]), int(self.ends[last - 1])
+
+
+def token_spans(text: str) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+    """Start and end (exclusive) character offsets of every token of ``text``."""
+    if not text:
+        empty = np.zeros(0, dtype=np.int64)
+        return empty, empty
+    codepoints = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+    cls = char_classes()[codepoints]
+    prev = np.empty_like(cls)
+    prev[0] = SEPARATOR
+    prev[1:] = cls[:-1]
+    nxt = np.empty_like(cls)
+    nxt[-1] = SEPARATOR
+    nxt[:-1] = cls[1:]
+    in_token = cls != SEPARATOR
+    # A token starts where a word character follows a separator, and at every
+    # single-character token or right after one; symmetrically for ends.
+    starts = np.flatnonzero(in_token & ((prev == SEPARATOR) | (cls == SINGLE) | (prev == SINGLE)))
+    ends = np.flatnonzero(in_token & ((nxt == SEPARATOR) | (cls == SINGLE) | (nxt == SINGLE))) + 1
+    return starts, ends
+
+
+class Tokenizer:
+    """Tokenises texts into :class:`Tokens`, caching the hash of every distinct word.
+
+    One instance per process or worker; the cache is bounded by ``cache_size``
+    distinct words and simply restarts when full.
+    """
+
+    def __init__(self, cache_size: int = 2_000_000) -> None:
+        self._cache: dict[str, int] = {}
+        self._cache_size = cache_size
+
+    def _hashes(self, words: list[str]) -> npt.NDArray[np.uint64]:
+        cache = self._cache
+        if len(cache) > self._cache_size:
+            cache.clear()
+        get = cache.get
+        out = np.empty(len(words), dtype=np.uint64)
+        for i, word in enumerate(words):
+            h = get(word)
+            if h is None:
+                h = cache[word] = hash_token(word)
+            out[i] = h
+        return out
+
+    def tokenize(self, text: str) -> Tokens:
+        """Tokens of ``text`` with their spans in ``text``."""
+        starts, ends = token_spans(text)
+        words = [text[s:e] for s, e in zip(starts.tolist(), ends.tolist(), strict=True)]
+        return Tokens(
+            hashes=self._hashes(words),
+            starts=starts.astype(np.int32),
+            ends=ends.astype(np.int32),
+        )
+
+    def hashes(self, text: str) -> npt.NDArray[np.uint64]:
+        """Token hashes only: the fast path for jobs that need no offsets (dedup)."""
+        starts, ends = token_spans(text)
+        return self._hashes([text[s:e] for s, e in zip(starts.tolist(), ends.tolist(), strict=True)])
