@@ -142,4 +142,6 @@ class Tokenizer:
     def hashes(self, text: str) -> npt.NDArray[np.uint64]:
         """Token hashes only: the fast path for jobs that need no offsets (dedup)."""
         starts, ends = token_spans(text)
-        return self._hashes([text[s:e] for s, e in zip(starts.tolist(), ends.tolist(), strict=True)])
+        return self._hashes(
+            [text[s:e] for s, e in zip(starts.tolist(), ends.tolist(), strict=True)]
+        )

@@ -1,0 +1,278 @@
+"""Alignment: from the n-grams two token streams share to passages with offsets.
+
+The method is the one of passim and BLAST-style aligners, on token hashes:
+
+1. *Seeds*: every position pair (i, j) where the n-gram at i in A equals the one at
+   j in B (n-grams touching boilerplate never seed; an n-gram repeated more than
+   ``max_repeat`` times in either text is too common to place and is skipped).
+2. *Diagonal runs*: seeds on one diagonal (j - i) whose n-grams touch, or are
+   separated by at most ``max_gap`` tokens (a changed word breaks the n-grams around
+   it), merge into one run. Numpy does this for all seeds at once.
+3. *Chains*: runs follow each other when the gap on both sides is at most
+   ``max_gap`` tokens and the diagonal drifts by no more (a word inserted or
+   dropped). The gaps inside a chain are aligned token by token with difflib, which
+   stays cheap because gaps are short.
+4. *Extension*: past each end of a chain, an ungapped X-drop extension takes in the
+   few matching tokens left after a final edit, and stops where the texts part.
+
+A chain becomes a passage when both sides span at least ``min_tokens`` tokens, its
+similarity (matching tokens / longer side) is at least ``min_similarity``, and it
+holds an anchor that the candidate index admitted (``admitted``), so that text
+shared only through capped stock phrases never becomes a passage.
+"""
+
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+
+from reprints.fingerprint import ngram_hashes, usable_ngrams
+from reprints.text import Tokens
+
+I64 = npt.NDArray[np.int64]
+U64 = npt.NDArray[np.uint64]
+
+
+@dataclass(frozen=True, slots=True)
+class AlignParams:
+    """Alignment settings; defaults suit prose with light editing or OCR noise."""
+
+    ngram: int = 5
+    min_tokens: int = 20
+    max_gap: int = 12
+    min_similarity: float = 0.5
+    max_repeat: int = 16
+
+
+@dataclass(frozen=True, slots=True)
+class TokenPassage:
+    """A passage in token coordinates: A's tokens [a0, a1) align with B's [b0, b1)."""
+
+    a0: int
+    a1: int
+    b0: int
+    b1: int
+    matches: int
+
+    @property
+    def similarity(self) -> float:
+        return self.matches / max(self.a1 - self.a0, self.b1 - self.b0, 1)
+
+
+@dataclass(slots=True)
+class _Run:
+    a0: int
+    a1: int
+    b0: int
+    b1: int
+    covered: int  # tokens of A inside the run covered by matching n-grams
+
+
+@dataclass(slots=True)
+class _Chain:
+    runs: list[_Run]
+    a1: int
+    b1: int
+
+
+def seeds(
+    a_grams: U64,
+    b_grams: U64,
+    max_repeat: int,
+    a_ok: npt.NDArray[np.bool_],
+    b_ok: npt.NDArray[np.bool_],
+) -> tuple[I64, I64]:
+    """Every (i, j) with ``a_grams[i] == b_grams[j]``, both usable, neither over-repeated."""
+    b_pos = np.flatnonzero(b_ok)
+    b_sorted_idx = b_pos[np.argsort(b_grams[b_pos], kind="stable")]
+    b_sorted = b_grams[b_sorted_idx]
+    a_pos = np.flatnonzero(a_ok)
+    lo = np.searchsorted(b_sorted, a_grams[a_pos], side="left")
+    hi = np.searchsorted(b_sorted, a_grams[a_pos], side="right")
+    counts = hi - lo
+    # An n-gram found too often in A is as unplaceable as one found too often in B.
+    _, a_inverse, a_counts = np.unique(a_grams[a_pos], return_inverse=True, return_counts=True)
+    counts[(counts > max_repeat) | (a_counts[a_inverse] > max_repeat)] = 0
+    total = int(counts.sum())
+    if total == 0:
+        empty = np.zeros(0, dtype=np.int64)
+        return empty, empty
+    i = np.repeat(a_pos, counts)
+    offsets = np.arange(total) - np.repeat(np.cumsum(counts) - counts, counts)
+    j = b_sorted_idx[np.repeat(lo, counts) + offsets]
+    return i.astype(np.int64), j.astype(np.int64)
+
+
+def diagonal_runs(i: I64, j: I64, n: int, max_gap: int) -> list[_Run]:
+    """Merge seeds on the same diagonal into runs (vectorised), sorted by (a0, b0)."""
+    if i.shape[0] == 0:
+        return []
+    diag = j - i
+    order = np.lexsort((i, diag))
+    i, diag = i[order], diag[order]
+    step = np.diff(i)
+    new_run = np.ones(i.shape[0], dtype=bool)
+    new_run[1:] = (diag[1:] != diag[:-1]) | (step > n + max_gap)
+    starts = np.flatnonzero(new_run)
+    ends = np.append(starts[1:], i.shape[0]) - 1
+    # Tokens covered by the run's n-grams: each seed adds min(step to next seed, n).
+    cover = np.minimum(np.append(step, n), n)
+    cover[ends] = n
+    covered = np.add.reduceat(cover, starts)
+    a0, a1 = i[starts], i[ends] + n
+    b0 = a0 + diag[starts]
+    runs = [
+        _Run(int(x0), int(x1), int(y0), int(y0 + (x1 - x0)), int(c))
+        for x0, x1, y0, c in zip(a0, a1, b0, covered, strict=True)
+    ]
+    runs.sort(key=lambda r: (r.a0, r.b0))
+    return runs
+
+
+def chain_runs(runs: list[_Run], n: int, max_gap: int) -> list[_Chain]:
+    """Greedy co-linear chaining: each run extends the chain it follows most closely."""
+    open_chains: list[_Chain] = []
+    done: list[_Chain] = []
+    for run in runs:
+        still_open: list[_Chain] = []
+        for chain in open_chains:
+            (still_open if chain.a1 >= run.a0 - max_gap else done).append(chain)
+        open_chains = still_open
+        best, best_gap = None, None
+        for chain in open_chains:
+            gap_a, gap_b = run.a0 - chain.a1, run.b0 - chain.b1
+            if not (-n <= gap_a <= max_gap and -n <= gap_b <= max_gap):
+                continue
+            if abs(gap_a - gap_b) > max_gap or run.a1 <= chain.a1 or run.b1 <= chain.b1:
+                continue
+            gap = max(gap_a, gap_b)
+            if best_gap is None or gap < best_gap:
+                best, best_gap = chain, gap
+        if best is None:
+            open_chains.append(_Chain([run], run.a1, run.b1))
+        else:
+            best.runs.append(run)
+            best.a1, best.b1 = max(best.a1, run.a1), max(best.b1, run.b1)
+    return done + open_chains
+
+
+def _gap_matches(a: U64, b: U64) -> int:
+    """Matching tokens in a short unaligned stretch (difflib: longest matching blocks)."""
+    if a.shape[0] == 0 or b.shape[0] == 0:
+        return 0
+    matcher = difflib.SequenceMatcher(None, a.tolist(), b.tolist(), autojunk=False)
+    return sum(block.size for block in matcher.get_matching_blocks())
+
+
+def _extend(a: U64, b: U64, limit: int) -> tuple[int, int]:
+    """Ungapped X-drop extension: how far the texts go on matching (length, matches)."""
+    size = min(a.shape[0], b.shape[0], limit)
+    if size == 0:
+        return 0, 0
+    equal = a[:size] == b[:size]
+    score = np.cumsum(np.where(equal, 1, -1))
+    best = int(np.argmax(score))
+    if score[best] <= 0:
+        return 0, 0
+    return best + 1, int(equal[: best + 1].sum())
+
+
+def _chain_passage(chain: _Chain, ha: U64, hb: U64, params: AlignParams) -> TokenPassage:
+    runs = chain.runs
+    a0, b0 = runs[0].a0, runs[0].b0
+    a1, b1 = chain.a1, chain.b1
+    matches = runs[0].covered
+    reach_a, reach_b = runs[0].a1, runs[0].b1
+    for run in runs[1:]:
+        if run.a0 > reach_a and run.b0 > reach_b:
+            matches += _gap_matches(ha[reach_a : run.a0], hb[reach_b : run.b0])
+        # Overlapping runs (a drifting diagonal) count their overlap once.
+        overlap = max(0, reach_a - run.a0, reach_b - run.b0)
+        matches += max(0, run.covered - overlap)
+        reach_a, reach_b = max(reach_a, run.a1), max(reach_b, run.b1)
+    # Extend forward past a final edit, then backward past a first one.
+    step, hits = _extend(ha[a1:], hb[b1:], params.max_gap)
+    a1, b1, matches = a1 + step, b1 + step, matches + hits
+    if a0 > 0 and b0 > 0:
+        step, hits = _extend(ha[a0 - 1 :: -1], hb[b0 - 1 :: -1], params.max_gap)
+        a0, b0, matches = a0 - step, b0 - step, matches + hits
+    return TokenPassage(a0, a1, b0, b1, min(matches, a1 - a0, b1 - b0))
+
+
+def _keep(p: TokenPassage, admitted: npt.NDArray[np.bool_], params: AlignParams) -> bool:
+    if min(p.a1 - p.a0, p.b1 - p.b0) < params.min_tokens:
+        return False
+    if p.similarity < params.min_similarity:
+        return False
+    return bool(admitted[p.a0 : max(p.a0 + 1, p.a1 - params.ngram + 1)].any())
+
+
+def align(
+    a: Tokens, b: Tokens, admitted: npt.NDArray[np.bool_], params: AlignParams
+) -> list[TokenPassage]:
+    """Passages shared by two different documents, sorted by position in A.
+
+    ``admitted[i]`` is True where A's n-gram i is an anchor the candidate index let
+    pair these documents.
+    """
+    n = params.ngram
+    ga, gb = ngram_hashes(a.hashes, n), ngram_hashes(b.hashes, n)
+    i, j = seeds(ga, gb, params.max_repeat, usable_ngrams(a, n), usable_ngrams(b, n))
+    return _passages(i, j, a.hashes, b.hashes, admitted, params)
+
+
+def align_self(
+    a: Tokens, admitted: npt.NDArray[np.bool_], params: AlignParams
+) -> list[TokenPassage]:
+    """Passages of a document that repeat an earlier passage of its own.
+
+    In each passage [a0, a1) is the first occurrence and [b0, b1) the repeat; the two
+    never overlap (a periodic text is cut where its repeat begins).
+    """
+    n = params.ngram
+    ga = ngram_hashes(a.hashes, n)
+    ok = usable_ngrams(a, n)
+    i, j = seeds(ga, ga, params.max_repeat, ok, ok)
+    later = j >= i + n  # the trivial diagonal and overlapping self-matches say nothing
+    found = _passages(i[later], j[later], a.hashes, a.hashes, admitted, params)
+    trimmed = []
+    for p in found:
+        if p.a1 > p.b0:
+            length = p.b0 - p.a0
+            p = TokenPassage(p.a0, p.b0, p.b0, p.b0 + length, min(p.matches, length))
+        if _keep(p, admitted, params):
+            trimmed.append(p)
+    return trimmed
+
+
+def _passages(
+    i: I64, j: I64, ha: U64, hb: U64, admitted: npt.NDArray[np.bool_], params: AlignParams
+) -> list[TokenPassage]:
+    runs = diagonal_runs(i, j, params.ngram, params.max_gap)
+    chains = chain_runs(runs, params.ngram, params.max_gap)
+    passages = [_chain_passage(c, ha, hb, params) for c in chains]
+    kept = [p for p in passages if _keep(p, admitted, params)]
+    kept.sort(key=lambda p: (p.a0, p.b0, p.a1, p.b1))
+    return kept
+
+
+def covered_tokens(spans: list[tuple[int, int]], length: int) -> int:
+    """How many of ``length`` tokens lie inside the union of the [start, end) spans."""
+    if not spans or length == 0:
+        return 0
+    mark = np.zeros(length + 1, dtype=np.int32)
+    for start, end in spans:
+        mark[start] += 1
+        mark[end] -= 1
+    return int((np.cumsum(mark[:length]) > 0).sum())
+
+
+def ngram_jaccard(a: Tokens, b: Tokens, n: int) -> float:
+    """Jaccard similarity of the two documents' sets of n-gram hashes."""
+    sa = np.unique(ngram_hashes(a.hashes, n))
+    sb = np.unique(ngram_hashes(b.hashes, n))
+    union = np.union1d(sa, sb).shape[0]
+    return np.intersect1d(sa, sb, assume_unique=True).shape[0] / union if union else 0.0

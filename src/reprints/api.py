@@ -1,0 +1,95 @@
+"""The importable API: what the CLI calls and what users call.
+
+>>> from reprints.api import find, FindOptions
+>>> from reprints.readers import read_documents
+>>> with find(read_documents(["corpus/"]), FindOptions(min_tokens=20)) as result:
+...     for pair in result.pairs:
+...         print(pair.a, pair.b, pair.containment_a, pair.containment_b)
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from reprints.align import align, align_self, covered_tokens, ngram_jaccard
+from reprints.documents import Document, Pair, Passage, SelfRepeats
+from reprints.engine import BoilerplateMarker, FindOptions, FindResult, ProgressHook, find
+from reprints.output import write_json, write_jsonl
+from reprints.text import Tokenizer, Tokens
+
+__all__ = [
+    "BoilerplateMarker",
+    "FindOptions",
+    "FindResult",
+    "ProgressHook",
+    "compare",
+    "find",
+    "internal_repeats",
+    "write_find_outputs",
+]
+
+
+def _all_admitted(tokens: Tokens, ngram: int) -> np.ndarray:
+    # Two documents compared on their own have no collection to cap stock phrases by.
+    return np.ones(max(len(tokens) - ngram + 1, 0), dtype=bool)
+
+
+def compare(a: Document, b: Document, options: FindOptions | None = None) -> Pair | None:
+    """The passages two documents share, or None: `find` on a collection of two."""
+    options = options or FindOptions()
+    params = options.align_params()
+    tokenizer = Tokenizer()
+    ta, tb = tokenizer.tokenize(a.text), tokenizer.tokenize(b.text)
+    found = align(ta, tb, _all_admitted(ta, params.ngram), params)
+    if not found:
+        return None
+    passages = []
+    for p in found:
+        a_start, a_end = ta.char_span(p.a0, p.a1)
+        b_start, b_end = tb.char_span(p.b0, p.b1)
+        passages.append(
+            Passage(a_start, a_end, b_start, b_end, p.a1 - p.a0, round(p.similarity, 4))
+        )
+    return Pair(
+        a=a.id,
+        b=b.id,
+        containment_a=round(covered_tokens([(p.a0, p.a1) for p in found], len(ta)) / len(ta), 4),
+        containment_b=round(covered_tokens([(p.b0, p.b1) for p in found], len(tb)) / len(tb), 4),
+        jaccard=round(ngram_jaccard(ta, tb, params.ngram), 4),
+        passages=tuple(passages),
+    )
+
+
+def internal_repeats(doc: Document, options: FindOptions | None = None) -> SelfRepeats | None:
+    """The passages of one document that repeat an earlier passage of its own."""
+    from reprints.documents import Repeat
+
+    options = options or FindOptions()
+    params = options.align_params()
+    tokens = Tokenizer().tokenize(doc.text)
+    found = align_self(tokens, _all_admitted(tokens, params.ngram), params)
+    if not found:
+        return None
+    repeats = []
+    for p in found:
+        first = tokens.char_span(p.a0, p.a1)
+        again = tokens.char_span(p.b0, p.b1)
+        repeats.append(Repeat(first[0], first[1], again[0], again[1], p.a1 - p.a0))
+    return SelfRepeats(doc.id, tuple(repeats))
+
+
+def write_find_outputs(
+    result: FindResult, out_dir: str | Path, extra_summary: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    """Write pairs.jsonl, self.jsonl and summary.json (each atomically); return the summary."""
+    out = Path(out_dir)
+    write_jsonl(out / "pairs.jsonl", (p.to_json() for p in result.pairs))
+    write_jsonl(out / "self.jsonl", (r.to_json() for r in result.repeats))
+    summary = dict(result.summary)
+    if extra_summary:
+        summary.update(extra_summary)
+    write_json(out / "summary.json", summary)
+    return summary

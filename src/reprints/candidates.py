@@ -1,0 +1,112 @@
+"""Candidate pairs from an inverted index of anchors, held as arrays, not dicts.
+
+All anchors of the collection are concatenated as (hash, document) rows and sorted by
+hash, so that each run of equal hashes is one posting list. A posting list that
+spans more than ``max_df`` documents is a stock phrase or boilerplate: it is capped
+(dropped and counted), which bounds the pairs any one anchor can make to
+``max_df²/2`` and keeps the cost near-linear in the collection size. Every remaining
+posting list pairs the distinct documents it holds; a document that holds the same
+anchor twice is a candidate for internal repeats.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+
+I64 = npt.NDArray[np.int64]
+U64 = npt.NDArray[np.uint64]
+
+
+@dataclass(frozen=True, slots=True)
+class Candidates:
+    """The result of pairing: candidate pairs, self-repeat candidates, capped anchors."""
+
+    pairs: I64  # shape (m, 2), a < b, document indices, sorted
+    shared_anchors: I64  # shape (m,), distinct anchors each pair shares
+    self_docs: I64  # documents holding some anchor at least twice, sorted
+    capped: U64  # sorted anchor hashes found in more than max_df documents
+    anchors: int  # anchor occurrences indexed
+    postings: int  # distinct anchor hashes
+
+
+def _group_starts(sorted_keys: npt.NDArray[np.generic]) -> I64:
+    """Start index of every run of equal values in a sorted array."""
+    if sorted_keys.shape[0] == 0:
+        return np.zeros(0, dtype=np.int64)
+    change = np.flatnonzero(sorted_keys[1:] != sorted_keys[:-1]) + 1
+    return np.concatenate(([0], change)).astype(np.int64)
+
+
+def _pairs_within_groups(docs: I64, starts: I64, ends: I64) -> tuple[I64, I64]:
+    """All (docs[i], docs[j]) with i < j inside each group [start, end): vectorised.
+
+    Element i of a group ending at ``end`` pairs with the ``end - i - 1`` elements
+    after it; repeat each i that many times and add 1, 2, ... to reach its partners.
+    """
+    sizes = ends - starts
+    group_of = np.repeat(np.arange(starts.shape[0]), sizes)
+    index = np.arange(docs.shape[0], dtype=np.int64)
+    partners = ends[group_of] - index - 1
+    total = int(partners.sum())
+    if total == 0:
+        empty = np.zeros(0, dtype=np.int64)
+        return empty, empty
+    left = np.repeat(index, partners)
+    first_of = np.repeat(np.cumsum(partners) - partners, partners)
+    right = left + 1 + (np.arange(total, dtype=np.int64) - first_of)
+    return docs[left], docs[right]
+
+
+def find_candidates(hashes: U64, docs: I64, max_df: int, min_shared: int = 1) -> Candidates:
+    """Candidate pairs of documents from their anchors.
+
+    ``hashes[k]`` is an anchor of document ``docs[k]``. Pairs sharing at least
+    ``min_shared`` distinct uncapped anchors are returned.
+    """
+    order = np.lexsort((docs, hashes))
+    h, d = hashes[order], docs[order]
+    n = h.shape[0]
+
+    # Distinct (hash, doc) rows, and which of them occur more than once in their doc.
+    row_change = np.ones(n, dtype=bool)
+    if n:
+        row_change[1:] = (h[1:] != h[:-1]) | (d[1:] != d[:-1])
+    row_starts = np.flatnonzero(row_change)
+    row_counts = np.diff(np.append(row_starts, n))
+    uh, ud = h[row_starts], d[row_starts]
+
+    group_starts = _group_starts(uh)
+    group_ends = np.append(group_starts[1:], uh.shape[0]).astype(np.int64)
+    df = group_ends - group_starts
+    capped_group = df > max_df
+    capped = uh[group_starts[capped_group]]
+
+    # Internal repeats: a doc holding an uncapped anchor at least twice.
+    row_group = np.repeat(np.arange(group_starts.shape[0]), df)
+    repeated = (row_counts > 1) & ~capped_group[row_group]
+    self_docs = np.unique(ud[repeated]).astype(np.int64)
+
+    keep = ~capped_group & (df > 1)
+    kept_rows = np.repeat(keep, df)
+    kept_docs = ud[kept_rows].astype(np.int64)
+    # Starts of the kept groups inside the compacted kept_docs array.
+    kept_sizes = df[keep]
+    kept_ends = np.cumsum(kept_sizes)
+    left, right = _pairs_within_groups(kept_docs, kept_ends - kept_sizes, kept_ends)
+
+    num_docs = int(docs.max()) + 1 if n else 1
+    codes, counts = np.unique(left * num_docs + right, return_counts=True)
+    enough = counts >= min_shared
+    codes, counts = codes[enough], counts[enough]
+    pairs = np.stack((codes // num_docs, codes % num_docs), axis=1).astype(np.int64)
+    return Candidates(
+        pairs=pairs.reshape(-1, 2),
+        shared_anchors=counts.astype(np.int64),
+        self_docs=self_docs,
+        capped=np.sort(capped),
+        anchors=int(n),
+        postings=int(group_starts.shape[0]),
+    )

@@ -1,0 +1,92 @@
+"""`reprints compare A B`: the human view of one pair, in the terminal.
+
+Exit code 0 when the two share at least one passage, 1 when they do not, 2 on error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import difflib
+
+from rich.console import Console
+from rich.panel import Panel
+from rich.text import Text
+
+from reprints.api import FindOptions, compare
+from reprints.cli.common import add_input_options, read_options, stderr
+from reprints.documents import Document, Passage
+from reprints.readers import ReadLog, read_documents
+from reprints.text import hash_token, token_spans
+
+
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    parser = subparsers.add_parser(
+        "compare",
+        help="show the passages two documents share, differing words marked",
+        description="Align two documents and show both containments and every shared "
+        "passage with its offsets and its text in A and in B. Exit code 0 when they share "
+        "passages, 1 when not.",
+    )
+    add_input_options(parser)
+    defaults = FindOptions()
+    parser.add_argument(
+        "--min-tokens", type=int, default=defaults.min_tokens, help="shortest passage, in tokens"
+    )
+    parser.add_argument("--ngram", type=int, default=defaults.ngram, help="tokens per n-gram")
+    parser.set_defaults(func=run)
+
+
+def _first_document(path: str, args: argparse.Namespace, log: ReadLog) -> Document | None:
+    for doc in read_documents([path], read_options(args), log):
+        return doc
+    return None
+
+
+def word_diff(a_text: str, b_text: str) -> tuple[Text, Text]:
+    """Both texts with the words that differ marked (compared as normalised tokens)."""
+    a_spans, b_spans = (list(zip(*token_spans(t), strict=True)) for t in (a_text, b_text))
+    a_keys = [hash_token(a_text[s:e]) for s, e in a_spans]
+    b_keys = [hash_token(b_text[s:e]) for s, e in b_spans]
+    a_out, b_out = Text(a_text), Text(b_text)
+    matcher = difflib.SequenceMatcher(None, a_keys, b_keys, autojunk=False)
+    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+        if tag == "equal":
+            continue
+        if i2 > i1:
+            a_out.stylize("bold red reverse", int(a_spans[i1][0]), int(a_spans[i2 - 1][1]))
+        if j2 > j1:
+            b_out.stylize("bold green reverse", int(b_spans[j1][0]), int(b_spans[j2 - 1][1]))
+    return a_out, b_out
+
+
+def run(args: argparse.Namespace) -> int:
+    if len(args.inputs) != 2:
+        stderr.print("reprints compare: give exactly two inputs, A and B")
+        return 2
+    log = ReadLog(strict=args.strict)
+    a = _first_document(args.inputs[0], args, log)
+    b = _first_document(args.inputs[1], args, log)
+    if a is None or b is None:
+        missing = args.inputs[0] if a is None else args.inputs[1]
+        stderr.print(f"reprints compare: no readable document in {missing}")
+        return 2
+    pair = compare(a, b, FindOptions(ngram=args.ngram, min_tokens=args.min_tokens))
+    out = Console()
+    if pair is None:
+        out.print(f"{a.id} and {b.id} share no passage of {args.min_tokens}+ tokens", markup=False)
+        return 1
+    out.print(
+        f"[bold]A[/] {a.id}: {pair.containment_a:.1%} inside B    "
+        f"[bold]B[/] {b.id}: {pair.containment_b:.1%} inside A    "
+        f"n-gram Jaccard {pair.jaccard:.3f}    {len(pair.passages)} shared passage(s)"
+    )
+    for number, passage in enumerate(pair.passages, start=1):
+        show_passage(out, number, passage, a, b)
+    return 0
+
+
+def show_passage(out: Console, number: int, p: Passage, a: Document, b: Document) -> None:
+    a_text, b_text = word_diff(a.text[p.a_start : p.a_end], b.text[p.b_start : p.b_end])
+    title = f"passage {number}: {p.tokens} tokens, similarity {p.similarity:.2f}"
+    out.print(Panel(a_text, title=f"{title} — A [{p.a_start}:{p.a_end}]", title_align="left"))
+    out.print(Panel(b_text, title=f"B [{p.b_start}:{p.b_end}]", title_align="left"))

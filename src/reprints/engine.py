@@ -1,0 +1,408 @@
+"""The `find` pipeline on one machine: read → tokenise → fingerprint → candidates → align.
+
+Each stage is a function of the stage modules; this module only moves data between
+them, spools what it must keep to disk (:mod:`reprints.store`) and spreads the two
+heavy stages, fingerprinting and alignment, over a process pool. Documents are
+numbered in the order of their sorted ids, and every result is ordered by those
+numbers, so the output does not depend on the input order or the worker count.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import tempfile
+import time
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Protocol, TypeVar
+
+import numpy as np
+import numpy.typing as npt
+
+from reprints.align import (
+    AlignParams,
+    TokenPassage,
+    align,
+    align_self,
+    covered_tokens,
+    ngram_jaccard,
+)
+from reprints.candidates import find_candidates
+from reprints.documents import Document, Pair, Passage, Repeat, SelfRepeats
+from reprints.fingerprint import ngram_hashes, usable_ngrams, window_for, winnow
+from reprints.store import TextSpool, TokenReader, TokenStore, TokenStoreFiles
+from reprints.text import Tokenizer, Tokens
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+# Called as progress(stage, advance, total): a stage's bar moves on by ``advance``.
+ProgressHook = Callable[[str, int, int | None], None]
+
+_FINGERPRINT_BATCH = 64
+_ALIGN_BATCH = 128
+_DIGITS = 4  # scores are rounded so that output bytes do not depend on float noise
+
+
+@dataclass(frozen=True, slots=True)
+class FindOptions:
+    """Settings of `reprints find`.
+
+    ``min_tokens`` (default 20, about one sentence): passages shorter than this are
+    not reported, and any verbatim run this long is guaranteed to be found (winnowing
+    window = min_tokens - ngram + 1). Shorter runs are usually found too, but a
+    20-token floor keeps shared stock phrases and quotations out of the results.
+    """
+
+    ngram: int = 5
+    min_tokens: int = 20
+    max_df: int = 100
+    max_gap: int = 12
+    min_similarity: float = 0.5
+    self_repeats: bool = True
+    workers: int = 0  # 0 = all cores
+
+    def align_params(self) -> AlignParams:
+        return AlignParams(
+            ngram=self.ngram,
+            min_tokens=self.min_tokens,
+            max_gap=self.max_gap,
+            min_similarity=self.min_similarity,
+        )
+
+
+class BoilerplateMarker(Protocol):
+    """What the pipeline needs of a boilerplate detector (see reprints.boilerplate)."""
+
+    def observe(self, doc: Document) -> None: ...
+
+    def spans(self, doc: Document) -> Sequence[Any]: ...
+
+    def summary(self) -> dict[str, Any]: ...
+
+
+@dataclass
+class FindResult:
+    """Everything `find` learnt; ``texts`` reads the spooled texts until :meth:`close`."""
+
+    doc_ids: list[str]
+    pairs: list[Pair]
+    repeats: list[SelfRepeats]
+    summary: dict[str, Any]
+    texts: Mapping[str, str]
+    meta: dict[str, dict[str, Any]]
+    _workdir: tempfile.TemporaryDirectory[str] | None = field(default=None, repr=False)
+
+    def close(self) -> None:
+        if self._workdir is not None:
+            self._workdir.cleanup()
+            self._workdir = None
+
+    def __enter__(self) -> FindResult:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+@dataclass(frozen=True, slots=True)
+class Fingerprint:
+    """One document's tokens and its winnowed anchors (positions of n-grams, hashes)."""
+
+    tokens: Tokens
+    anchor_positions: npt.NDArray[np.int64]
+    anchor_hashes: npt.NDArray[np.uint64]
+
+
+def fingerprint(tokens: Tokens, ngram: int, window: int) -> Fingerprint:
+    """Winnowed anchors of a document, never taken from n-grams touching boilerplate."""
+    grams = ngram_hashes(tokens.hashes, ngram)
+    usable = usable_ngrams(tokens, ngram)
+    masked = np.where(usable, grams, np.iinfo(np.uint64).max).astype(np.uint64)
+    positions = winnow(masked, window)
+    positions = positions[usable[positions]] if positions.size else positions
+    return Fingerprint(tokens, positions, grams[positions])
+
+
+def mark_boilerplate(tokens: Tokens, spans: Sequence[Any]) -> Tokens:
+    """Tokens with ``boilerplate`` set wherever a token overlaps a marked span."""
+    if not spans:
+        return tokens
+    starts = np.fromiter((s.start for s in spans), dtype=np.int64, count=len(spans))
+    ends = np.fromiter((s.end for s in spans), dtype=np.int64, count=len(spans))
+    order = np.argsort(starts)
+    starts, ends = starts[order], np.maximum.accumulate(ends[order])
+    # The last span starting before a token's end covers it if it ends after its start.
+    k = np.searchsorted(starts, tokens.ends, side="left") - 1
+    inside = (k >= 0) & (ends[np.maximum(k, 0)] > tokens.starts)
+    return Tokens(tokens.hashes, tokens.starts, tokens.ends, inside)
+
+
+# --- worker processes -------------------------------------------------------------
+# A pool's workers get their read-only context once, from the initializer, instead
+# of with every task: the tokenizer's word cache, the token store's memory maps.
+
+
+@dataclass
+class _WorkerContext:
+    options: FindOptions
+    tokenizer: Tokenizer = field(default_factory=Tokenizer)
+    reader: TokenReader | None = None
+    anchors: tuple[npt.NDArray[np.int64], npt.NDArray[np.int64], npt.NDArray[np.uint64]] | None = (
+        None
+    )
+    capped: npt.NDArray[np.uint64] | None = None
+
+
+_context: _WorkerContext | None = None
+
+
+def _init_worker(context: _WorkerContext) -> None:
+    global _context
+    _context = context
+    if context.reader is None and context.anchors is not None:
+        raise RuntimeError("worker context without a token store")
+
+
+def _ctx() -> _WorkerContext:
+    assert _context is not None, "worker used before its initializer ran"
+    return _context
+
+
+def _fingerprint_batch(batch: list[tuple[str, Sequence[Any]]]) -> list[Fingerprint]:
+    ctx = _ctx()
+    window = window_for(ctx.options.min_tokens, ctx.options.ngram)
+    return [
+        fingerprint(
+            mark_boilerplate(ctx.tokenizer.tokenize(text), spans), ctx.options.ngram, window
+        )
+        for text, spans in batch
+    ]
+
+
+def _admitted(doc: int, other: int | None, length: int) -> npt.NDArray[np.bool_]:
+    """Which n-grams of ``doc`` are anchors the index let pair it with ``other``
+    (``None``: with itself, for repeats): shared, and not capped as too common."""
+    ctx = _ctx()
+    assert ctx.anchors is not None and ctx.capped is not None
+    offsets, positions, hashes = ctx.anchors
+    pos = positions[offsets[doc] : offsets[doc + 1]]
+    own = hashes[offsets[doc] : offsets[doc + 1]]
+    if other is None:
+        values, counts = np.unique(own, return_counts=True)
+        shared = np.isin(own, values[counts > 1])
+    else:
+        shared = np.isin(own, hashes[offsets[other] : offsets[other + 1]])
+    shared &= ~np.isin(own, ctx.capped)
+    mask = np.zeros(max(length, 0), dtype=bool)
+    mask[pos[shared]] = True
+    return mask
+
+
+def _pair_result(a: int, b: int) -> tuple[int, int, float, float, float, list[Passage]] | None:
+    ctx = _ctx()
+    assert ctx.reader is not None
+    params = ctx.options.align_params()
+    ta, tb = ctx.reader.tokens(a), ctx.reader.tokens(b)
+    found = align(ta, tb, _admitted(a, b, len(ta) - params.ngram + 1), params)
+    if not found:
+        return None
+    cont_a = covered_tokens([(p.a0, p.a1) for p in found], len(ta)) / len(ta)
+    cont_b = covered_tokens([(p.b0, p.b1) for p in found], len(tb)) / len(tb)
+    passages = [_to_passage(p, ta, tb) for p in found]
+    jaccard = ngram_jaccard(ta, tb, params.ngram)
+    return a, b, round(cont_a, _DIGITS), round(cont_b, _DIGITS), round(jaccard, _DIGITS), passages
+
+
+def _self_result(doc: int) -> tuple[int, list[Repeat]] | None:
+    ctx = _ctx()
+    assert ctx.reader is not None
+    params = ctx.options.align_params()
+    tokens = ctx.reader.tokens(doc)
+    found = align_self(tokens, _admitted(doc, None, len(tokens) - params.ngram + 1), params)
+    if not found:
+        return None
+    repeats = []
+    for p in found:
+        first, repeat = _to_passage(p, tokens, tokens), p
+        repeats.append(
+            Repeat(first.a_start, first.a_end, first.b_start, first.b_end, repeat.a1 - repeat.a0)
+        )
+    return doc, repeats
+
+
+def _to_passage(p: TokenPassage, ta: Tokens, tb: Tokens) -> Passage:
+    a_start, a_end = ta.char_span(p.a0, p.a1)
+    b_start, b_end = tb.char_span(p.b0, p.b1)
+    return Passage(a_start, a_end, b_start, b_end, p.a1 - p.a0, round(p.similarity, _DIGITS))
+
+
+def _align_batch(tasks: list[tuple[int, int]]) -> list[Any]:
+    """Align a batch of tasks: (a, b) pairs, or (doc, -1) for a document's repeats."""
+    return [_self_result(a) if b < 0 else _pair_result(a, b) for a, b in tasks]
+
+
+# --- the pipeline -------------------------------------------------------------------
+
+
+def _batches(items: Iterable[T], size: int) -> Iterator[list[T]]:
+    batch: list[T] = []
+    for item in items:
+        batch.append(item)
+        if len(batch) == size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+def _run(
+    func: Callable[[list[T]], list[R]],
+    batches: Iterable[list[T]],
+    context: _WorkerContext,
+    workers: int,
+) -> Iterator[list[R]]:
+    """Map ``func`` over batches, in order, in a process pool or (1 worker) in-process."""
+    if workers <= 1:
+        _init_worker(context)
+        yield from map(func, batches)
+        return
+    method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
+    pool_context = multiprocessing.get_context(method)
+    with pool_context.Pool(workers, initializer=_init_worker, initargs=(context,)) as pool:
+        yield from pool.imap(func, batches, chunksize=1)
+
+
+class _Clock:
+    """Wall-clock seconds per stage, for summary.json."""
+
+    def __init__(self) -> None:
+        self.seconds: dict[str, float] = {}
+        self._last = time.perf_counter()
+
+    def lap(self, stage: str) -> None:
+        now = time.perf_counter()
+        self.seconds[stage] = round(now - self._last, 3)
+        self._last = now
+
+
+def find(
+    documents: Iterable[Document],
+    options: FindOptions | None = None,
+    boilerplate: BoilerplateMarker | None = None,
+    progress: ProgressHook | None = None,
+) -> FindResult:
+    """Find every passage shared by two documents, and every document's own repeats."""
+    options = options or FindOptions()
+    report = progress or (lambda stage, advance, total: None)
+    workers = options.workers if options.workers > 0 else (os.cpu_count() or 1)
+    clock = _Clock()
+    workdir = tempfile.TemporaryDirectory(prefix="reprints-")
+    folder = Path(workdir.name)
+
+    # Read: spool texts, keep metadata, let the boilerplate detector count lines.
+    texts = TextSpool(folder / "texts.bin")
+    meta: dict[str, dict[str, Any]] = {}
+    for doc in documents:
+        if doc.id in meta:
+            raise ValueError(f"duplicate document id {doc.id!r}")
+        texts.add(doc.id, doc.text)
+        meta[doc.id] = doc.meta
+        if boilerplate is not None:
+            boilerplate.observe(doc)
+        report("read", 1, None)
+    texts.seal()
+    doc_ids = sorted(meta)
+    clock.lap("read")
+
+    # Tokenise and fingerprint, in id order.
+    def work() -> Iterator[tuple[str, Sequence[Any]]]:
+        for doc_id in doc_ids:
+            text = texts[doc_id]
+            spans = boilerplate.spans(Document(doc_id, text, meta[doc_id])) if boilerplate else []
+            yield text, spans
+
+    store = TokenStore(folder)
+    anchor_pos: list[npt.NDArray[np.int64]] = []
+    anchor_hash: list[npt.NDArray[np.uint64]] = []
+    context = _WorkerContext(options)
+    for batch in _run(_fingerprint_batch, _batches(work(), _FINGERPRINT_BATCH), context, workers):
+        for fp in batch:
+            store.append(fp.tokens)
+            anchor_pos.append(fp.anchor_positions)
+            anchor_hash.append(fp.anchor_hashes)
+        report("fingerprint", len(batch), len(doc_ids))
+    files = store.seal()
+    clock.lap("fingerprint")
+
+    # Candidates from the anchor index.
+    counts = np.fromiter((p.shape[0] for p in anchor_pos), dtype=np.int64, count=len(anchor_pos))
+    anchor_offsets = np.concatenate(([0], np.cumsum(counts))).astype(np.int64)
+    positions = np.concatenate(anchor_pos) if anchor_pos else np.zeros(0, np.int64)
+    hashes = np.concatenate(anchor_hash) if anchor_hash else np.zeros(0, np.uint64)
+    del anchor_pos, anchor_hash
+    owners = np.repeat(np.arange(len(doc_ids), dtype=np.int64), counts)
+    candidates = find_candidates(hashes, owners, options.max_df)
+    clock.lap("candidates")
+
+    # Align candidate pairs and self-repeat candidates.
+    tasks: list[tuple[int, int]] = [(int(a), int(b)) for a, b in candidates.pairs]
+    if options.self_repeats:
+        tasks.extend((int(d), -1) for d in candidates.self_docs)
+    align_context = _WorkerContext(
+        options, reader=None, anchors=(anchor_offsets, positions, hashes), capped=candidates.capped
+    )
+    pairs, repeats = _align_all(tasks, files, align_context, workers, doc_ids, report)
+    clock.lap("align")
+
+    summary = {
+        "documents": len(doc_ids),
+        "tokens": int(files.offsets[-1]),
+        "anchors": candidates.anchors,
+        "anchors_capped": int(candidates.capped.shape[0]),
+        "candidate_pairs": int(candidates.pairs.shape[0]),
+        "self_candidates": int(candidates.self_docs.shape[0]),
+        "pairs": len(pairs),
+        "passages": sum(len(p.passages) for p in pairs),
+        "documents_with_repeats": len(repeats),
+        "repeated_passages": sum(len(r.passages) for r in repeats),
+        "seconds": clock.seconds,
+        "options": {
+            "ngram": options.ngram,
+            "min_tokens": options.min_tokens,
+            "max_df": options.max_df,
+            "max_gap": options.max_gap,
+            "min_similarity": options.min_similarity,
+        },
+    }
+    if boilerplate is not None:
+        summary["boilerplate"] = boilerplate.summary()
+    return FindResult(doc_ids, pairs, repeats, summary, texts, meta, workdir)
+
+
+def _align_all(
+    tasks: list[tuple[int, int]],
+    files: TokenStoreFiles,
+    context: _WorkerContext,
+    workers: int,
+    doc_ids: list[str],
+    report: ProgressHook,
+) -> tuple[list[Pair], list[SelfRepeats]]:
+    context.reader = TokenReader(files)
+    pairs: list[Pair] = []
+    repeats: list[SelfRepeats] = []
+    for batch in _run(_align_batch, _batches(tasks, _ALIGN_BATCH), context, workers):
+        for result in batch:
+            if result is None:
+                continue
+            if len(result) == 2:
+                doc, found = result
+                repeats.append(SelfRepeats(doc_ids[doc], tuple(found)))
+            else:
+                a, b, cont_a, cont_b, jac, passages = result
+                pairs.append(Pair(doc_ids[a], doc_ids[b], cont_a, cont_b, jac, tuple(passages)))
+        report("align", len(batch), len(tasks))
+    repeats.sort(key=lambda r: r.doc)
+    return pairs, repeats
