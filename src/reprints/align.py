@@ -16,9 +16,11 @@ The method is the one of passim and BLAST-style aligners, on token hashes:
    few matching tokens left after a final edit, and stops where the texts part.
 
 A chain becomes a passage when both sides span at least ``min_tokens`` tokens, its
-similarity (matching tokens / longer side) is at least ``min_similarity``, and it
-holds an anchor that the candidate index admitted (``admitted``), so that text
-shared only through capped stock phrases never becomes a passage.
+similarity (matching tokens / longer side) is at least ``min_similarity``, it holds
+an anchor that the candidate index admitted (``Admission.anchors``), and at most half
+of its tokens in A are stock text (``Admission.stock``: stretches made of anchors
+capped as too common), so that text shared only through stock phrases or a common
+footer never becomes a passage, even when a rare word beside it let the pair in.
 """
 
 from __future__ import annotations
@@ -45,6 +47,23 @@ class AlignParams:
     max_gap: int = 12
     min_similarity: float = 0.5
     max_repeat: int = 16
+
+
+@dataclass(frozen=True, slots=True)
+class Admission:
+    """What the candidate index allows of document A in one alignment.
+
+    ``anchors[i]``: A's n-gram i is an anchor shared with B and not capped.
+    ``stock[t]``: A's token t lies in text the index found too common to pair on.
+    """
+
+    anchors: npt.NDArray[np.bool_]
+    stock: npt.NDArray[np.bool_] | None = None
+
+    @classmethod
+    def everything(cls, tokens: Tokens, ngram: int) -> Admission:
+        """No collection to judge by (two documents compared on their own)."""
+        return cls(np.ones(max(len(tokens) - ngram + 1, 0), dtype=bool))
 
 
 @dataclass(frozen=True, slots=True)
@@ -202,21 +221,21 @@ def _chain_passage(chain: _Chain, ha: U64, hb: U64, params: AlignParams) -> Toke
     return TokenPassage(a0, a1, b0, b1, min(matches, a1 - a0, b1 - b0))
 
 
-def _keep(p: TokenPassage, admitted: npt.NDArray[np.bool_], params: AlignParams) -> bool:
+def _keep(p: TokenPassage, admitted: Admission, params: AlignParams) -> bool:
     if min(p.a1 - p.a0, p.b1 - p.b0) < params.min_tokens:
         return False
     if p.similarity < params.min_similarity:
         return False
-    return bool(admitted[p.a0 : max(p.a0 + 1, p.a1 - params.ngram + 1)].any())
+    if admitted.stock is not None and 2 * int(admitted.stock[p.a0 : p.a1].sum()) >= p.a1 - p.a0:
+        return False
+    return bool(admitted.anchors[p.a0 : max(p.a0 + 1, p.a1 - params.ngram + 1)].any())
 
 
-def align(
-    a: Tokens, b: Tokens, admitted: npt.NDArray[np.bool_], params: AlignParams
-) -> list[TokenPassage]:
+def align(a: Tokens, b: Tokens, admitted: Admission, params: AlignParams) -> list[TokenPassage]:
     """Passages shared by two different documents, sorted by position in A.
 
-    ``admitted[i]`` is True where A's n-gram i is an anchor the candidate index let
-    pair these documents.
+    ``admitted`` says which of A's anchors let the candidate index pair these
+    documents and which of A's tokens are stock text.
     """
     n = params.ngram
     ga, gb = ngram_hashes(a.hashes, n), ngram_hashes(b.hashes, n)
@@ -224,9 +243,7 @@ def align(
     return _passages(i, j, a.hashes, b.hashes, admitted, params)
 
 
-def align_self(
-    a: Tokens, admitted: npt.NDArray[np.bool_], params: AlignParams
-) -> list[TokenPassage]:
+def align_self(a: Tokens, admitted: Admission, params: AlignParams) -> list[TokenPassage]:
     """Passages of a document that repeat an earlier passage of its own.
 
     In each passage [a0, a1) is the first occurrence and [b0, b1) the repeat; the two
@@ -249,7 +266,7 @@ def align_self(
 
 
 def _passages(
-    i: I64, j: I64, ha: U64, hb: U64, admitted: npt.NDArray[np.bool_], params: AlignParams
+    i: I64, j: I64, ha: U64, hb: U64, admitted: Admission, params: AlignParams
 ) -> list[TokenPassage]:
     runs = diagonal_runs(i, j, params.ngram, params.max_gap)
     chains = chain_runs(runs, params.ngram, params.max_gap)

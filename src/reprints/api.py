@@ -12,13 +12,11 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
-from reprints.align import align, align_self, covered_tokens, ngram_jaccard
+from reprints.align import Admission, align, align_self, covered_tokens, ngram_jaccard
 from reprints.documents import Document, Pair, Passage, SelfRepeats
 from reprints.engine import BoilerplateMarker, FindOptions, FindResult, ProgressHook, find
 from reprints.output import write_json, write_jsonl
-from reprints.text import Tokenizer, Tokens
+from reprints.text import Tokenizer
 
 __all__ = [
     "BoilerplateMarker",
@@ -32,18 +30,13 @@ __all__ = [
 ]
 
 
-def _all_admitted(tokens: Tokens, ngram: int) -> np.ndarray:
-    # Two documents compared on their own have no collection to cap stock phrases by.
-    return np.ones(max(len(tokens) - ngram + 1, 0), dtype=bool)
-
-
 def compare(a: Document, b: Document, options: FindOptions | None = None) -> Pair | None:
     """The passages two documents share, or None: `find` on a collection of two."""
     options = options or FindOptions()
     params = options.align_params()
     tokenizer = Tokenizer()
     ta, tb = tokenizer.tokenize(a.text), tokenizer.tokenize(b.text)
-    found = align(ta, tb, _all_admitted(ta, params.ngram), params)
+    found = align(ta, tb, Admission.everything(ta, params.ngram), params)
     if not found:
         return None
     passages = []
@@ -70,7 +63,7 @@ def internal_repeats(doc: Document, options: FindOptions | None = None) -> SelfR
     options = options or FindOptions()
     params = options.align_params()
     tokens = Tokenizer().tokenize(doc.text)
-    found = align_self(tokens, _all_admitted(tokens, params.ngram), params)
+    found = align_self(tokens, Admission.everything(tokens, params.ngram), params)
     if not found:
         return None
     repeats = []

@@ -22,6 +22,7 @@ import numpy as np
 import numpy.typing as npt
 
 from reprints.align import (
+    Admission,
     AlignParams,
     TokenPassage,
     align,
@@ -182,12 +183,21 @@ def _fingerprint_batch(batch: list[tuple[str, Sequence[Any]]]) -> list[Fingerpri
     ]
 
 
-def _admitted(doc: int, other: int | None, length: int) -> npt.NDArray[np.bool_]:
-    """Which n-grams of ``doc`` are anchors the index let pair it with ``other``
-    (``None``: with itself, for repeats): shared, and not capped as too common."""
+def _admission(doc: int, other: int | None, tokens: Tokens) -> Admission:
+    """What the index allows of ``doc`` when aligned with ``other`` (``None``: with
+    itself, for repeats): its anchors shared with the other and not capped, and its
+    stock text.
+
+    Stock text is every window around an n-gram whose hash was capped. Winnowing picks
+    anchors by context, so at the edges of a common phrase an n-gram of it can be an
+    anchor in only a few documents and escape the cap; every such n-gram lies within
+    one window of a capped one, which is why the whole neighbourhood is stock.
+    """
     ctx = _ctx()
     assert ctx.anchors is not None and ctx.capped is not None
     offsets, positions, hashes = ctx.anchors
+    n = ctx.options.ngram
+    length = len(tokens)
     pos = positions[offsets[doc] : offsets[doc + 1]]
     own = hashes[offsets[doc] : offsets[doc + 1]]
     if other is None:
@@ -195,10 +205,18 @@ def _admitted(doc: int, other: int | None, length: int) -> npt.NDArray[np.bool_]
         shared = np.isin(own, values[counts > 1])
     else:
         shared = np.isin(own, hashes[offsets[other] : offsets[other + 1]])
-    shared &= ~np.isin(own, ctx.capped)
-    mask = np.zeros(max(length, 0), dtype=bool)
-    mask[pos[shared]] = True
-    return mask
+    anchors = np.zeros(max(length - n + 1, 0), dtype=bool)
+    anchors[pos[shared & ~np.isin(own, ctx.capped)]] = True
+    stock = None
+    if ctx.capped.shape[0]:
+        common = np.flatnonzero(np.isin(ngram_hashes(tokens.hashes, n), ctx.capped))
+        if common.shape[0]:
+            window = window_for(ctx.options.min_tokens, n)
+            marks = np.zeros(length + 1, dtype=np.int32)
+            np.add.at(marks, np.maximum(common - window + 1, 0), 1)
+            np.add.at(marks, np.minimum(common + window + n - 1, length), -1)
+            stock = np.cumsum(marks[:length]) > 0
+    return Admission(anchors, stock)
 
 
 def _pair_result(a: int, b: int) -> tuple[int, int, float, float, float, list[Passage]] | None:
@@ -206,7 +224,7 @@ def _pair_result(a: int, b: int) -> tuple[int, int, float, float, float, list[Pa
     assert ctx.reader is not None
     params = ctx.options.align_params()
     ta, tb = ctx.reader.tokens(a), ctx.reader.tokens(b)
-    found = align(ta, tb, _admitted(a, b, len(ta) - params.ngram + 1), params)
+    found = align(ta, tb, _admission(a, b, ta), params)
     if not found:
         return None
     cont_a = covered_tokens([(p.a0, p.a1) for p in found], len(ta)) / len(ta)
@@ -221,7 +239,7 @@ def _self_result(doc: int) -> tuple[int, list[Repeat]] | None:
     assert ctx.reader is not None
     params = ctx.options.align_params()
     tokens = ctx.reader.tokens(doc)
-    found = align_self(tokens, _admitted(doc, None, len(tokens) - params.ngram + 1), params)
+    found = align_self(tokens, _admission(doc, None, tokens), params)
     if not found:
         return None
     repeats = []

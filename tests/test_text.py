@@ -1,0 +1,53 @@
+from __future__ import annotations
+
+import numpy as np
+from hypothesis import given
+from hypothesis import strategies as st
+
+from reprints.text import Tokenizer, hash_token, token_spans
+
+
+def words(text: str) -> list[str]:
+    starts, ends = token_spans(text)
+    return [text[s:e] for s, e in zip(starts, ends, strict=True)]
+
+
+def test_punctuation_quotes_and_dashes_separate_tokens() -> None:
+    assert words("Iran’s “Quds”—Force, 42nd!") == ["Iran", "s", "Quds", "Force", "42nd"]
+    assert words('Iran\'s "Quds"-Force') == ["Iran", "s", "Quds", "Force"]
+
+
+def test_cjk_is_one_token_per_character_and_other_scripts_are_words() -> None:
+    assert words("東京に住む") == ["東", "京", "に", "住", "む"]
+    assert words("Москва и Київ") == ["Москва", "и", "Київ"]
+    assert words("नमस्ते दुनिया") == ["नमस्ते", "दुनिया"]  # vowel signs stay inside words
+
+
+def test_normalisation_changes_hashes_not_offsets() -> None:
+    tokenizer = Tokenizer()
+    a = tokenizer.tokenize("CAFÉ ﬁle")
+    b = tokenizer.tokenize("cafe\u0301 file")  # decomposed accent, no ligature
+    assert np.array_equal(a.hashes, b.hashes)
+    assert hash_token("Straße") == hash_token("STRASSE")
+    assert a.starts.tolist() == [0, 5] and a.ends.tolist() == [4, 8]
+
+
+@given(st.text(max_size=300))
+def test_offsets_always_slice_the_original_text(text: str) -> None:
+    tokens = Tokenizer().tokenize(text)
+    starts, ends = tokens.starts.tolist(), tokens.ends.tolist()
+    assert all(0 <= s < e <= len(text) for s, e in zip(starts, ends, strict=True))
+    assert all(e <= s for e, s in zip(ends, starts[1:], strict=False))  # ordered, disjoint
+    for s, e, h in zip(starts, ends, tokens.hashes.tolist(), strict=True):
+        assert hash_token(text[s:e]) == h
+    # Nothing outside the tokens is a letter or digit of a word.
+    covered = np.zeros(len(text) + 1, dtype=int)
+    for s, e in zip(starts, ends, strict=True):
+        covered[s:e] = 1
+    assert not any(ch.isalnum() and not covered[i] for i, ch in enumerate(text))
+
+
+@given(st.text(max_size=200))
+def test_fast_hash_path_agrees_with_full_tokenisation(text: str) -> None:
+    tokenizer = Tokenizer()
+    assert np.array_equal(tokenizer.hashes(text), tokenizer.tokenize(text).hashes)
