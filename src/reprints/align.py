@@ -2,9 +2,11 @@
 
 The method is the one of passim and BLAST-style aligners, on token hashes:
 
-1. *Seeds*: every position pair (i, j) where the n-gram at i in A equals the one at
-   j in B (n-grams touching boilerplate never seed; an n-gram repeated more than
-   ``max_repeat`` times in either text is too common to place and is skipped).
+1. *Seeds*: every position pair (i, j) where the ``seed_ngram``-gram at i in A
+   equals the one at j in B (shorter than the anchors' n-grams: the index only has to
+   bring the pair together, the alignment has to see between edits). n-grams
+   touching boilerplate never seed; an n-gram repeated more than ``max_repeat``
+   times in either text is too common to place and is skipped.
 2. *Diagonal runs*: seeds on one diagonal (j - i) whose n-grams touch, or are
    separated by at most ``max_gap`` tokens (a changed word breaks the n-grams around
    it), merge into one run. Numpy does this for all seeds at once.
@@ -42,7 +44,8 @@ U64 = npt.NDArray[np.uint64]
 class AlignParams:
     """Alignment settings; defaults suit prose with light editing or OCR noise."""
 
-    ngram: int = 5
+    ngram: int = 5  # the anchors' n-gram (the candidate index)
+    seed_ngram: int = 3  # the seeds' n-gram inside one pair: shorter, to see past edits
     min_tokens: int = 20
     max_gap: int = 12
     min_similarity: float = 0.5
@@ -231,16 +234,52 @@ def _keep(p: TokenPassage, admitted: Admission, params: AlignParams) -> bool:
     return bool(admitted.anchors[p.a0 : max(p.a0 + 1, p.a1 - params.ngram + 1)].any())
 
 
-def align(a: Tokens, b: Tokens, admitted: Admission, params: AlignParams) -> list[TokenPassage]:
+@dataclass(frozen=True, slots=True)
+class Alignment:
+    """The passages two texts share, and which of their tokens match inside them."""
+
+    passages: list[TokenPassage]
+    matched_a: npt.NDArray[np.bool_]
+    matched_b: npt.NDArray[np.bool_]
+
+    def containment_a(self) -> float:
+        """Share of A's tokens that match B's inside a shared passage."""
+        return float(self.matched_a.mean()) if self.matched_a.size else 0.0
+
+    def containment_b(self) -> float:
+        return float(self.matched_b.mean()) if self.matched_b.size else 0.0
+
+
+def _seed_cover(
+    positions: I64, n: int, spans: list[tuple[int, int]], length: int
+) -> npt.NDArray[np.bool_]:
+    """Tokens inside the spans that a seed n-gram covers (they match the other text)."""
+    marks = np.zeros(length + 1, dtype=np.int32)
+    np.add.at(marks, positions, 1)
+    np.add.at(marks, np.minimum(positions + n, length), -1)
+    covered = np.cumsum(marks[:length]) > 0
+    inside = np.zeros(length + 1, dtype=np.int32)
+    for start, end in spans:
+        inside[start] += 1
+        inside[end] -= 1
+    return covered & (np.cumsum(inside[:length]) > 0)
+
+
+def align(a: Tokens, b: Tokens, admitted: Admission, params: AlignParams) -> Alignment:
     """Passages shared by two different documents, sorted by position in A.
 
     ``admitted`` says which of A's anchors let the candidate index pair these
     documents and which of A's tokens are stock text.
     """
-    n = params.ngram
+    n = params.seed_ngram
     ga, gb = ngram_hashes(a.hashes, n), ngram_hashes(b.hashes, n)
     i, j = seeds(ga, gb, params.max_repeat, usable_ngrams(a, n), usable_ngrams(b, n))
-    return _passages(i, j, a.hashes, b.hashes, admitted, params)
+    passages = _passages(i, j, a.hashes, b.hashes, admitted, params)
+    return Alignment(
+        passages,
+        _seed_cover(i, n, [(p.a0, p.a1) for p in passages], len(a)),
+        _seed_cover(j, n, [(p.b0, p.b1) for p in passages], len(b)),
+    )
 
 
 def align_self(a: Tokens, admitted: Admission, params: AlignParams) -> list[TokenPassage]:
@@ -249,7 +288,7 @@ def align_self(a: Tokens, admitted: Admission, params: AlignParams) -> list[Toke
     In each passage [a0, a1) is the first occurrence and [b0, b1) the repeat; the two
     never overlap (a periodic text is cut where its repeat begins).
     """
-    n = params.ngram
+    n = params.seed_ngram
     ga = ngram_hashes(a.hashes, n)
     ok = usable_ngrams(a, n)
     i, j = seeds(ga, ga, params.max_repeat, ok, ok)
@@ -268,23 +307,12 @@ def align_self(a: Tokens, admitted: Admission, params: AlignParams) -> list[Toke
 def _passages(
     i: I64, j: I64, ha: U64, hb: U64, admitted: Admission, params: AlignParams
 ) -> list[TokenPassage]:
-    runs = diagonal_runs(i, j, params.ngram, params.max_gap)
-    chains = chain_runs(runs, params.ngram, params.max_gap)
+    runs = diagonal_runs(i, j, params.seed_ngram, params.max_gap)
+    chains = chain_runs(runs, params.seed_ngram, params.max_gap)
     passages = [_chain_passage(c, ha, hb, params) for c in chains]
     kept = [p for p in passages if _keep(p, admitted, params)]
     kept.sort(key=lambda p: (p.a0, p.b0, p.a1, p.b1))
     return kept
-
-
-def covered_tokens(spans: list[tuple[int, int]], length: int) -> int:
-    """How many of ``length`` tokens lie inside the union of the [start, end) spans."""
-    if not spans or length == 0:
-        return 0
-    mark = np.zeros(length + 1, dtype=np.int32)
-    for start, end in spans:
-        mark[start] += 1
-        mark[end] -= 1
-    return int((np.cumsum(mark[:length]) > 0).sum())
 
 
 def ngram_jaccard(a: Tokens, b: Tokens, n: int) -> float:

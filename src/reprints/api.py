@@ -12,7 +12,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from reprints.align import Admission, align, align_self, covered_tokens, ngram_jaccard
+from reprints.align import Admission, align, align_self, ngram_jaccard
 from reprints.documents import Document, Pair, Passage, SelfRepeats
 from reprints.engine import BoilerplateMarker, FindOptions, FindResult, ProgressHook, find
 from reprints.output import write_json, write_jsonl
@@ -36,11 +36,11 @@ def compare(a: Document, b: Document, options: FindOptions | None = None) -> Pai
     params = options.align_params()
     tokenizer = Tokenizer()
     ta, tb = tokenizer.tokenize(a.text), tokenizer.tokenize(b.text)
-    found = align(ta, tb, Admission.everything(ta, params.ngram), params)
-    if not found:
+    alignment = align(ta, tb, Admission.everything(ta, params.ngram), params)
+    if not alignment.passages:
         return None
     passages = []
-    for p in found:
+    for p in alignment.passages:
         a_start, a_end = ta.char_span(p.a0, p.a1)
         b_start, b_end = tb.char_span(p.b0, p.b1)
         passages.append(
@@ -49,8 +49,8 @@ def compare(a: Document, b: Document, options: FindOptions | None = None) -> Pai
     return Pair(
         a=a.id,
         b=b.id,
-        containment_a=round(covered_tokens([(p.a0, p.a1) for p in found], len(ta)) / len(ta), 4),
-        containment_b=round(covered_tokens([(p.b0, p.b1) for p in found], len(tb)) / len(tb), 4),
+        containment_a=round(alignment.containment_a(), 4),
+        containment_b=round(alignment.containment_b(), 4),
         jaccard=round(ngram_jaccard(ta, tb, params.ngram), 4),
         passages=tuple(passages),
     )

@@ -27,7 +27,6 @@ from reprints.align import (
     TokenPassage,
     align,
     align_self,
-    covered_tokens,
     ngram_jaccard,
 )
 from reprints.candidates import find_candidates
@@ -58,6 +57,7 @@ class FindOptions:
     """
 
     ngram: int = 5
+    seed_ngram: int = 3
     min_tokens: int = 20
     max_df: int = 100
     max_gap: int = 12
@@ -69,6 +69,7 @@ class FindOptions:
         return AlignParams(
             ngram=self.ngram,
             min_tokens=self.min_tokens,
+            seed_ngram=self.seed_ngram,
             max_gap=self.max_gap,
             min_similarity=self.min_similarity,
         )
@@ -224,12 +225,11 @@ def _pair_result(a: int, b: int) -> tuple[int, int, float, float, float, list[Pa
     assert ctx.reader is not None
     params = ctx.options.align_params()
     ta, tb = ctx.reader.tokens(a), ctx.reader.tokens(b)
-    found = align(ta, tb, _admission(a, b, ta), params)
-    if not found:
+    alignment = align(ta, tb, _admission(a, b, ta), params)
+    if not alignment.passages:
         return None
-    cont_a = covered_tokens([(p.a0, p.a1) for p in found], len(ta)) / len(ta)
-    cont_b = covered_tokens([(p.b0, p.b1) for p in found], len(tb)) / len(tb)
-    passages = [_to_passage(p, ta, tb) for p in found]
+    cont_a, cont_b = alignment.containment_a(), alignment.containment_b()
+    passages = [_to_passage(p, ta, tb) for p in alignment.passages]
     jaccard = ngram_jaccard(ta, tb, params.ngram)
     return a, b, round(cont_a, _DIGITS), round(cont_b, _DIGITS), round(jaccard, _DIGITS), passages
 
