@@ -1,0 +1,432 @@
+"""Clusters of reused passages and of documents, built from the pairs `find` reports.
+
+**Passage clusters** answer "this paragraph was reprinted in 37 papers: which, and
+in what order?". Every passage of every pair has two *occurrences*, one span in each
+document; the two are the same text by construction (they were aligned). Occurrences
+on the same document that are the same stretch of text must then be joined, and the
+clusters are the connected components of the graph whose nodes are those joined
+stretches (*regions*) and whose edges are the passages.
+
+The rule that joins occurrences on one document decides whether clusters stay
+meaningful. A naive rule ("any overlap") chains everything: article A shares
+paragraphs 1–2 with B, B shares paragraphs 2–3 with C, C shares 3–4 with D, and A to
+D end up one "passage" although A and D share nothing. So two occurrences on a
+document join only when their **overlap covers at least ``min_overlap`` (default
+0.8) of both spans**, and, to stop slow drift by many small steps inside one
+document, only when they overlap that much with the region's **seed**: regions are
+grown greedily, longest occurrence first, and a later occurrence joins the first
+region whose seed span it mutually overlaps; the seed never moves. Two halves of a
+text (overlap 0) or a paragraph and the article it sits in (overlap ≪ 80% of the
+article) therefore stay apart, while the same passage aligned against thirty other
+documents (whose ends wander by a few words with each partner's edits) becomes one
+region. Across documents there is no such check, because a passage edge joins
+two spans that are the same text.
+
+**Document clusters** answer "these 12 pages are the same story": connected
+components of documents joined by pairs in which the shared text covers at least
+``min_containment`` of one of the two documents (a quotation shared by two long
+articles does not make them one story). In each cluster the *original* is the
+earliest document by its ``date`` metadata; without dates it is the document the
+others are contained in (the largest sum, over its pairs, of the partner's
+containment minus its own), then the smallest id. Every other member is a ``copy``
+when at least ``copy_containment`` (default 0.8) of it is covered by one cluster
+member (its ``of``), else a ``partial copy``. A document in no cluster is ``unique``.
+
+Everything is ordered by stable keys (document id, then position), so the same pairs
+give byte-identical output.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+from scipy.sparse import coo_matrix
+from scipy.sparse.csgraph import connected_components
+
+from reprints.documents import Pair
+from reprints.output import write_jsonl
+
+MIN_OVERLAP = 0.8
+MIN_CONTAINMENT = 0.1
+COPY_CONTAINMENT = 0.8
+REPRESENTATIVE_CHARS = 5_000
+
+ORIGINAL, COPY, PARTIAL_COPY, UNIQUE = "original", "copy", "partial copy", "unique"
+
+
+@dataclass(frozen=True, slots=True)
+class Member:
+    """One occurrence of a reused passage: a span of a document's original text."""
+
+    doc: str
+    start: int
+    end: int
+
+    def to_json(self) -> dict[str, Any]:
+        return {"doc": self.doc, "start": self.start, "end": self.end}
+
+
+@dataclass(frozen=True, slots=True)
+class PassageCluster:
+    """The occurrences of one reused passage, in date order (else id order).
+
+    ``text`` is the first member's text (cut at ``REPRESENTATIVE_CHARS``; then
+    ``truncated`` is set), the closest thing to the original wording.
+    """
+
+    id: int
+    members: tuple[Member, ...]
+    text: str
+    truncated: bool = False
+
+    @property
+    def size(self) -> int:
+        return len(self.members)
+
+    @property
+    def documents(self) -> int:
+        return len({m.doc for m in self.members})
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "size": self.size,
+            "documents": self.documents,
+            "members": [m.to_json() for m in self.members],
+            "text": self.text,
+            "truncated": self.truncated,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class DocumentRole:
+    """A document's place in its document cluster.
+
+    ``of`` is the cluster member that covers the largest share of this document
+    (``containment``); None for originals and unique documents.
+    """
+
+    doc: str
+    cluster: int
+    cluster_size: int
+    role: str
+    of: str | None = None
+    containment: float = 0.0
+    date: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "doc": self.doc,
+            "cluster": self.cluster,
+            "cluster_size": self.cluster_size,
+            "role": self.role,
+            "of": self.of,
+            "containment": self.containment,
+            "date": self.date,
+        }
+
+
+# --- dates ------------------------------------------------------------------------
+
+_YEAR = re.compile(r"^\d{4}$")
+_YEAR_MONTH = re.compile(r"^\d{4}-\d{2}$")
+
+
+def parse_date(value: Any) -> str | None:
+    """A sortable ISO form (``YYYY-MM-DDTHH:MM:SS``, UTC) of a ``date`` value, or None.
+
+    Accepts ISO 8601 dates and date-times (with or without a zone), ``YYYY`` and
+    ``YYYY-MM`` strings, and integer years; anything else counts as undated.
+    """
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int) and 1 <= value <= 9999:
+        return f"{value:04d}-01-01T00:00:00"
+    if not isinstance(value, str):
+        return None
+    text = value.strip()
+    if _YEAR.match(text):
+        text += "-01-01"
+    elif _YEAR_MONTH.match(text):
+        text += "-01"
+    try:
+        parsed = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    if parsed.tzinfo is not None:
+        parsed = parsed.astimezone(dt.UTC).replace(tzinfo=None)
+    return parsed.isoformat(timespec="seconds")
+
+
+def _dates(doc_ids: Sequence[str], meta: Mapping[str, dict[str, Any]]) -> list[str | None]:
+    return [parse_date((meta.get(d) or {}).get("date")) for d in doc_ids]
+
+
+def _order_key(date: str | None, doc: str, start: int = 0) -> tuple[int, str, str, int]:
+    """Dated documents first, by date; then by id; then by position."""
+    return (0, date, doc, start) if date is not None else (1, "", doc, start)
+
+
+# --- components -------------------------------------------------------------------
+
+
+def components(n: int, left: npt.NDArray[np.int64], right: npt.NDArray[np.int64]) -> np.ndarray:
+    """Component label of each of ``n`` nodes joined by edges ``left[i]``–``right[i]``,
+    labels numbered by each component's smallest node (so they are stable)."""
+    if n == 0:
+        return np.zeros(0, dtype=np.int64)
+    graph = coo_matrix((np.ones(left.shape[0], dtype=np.int8), (left, right)), shape=(n, n)).tocsr()
+    _, labels = connected_components(graph, directed=False)
+    # Renumber by first appearance so the labels do not depend on scipy's internals.
+    _, first = np.unique(labels, return_index=True)
+    rank = np.empty(first.shape[0], dtype=np.int64)
+    rank[np.argsort(np.argsort(first))] = np.arange(first.shape[0])
+    return rank[labels]
+
+
+# --- passage clusters -------------------------------------------------------------
+
+
+def _occurrences(
+    pairs: Sequence[Pair], doc_index: Mapping[str, int]
+) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+    """(doc, start, end) of every passage occurrence: passage k is rows 2k and 2k+1."""
+    rows: list[tuple[int, int, int]] = []
+    for pair in pairs:
+        a, b = doc_index[pair.a], doc_index[pair.b]
+        for p in pair.passages:
+            rows.append((a, p.a_start, p.a_end))
+            rows.append((b, p.b_start, p.b_end))
+    table = np.array(rows, dtype=np.int64).reshape(-1, 3)
+    return table[:, 0], table[:, 1], table[:, 2]
+
+
+def _regions(
+    docs: npt.NDArray[np.int64],
+    starts: npt.NDArray[np.int64],
+    ends: npt.NDArray[np.int64],
+    min_overlap: float,
+) -> npt.NDArray[np.int64]:
+    """Region id of each distinct span: greedy seeds per document, longest first.
+
+    Input spans are distinct and sorted by (doc, -length, start). Regions per document
+    are few (one per distinct passage the document shares), so the scan over a
+    document's seeds is short.
+    """
+    region = np.empty(docs.shape[0], dtype=np.int64)
+    seeds: list[tuple[int, int, int]] = []  # (start, end, region) of the current doc
+    current_doc = -1
+    next_region = 0
+    for i, (doc, start, end) in enumerate(
+        zip(docs.tolist(), starts.tolist(), ends.tolist(), strict=True)
+    ):
+        if doc != current_doc:
+            current_doc, seeds = doc, []
+        length = max(end - start, 1)
+        for s_start, s_end, s_region in seeds:
+            overlap = min(end, s_end) - max(start, s_start)
+            if overlap >= min_overlap * length and overlap >= min_overlap * max(s_end - s_start, 1):
+                region[i] = s_region
+                break
+        else:
+            region[i] = next_region
+            seeds.append((start, end, next_region))
+            next_region += 1
+    return region
+
+
+def passage_clusters(
+    pairs: list[Pair],
+    meta: Mapping[str, dict[str, Any]],
+    texts: Mapping[str, str],
+    min_overlap: float = MIN_OVERLAP,
+) -> list[PassageCluster]:
+    """Clusters of the same passage across documents (see the module docstring).
+
+    Clusters are numbered largest first (ties: by their first member); members are
+    ordered by their document's ``date`` metadata when present, else by id, then
+    position. A member's span is the extent of the occurrences joined in its region.
+    """
+    doc_ids = sorted({d for pair in pairs for d in (pair.a, pair.b)})
+    if not doc_ids or not any(pair.passages for pair in pairs):
+        return []
+    doc_index = {d: i for i, d in enumerate(doc_ids)}
+    occ_doc, occ_start, occ_end = _occurrences(pairs, doc_index)
+
+    # Distinct spans, ordered for the greedy seeding: by doc, longest first, by start.
+    spans = np.stack([occ_doc, occ_start, occ_end], axis=1)
+    distinct, inverse = np.unique(spans, axis=0, return_inverse=True)
+    inverse = inverse.reshape(-1)
+    order = np.lexsort((distinct[:, 1], distinct[:, 1] - distinct[:, 2], distinct[:, 0]))
+    region_sorted = _regions(
+        distinct[order, 0], distinct[order, 1], distinct[order, 2], min_overlap
+    )
+    span_region = np.empty_like(region_sorted)
+    span_region[order] = region_sorted
+    occ_region = span_region[inverse]
+
+    # Each region's document and extent.
+    n_regions = int(region_sorted.max()) + 1
+    region_doc = np.zeros(n_regions, dtype=np.int64)
+    region_doc[span_region] = distinct[:, 0]
+    region_start = np.full(n_regions, np.iinfo(np.int64).max, dtype=np.int64)
+    region_end = np.zeros(n_regions, dtype=np.int64)
+    np.minimum.at(region_start, span_region, distinct[:, 1])
+    np.maximum.at(region_end, span_region, distinct[:, 2])
+
+    labels = components(n_regions, occ_region[0::2], occ_region[1::2])
+    dates = dict(zip(doc_ids, _dates(doc_ids, meta), strict=True))
+
+    grouped: dict[int, list[Member]] = {}
+    for r in np.lexsort((region_start, region_doc)).tolist():
+        doc = doc_ids[int(region_doc[r])]
+        grouped.setdefault(int(labels[r]), []).append(
+            Member(doc, int(region_start[r]), int(region_end[r]))
+        )
+    ordered = [
+        sorted(members, key=lambda m: _order_key(dates[m.doc], m.doc, m.start))
+        for members in grouped.values()
+    ]
+    ordered.sort(key=lambda ms: (-len(ms), ms[0].doc, ms[0].start))
+
+    clusters = []
+    for cid, members in enumerate(ordered):
+        first = members[0]
+        text = texts[first.doc][first.start : first.end]
+        truncated = len(text) > REPRESENTATIVE_CHARS
+        clusters.append(PassageCluster(cid, tuple(members), text[:REPRESENTATIVE_CHARS], truncated))
+    return clusters
+
+
+# --- document clusters ------------------------------------------------------------
+
+
+def document_clusters(
+    pairs: list[Pair],
+    doc_ids: list[str],
+    meta: Mapping[str, dict[str, Any]],
+    min_containment: float = MIN_CONTAINMENT,
+    copy_containment: float = COPY_CONTAINMENT,
+) -> list[DocumentRole]:
+    """Every document's cluster and role (see the module docstring), in id order.
+
+    Clusters are numbered largest first, ties by their smallest document id;
+    unique documents come last, each a cluster of its own.
+    """
+    ids = sorted(doc_ids)
+    index = {d: i for i, d in enumerate(ids)}
+    strong = [
+        p
+        for p in pairs
+        if max(p.containment_a, p.containment_b) >= min_containment and p.a in index
+    ]
+    left = np.array([index[p.a] for p in strong], dtype=np.int64)
+    right = np.array([index[p.b] for p in strong], dtype=np.int64)
+    labels = components(len(ids), left, right)
+    sizes = np.bincount(labels, minlength=int(labels.max()) + 1 if len(ids) else 0)
+    # Cluster numbers: largest first, then by smallest member (labels already are).
+    cluster_order = np.lexsort((np.arange(sizes.shape[0]), -sizes))
+    cluster_id = np.empty_like(cluster_order)
+    cluster_id[cluster_order] = np.arange(cluster_order.shape[0])
+
+    dates = _dates(ids, meta)
+    # Per document: sum of (partner's containment - own) and its best cover.
+    score = np.zeros(len(ids), dtype=np.float64)
+    best: list[tuple[float, str | None]] = [(0.0, None)] * len(ids)
+    for p, a, b in zip(strong, left.tolist(), right.tolist(), strict=True):
+        score[a] += p.containment_b - p.containment_a
+        score[b] += p.containment_a - p.containment_b
+        for me, other, cont in ((a, p.b, p.containment_a), (b, p.a, p.containment_b)):
+            held = best[me]
+            if held[1] is None or cont > held[0] or (cont == held[0] and other < held[1]):
+                best[me] = (cont, other)
+
+    originals: dict[int, int] = {}
+    for label in np.flatnonzero(sizes > 1).tolist():
+        members = np.flatnonzero(labels == label).tolist()
+        originals[label] = min(
+            members,
+            key=lambda m: (*_order_key(dates[m], "")[:2], -score[m], ids[m]),
+        )
+
+    roles = []
+    for i, doc in enumerate(ids):
+        label = int(labels[i])
+        size = int(sizes[label])
+        if size == 1:
+            role, of, cont = UNIQUE, None, 0.0
+        elif originals[label] == i:
+            role, of, cont = ORIGINAL, None, 0.0
+        else:
+            cont, of = best[i]
+            role = COPY if cont >= copy_containment else PARTIAL_COPY
+        roles.append(DocumentRole(doc, int(cluster_id[label]), size, role, of, cont, dates[i]))
+    return roles
+
+
+# --- output -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Groups:
+    """Both kinds of cluster and the summary figures written with them."""
+
+    passages: list[PassageCluster]
+    documents: list[DocumentRole]
+    summary: dict[str, Any]
+
+
+def build_groups(
+    pairs: list[Pair],
+    doc_ids: list[str],
+    meta: Mapping[str, dict[str, Any]],
+    texts: Mapping[str, str],
+) -> Groups:
+    """Passage clusters, document roles and their summary figures."""
+    clusters = passage_clusters(pairs, meta, texts)
+    roles = document_clusters(pairs, doc_ids, meta)
+    role_counts = {r: 0 for r in (ORIGINAL, COPY, PARTIAL_COPY, UNIQUE)}
+    for r in roles:
+        role_counts[r.role] += 1
+    clustered = [r for r in roles if r.cluster_size > 1]
+    summary = {
+        "passage_clusters": len(clusters),
+        "passage_cluster_members": sum(c.size for c in clusters),
+        "largest_passage_cluster": max((c.size for c in clusters), default=0),
+        "document_clusters": len({r.cluster for r in clustered}),
+        "documents_in_clusters": len(clustered),
+        "largest_document_cluster": max((r.cluster_size for r in clustered), default=0),
+        "roles": role_counts,
+        "grouping": {
+            "min_overlap": MIN_OVERLAP,
+            "min_containment": MIN_CONTAINMENT,
+            "copy_containment": COPY_CONTAINMENT,
+        },
+    }
+    return Groups(clusters, roles, summary)
+
+
+def write_groups(
+    out_dir: Path,
+    pairs: list[Pair],
+    doc_ids: list[str],
+    meta: Mapping[str, dict[str, Any]],
+    texts: Mapping[str, str],
+) -> dict[str, Any]:
+    """Write clusters.jsonl and documents.jsonl (each atomically); return the summary."""
+    groups = build_groups(pairs, doc_ids, meta, texts)
+    save_groups(Path(out_dir), groups)
+    return groups.summary
+
+
+def save_groups(out_dir: Path, groups: Groups) -> None:
+    """Write already built groups: clusters.jsonl and documents.jsonl."""
+    write_jsonl(out_dir / "clusters.jsonl", (c.to_json() for c in groups.passages))
+    write_jsonl(out_dir / "documents.jsonl", (r.to_json() for r in groups.documents))
