@@ -24,25 +24,32 @@ class TextGenerator:
         cuts = np.cumsum(lengths)[:-1]
         self.words = ["".join(w) for w in np.split(letters, cuts)]
         ranks = np.arange(1, vocabulary + 1, dtype=np.float64)
-        self.probabilities = (1.0 / ranks) / (1.0 / ranks).sum()
+        weights = 1.0 / ranks
+        self._cdf = np.cumsum(weights) / weights.sum()
 
     def words_list(self, count: int) -> list[str]:
-        picks = self.rng.choice(len(self.words), size=count, p=self.probabilities)
-        return [self.words[i] for i in picks]
+        picks = np.searchsorted(self._cdf, self.rng.random(count), side="right")
+        last = len(self.words) - 1
+        return [self.words[min(i, last)] for i in picks.tolist()]
 
     def sentence(self, words: int) -> str:
-        chosen = self.words_list(max(words, 1))
-        chosen[0] = chosen[0].capitalize()
-        return " ".join(chosen) + "."
+        return self._sentences(self.words_list(max(words, 1)), [max(words, 1)])
+
+    def _sentences(self, words: list[str], lengths: list[int]) -> str:
+        out, at = [], 0
+        for size in lengths:
+            chosen = words[at : at + size]
+            at += size
+            out.append(" ".join([chosen[0].capitalize(), *chosen[1:]]) + ".")
+        return " ".join(out)
 
     def paragraph(self, words: int) -> str:
-        sentences = []
-        left = words
-        while left > 0:
-            size = min(left, int(self.rng.integers(8, 25)))
-            sentences.append(self.sentence(size))
-            left -= size
-        return " ".join(sentences)
+        """``words`` words in sentences of 8 to 24 words (drawn in one go: fast)."""
+        lengths = self.rng.integers(8, 25, size=words // 8 + 1)
+        ends = np.cumsum(lengths)
+        cut = int(np.searchsorted(ends, words))
+        sizes = [*lengths[:cut].tolist(), words - int(ends[cut - 1]) if cut else words]
+        return self._sentences(self.words_list(words), [n for n in sizes if n > 0])
 
     def article(self, words: int, paragraph_words: int = 60) -> str:
         paragraphs = []

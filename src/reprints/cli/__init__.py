@@ -7,13 +7,13 @@ import sys
 from collections.abc import Sequence
 
 from reprints import __version__
-from reprints.cli import compare, find
+from reprints.cli import compare, dedup, find
 from reprints.cli.common import setup_logging
 from reprints.readers import InputError
 
 # Each command module has ``register(subparsers)``, which adds its parser and sets
 # ``func`` (args -> exit code) as the parser default.
-COMMANDS = (find, compare)
+COMMANDS = (find, compare, dedup)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -37,7 +37,9 @@ def add_input_options(parser: argparse.ArgumentParser) -> None:
         help="files or folders (read recursively); '-' reads JSON Lines from standard input",
     )
     group = parser.add_argument_group("reading")
-    group.add_argument("--id-field", default="id", help="JSON/Parquet field with the id (default: id)")
+    group.add_argument(
+        "--id-field", default="id", help="JSON/Parquet field with the id (default: id)"
+    )
     group.add_argument(
         "--text-field", default="text", help="JSON/Parquet field with the text (default: text)"
     )

@@ -95,7 +95,9 @@ def read_documents(
     for source in _sources(inputs, log):
         reader = _reader_for(source, options, source.path in direct)
         if reader is None:
-            log.skip(source.name, None, "unsupported file type", source.path.suffix or "no extension")
+            log.skip(
+                source.name, None, "unsupported file type", source.path.suffix or "no extension"
+            )
             continue
         for doc in reader(source, options, log):
             if not doc.text.strip():

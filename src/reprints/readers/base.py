@@ -52,12 +52,23 @@ class ReadLog:
     strict: bool = False
     skipped: Counter[str] = field(default_factory=Counter)
     warnings: Counter[str] = field(default_factory=Counter)
+    ignored: Counter[str] = field(default_factory=Counter)
     read: int = 0
 
-    def skip(self, source: str, where: str | None, reason: str, detail: str = "") -> None:
-        """A document or record that could not be read: count it, say so, go on."""
-        self.skipped[reason] += 1
+    def skip(
+        self, source: str, where: str | None, reason: str, detail: str = "", count: int = 1
+    ) -> None:
+        """A document or record that could not be read: count it, say so, go on.
+
+        ``count`` > 1 reports many records with one message (a Parquet file with no
+        text column: every row is skipped for the same reason)."""
+        self.skipped[reason] += count
         self._report(source, where, reason, detail, "skipped")
+
+    def ignore(self, reason: str) -> None:
+        """A record that is not a document and is not an error either (a WARC request
+        record, an image, a redirect): counted, never reported one by one."""
+        self.ignored[reason] += 1
 
     def warn(self, source: str, where: str | None, reason: str, detail: str = "") -> None:
         """A document that was read, but altered or renamed: count it, say so."""
@@ -77,6 +88,7 @@ class ReadLog:
             "skipped": dict(sorted(self.skipped.items())),
             "skipped_total": sum(self.skipped.values()),
             "warnings": dict(sorted(self.warnings.items())),
+            "ignored": dict(sorted(self.ignored.items())),
         }
 
 

@@ -19,7 +19,7 @@ def open_binary(source: Source) -> IO[bytes]:
         return sys.stdin.buffer
     suffix = source.path.suffix.lower()
     if suffix == ".gz":
-        return gzip.open(source.path, "rb")
+        return gzip.open(source.path, "rb")  # type: ignore[return-value]  # GzipFile is an IO[bytes] at run time
     if suffix == ".bz2":
         return bz2.open(source.path, "rb")
     if suffix == ".zst":
@@ -27,7 +27,7 @@ def open_binary(source: Source) -> IO[bytes]:
 
         raw = open(source.path, "rb")  # noqa: SIM115 - closed by the returned reader
         return io.BufferedReader(zstandard.ZstdDecompressor().stream_reader(raw, closefd=True))
-    return open(source.path, "rb")  # noqa: SIM115 - the caller closes it
+    return open(source.path, "rb")
 
 
 def read_bytes(source: Source, log: ReadLog) -> bytes | None:

@@ -39,7 +39,7 @@ def read_jsonl(source: Source, options: ReadOptions, log: ReadLog) -> Iterator[D
     line_number = 0
     try:
         with open_binary(source) as stream:
-            for line_number, raw in enumerate(stream, start=1):  # noqa: B007 - used after
+            for line_number, raw in enumerate(stream, start=1):
                 where = f"line {line_number}"
                 line = raw.decode("utf-8", errors="replace")
                 if "\ufffd" in line and b"\xef\xbf\xbd" not in raw:

@@ -1,0 +1,7 @@
+"""``python -m reprints``: the same as the ``reprints`` command."""
+
+import sys
+
+from reprints.cli import main
+
+sys.exit(main())

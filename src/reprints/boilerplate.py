@@ -1,0 +1,461 @@
+"""Boilerplate: the lines of a page that belong to the site, not to the document.
+
+Two mechanisms mark lines; neither ever changes a document's text. Marked lines keep
+their offsets, their tokens are flagged in :attr:`reprints.text.Tokens.boilerplate`
+so that they never pair two documents, and ``--drop-boilerplate`` can remove them
+from written output with :func:`drop_spans`.
+
+**Site boilerplate.** Documents are grouped by site: the host of their ``url``
+metadata, else the folder of their ``source`` file (documents with neither belong to
+no site). A line that occurs in at least ``min_docs`` documents of one site is site
+chrome (headers, footers, "Share this" rows) and is marked ``site-repeat``. Counting
+is one hash per distinct line per document, kept in numpy arrays and compacted as
+they grow, so a first pass over millions of documents stays cheap. One guard: a
+document whose lines are *all* repeated on its site is a copy of another page of that
+site, not chrome around an article, so its sentence-length lines are left unmarked
+(otherwise a story published three times on one site could never be found as a copy).
+
+**Line rules**, for text with no HTML or too few pages of a site to count lines, in
+the spirit of the C4 and Gopher line filters (Raffel et al. 2020; Rae et al. 2021)
+and of jusText's context rules (Pomikálek 2011). Each non-empty line is first judged
+on its own:
+
+- ``widget``: share, comment and navigation widgets ("Post a Comment", "<< Home",
+  "(More here.)", "0 Comments:", "Click here to ...", "Sign up for our newsletter",
+  "Follow us on Twitter", copyright and cookie notices, "Related: ...", "Read more: ...");
+- ``crumbs``: navigation glued to a title ("News On Iran & Its NeighboursIraqBeleaguered
+  ..."): at least two words glued lower-to-upper case, in a short line;
+- ``teaser``: a headline or teaser cut off with an ellipsis glued to its last word
+  ("... of the..."), or ending in a bracketed tag ("[VIDEO]"), when it has a teaser
+  neighbour (a run of teasers is a list of links; a lone one is an author's style);
+- ``non-text``: a URL, a time stamp or other line that is mostly not words;
+- *good*: a line of at least four words ending in sentence punctuation, or a long
+  line (a paragraph that lost its final period);
+- *undecided*: everything else: short lines without sentence punctuation (headings,
+  titles, bylines, "Latest news", "Must read").
+
+Then, as in jusText, undecided lines take their class from their context: a heading
+belongs to what follows it, so an undecided line takes the class of the next decided
+line below it (or, at the end of the text, of the one above), and is marked
+``short-in-boilerplate`` when that is boilerplate. A text with no decided line at all
+keeps every line.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import PurePath
+from typing import Any
+from urllib.parse import urlsplit
+
+import numpy as np
+import numpy.typing as npt
+import xxhash
+
+from reprints.documents import Document
+from reprints.text import Tokens
+
+SITE_REPEAT = "site-repeat"
+WIDGET = "widget"
+CRUMBS = "crumbs"
+TEASER = "teaser"
+NON_TEXT = "non-text"
+SHORT_IN_BOILERPLATE = "short-in-boilerplate"
+
+# Lines marked by the site rule are compacted into (key, count) arrays once this many
+# (document, line) keys are pending, which bounds the memory of the first pass.
+_COMPACT_EVERY = 4_000_000
+_TOP_LINES = 20
+_ENTIRELY_REPEATED = 0.95  # share of a document's characters: a copy, not chrome
+_SENTENCE_TOKENS = 12  # lines this long are kept in documents that are entirely repeated
+
+_LINE = re.compile(r"[^\n]+")
+_WORD = re.compile(r"\w+")
+_DIGIT = re.compile(r"\d")
+
+# Widgets recognised by the whole line (case-insensitive, surrounding spaces ignored).
+_WIDGET_LINE = re.compile(
+    r"""^(?:
+        post\ a\ comment | leave\ a\ (?:comment|reply) | \d+\ comments?:? | comments?:?
+      | <<\ ?home | home | newer\ posts? | older\ posts? | (?:previous|next)\ (?:post|article|story)
+      | \(?more\ here\.?\)? | read\ more\.? | continue\ reading\.?
+      | (?:print|email|share)(?:\ (?:this|article|story))*
+      | tweet | advertisement | skip\ to\ (?:main\ )?content | explore\ further | back\ to\ top
+      | (?:tags?|labels?|categories|category|filed\ under)\b.* | posted\ by\b.* | subscribe\ to:.*
+      | (?:related|see\ also|read\ more|also\ read|read\ also|more|more\ on\ this|recommended)\s*:.*
+      )$""",
+    re.IGNORECASE | re.VERBOSE,
+)
+# Calls to action and notices recognised anywhere in a line that is not a long paragraph.
+_WIDGET_PHRASE = re.compile(
+    r"""(?:^(?:sign\ up|subscribe|register|log\ ?in)\b | \bclick\ here\b
+      | \b(?:newsletters?|inbox)\b.*\b(?:sign\ up|subscribe)
+      | \b(?:sign\ up|subscribe)\b.*\b(?:newsletters?|inbox)\b
+      | \bfollow\ (?:us|him|her|them|@\w+)\ (?:on|at)\b
+      | \bfollow\ \S+(?:\ \S+)?\ on\ (?:twitter|facebook|instagram)\b
+      | \ball\ rights\ reserved\b | \bcopyright\ © | ©\ ?\d{4}
+      | \bcookie\ policy\b | \buse\ (?:of\ )?cookies\b
+      | \bprivacy\ policy\b | \bterms\ of\ (?:use|service)\b | \bjavascript\b | \blorem\ ipsum\b
+      | \bfor\ (?:your\ )?personal,?\ non-commercial\ use\b | \bget\ the\ \w+(?:\ \w+)?\ app\b
+      )""",
+    re.IGNORECASE | re.VERBOSE,
+)
+_WIDGET_PHRASE_MAX_TOKENS = 30
+_GLUED = re.compile(r"[a-z]{2}[A-Z][a-z]")
+_CRUMBS_HEAD = 60  # navigation is glued to the start of a line
+_CRUMBS_MAX_TOKENS = 30
+_TEASER_END = re.compile(r"""(?:[\w'"’”)](?:\.{3}|…)|\[[A-Z ]{2,}\]\s*\|?)$""")
+_TEASER_MAX_TOKENS = 45
+_TEASER_RUN = 4  # a teaser needs another teaser this many lines away or closer
+_SENTENCE_END = re.compile(r"""[.!?:;]["'”’»)\]]*$""")
+_URL_ONLY = re.compile(r"^(?:https?://|www\.)\S+$", re.IGNORECASE)
+_GOOD_MIN_WORDS = 4
+_MIN_WORDS_WITH_LETTERS = 0.3
+_HEADING_RUN = 2  # undecided lines between content and boilerplate that join the latter
+_LONG_LINE_WORDS = 25
+
+
+@dataclass(frozen=True, slots=True)
+class MarkedSpan:
+    """A marked stretch of a document: character offsets (end exclusive) and why."""
+
+    start: int
+    end: int
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class _Line:
+    start: int
+    end: int
+    text: str
+    tokens: int
+
+
+def _lines(text: str) -> list[_Line]:
+    """The non-empty lines of a text with their spans, surrounding spaces excluded."""
+    out = []
+    for m in _LINE.finditer(text):
+        raw = m.group()
+        stripped = raw.strip()
+        if not stripped:
+            continue
+        start = m.start() + (len(raw) - len(raw.lstrip()))
+        out.append(_Line(start, start + len(stripped), stripped, len(_WORD.findall(stripped))))
+    return out
+
+
+def site_of(doc: Document) -> str | None:
+    """The site a document belongs to: its URL's host, else its source folder, else None."""
+    url = doc.meta.get("url")
+    if isinstance(url, str) and url:
+        try:
+            host = urlsplit(url.strip()).hostname
+        except ValueError:
+            host = None
+        if host:
+            return host.removeprefix("www.")
+    source = doc.meta.get("source")
+    if isinstance(source, str) and source and source != "-":
+        return "folder:" + PurePath(source).parent.as_posix()
+    return None
+
+
+def _line_key(site: str, text: str) -> int:
+    """Hash of a line as the site rule compares it: case, spacing and digits ignored."""
+    norm = _DIGIT.sub("0", " ".join(unicodedata.normalize("NFKC", text).casefold().split()))
+    return xxhash.xxh3_64_intdigest(f"{site}\x00{norm}".encode("utf-8", "surrogatepass"))
+
+
+# --- line rules ---------------------------------------------------------------------
+
+
+def _glued_words(text: str) -> int:
+    """Places where one word runs into the next without a space ("NeighboursIraq"),
+    not counting hashtags and handles, which are glued on purpose."""
+    return sum(len(_GLUED.findall(w)) for w in text.split() if w[0] not in "#@")
+
+
+def _judge(line: _Line) -> str | None:
+    """A line's class on its own: a boilerplate reason, "good", or None (undecided)."""
+    text = line.text
+    if line.tokens == 0:
+        return None  # punctuation only: no tokens, nothing to mark
+    if text.startswith("|") and text.endswith("|"):
+        return "good"  # a table row: the extractor keeps tables only inside content
+    if _WIDGET_LINE.match(text):
+        return WIDGET
+    if line.tokens <= _WIDGET_PHRASE_MAX_TOKENS and _WIDGET_PHRASE.search(text):
+        return WIDGET
+    if _URL_ONLY.match(text):
+        return NON_TEXT
+    tokens = _WORD.findall(text)
+    if sum(any(c.isalpha() for c in t) for t in tokens) < _MIN_WORDS_WITH_LETTERS * len(tokens):
+        return NON_TEXT  # the Gopher rule on words without letters, for one line
+    sentence = bool(_SENTENCE_END.search(text))
+    teaser = bool(_TEASER_END.search(text))
+    if (
+        line.tokens <= _CRUMBS_MAX_TOKENS
+        and (teaser or not sentence)
+        and _glued_words(text[:_CRUMBS_HEAD]) >= 2
+    ):
+        return CRUMBS
+    if line.tokens <= _TEASER_MAX_TOKENS and teaser:
+        return TEASER
+    if line.tokens >= _GOOD_MIN_WORDS and sentence:
+        return "good"
+    if line.tokens >= _LONG_LINE_WORDS:
+        return "good"
+    return None
+
+
+def classify_lines(lines: list[_Line]) -> list[str | None]:
+    """Boilerplate reason of every line, or None for lines that are kept."""
+    judged = [_judge(line) for line in lines]
+    # A teaser counts only in a run of teasers (or beside crumbs): a single line
+    # ending in "..." is as often an author's trailing-off sentence.
+    teasers = [i for i, j in enumerate(judged) if j in (TEASER, CRUMBS)]
+    for i in teasers:
+        if judged[i] == TEASER and not any(0 < abs(i - k) <= _TEASER_RUN for k in teasers):
+            judged[i] = None
+    if all(j is None for j in judged):
+        return [None] * len(lines)
+    # Undecided lines take their class from the lines around them that were decided
+    # on their content (URLs and numbers say nothing about their neighbours). A heading
+    # belongs to what follows it; but a long run of undecided lines between content (or
+    # the start of the text) and boilerplate is more likely a list in the content than
+    # headings of the chrome.
+    out: list[str | None] = [None if j == "good" else j for j in judged]
+    sides = [None if j == NON_TEXT else j for j in judged]
+    i = 0
+    while i < len(sides):
+        if sides[i] is not None:
+            i += 1
+            continue
+        j = i
+        while j < len(sides) and sides[j] is None:
+            j += 1
+        before = next((_side(s) for s in reversed(sides[:i]) if s is not None), None)
+        after = _side(sides[j]) if j < len(sides) else None
+        undecided = [k for k in range(i, j) if judged[k] is None]
+        if after is None:
+            bad = before == "bad"
+        elif after == "good":
+            bad = False
+        elif before == "bad":
+            bad = True
+        else:  # content or the start of the text, then boilerplate
+            bad = len(undecided) <= _HEADING_RUN
+        if bad:
+            for k in undecided:
+                out[k] = SHORT_IN_BOILERPLATE
+        i = j
+    return out
+
+
+def _side(judged: str | None) -> str | None:
+    return None if judged is None else ("good" if judged == "good" else "bad")
+
+
+def line_rule_spans(text: str) -> list[MarkedSpan]:
+    """Spans the line rules mark in ``text`` alone (no collection needed)."""
+    lines = _lines(text)
+    return [
+        MarkedSpan(line.start, line.end, reason)
+        for line, reason in zip(lines, classify_lines(lines), strict=True)
+        if reason is not None
+    ]
+
+
+# --- the detector -------------------------------------------------------------------
+
+
+class BoilerplateDetector:
+    """Marks site boilerplate and line-rule boilerplate; see the module docstring.
+
+    Use: :meth:`observe` every document (first pass), then :meth:`spans` for each
+    document, then :meth:`summary`.
+    """
+
+    def __init__(self, min_docs: int = 3, line_rules: bool = True) -> None:
+        if min_docs < 2:
+            raise ValueError("min_docs must be at least 2: one page's lines are not repeats")
+        self.min_docs = min_docs
+        self.line_rules = line_rules
+        self._pending: list[npt.NDArray[np.uint64]] = []
+        self._pending_size = 0
+        self._keys = np.zeros(0, dtype=np.uint64)
+        self._counts = np.zeros(0, dtype=np.int64)
+        self._repeated: npt.NDArray[np.uint64] | None = None
+        self._documents = 0
+        self._sites: set[str] = set()
+        self._marked_lines: Counter[str] = Counter()
+        self._marked_chars: Counter[str] = Counter()
+        self._documents_marked = 0
+        self._copies_unmarked = 0
+        self._top: dict[int, tuple[str, str]] = {}  # key -> (site, line)
+
+    # first pass
+
+    def observe(self, doc: Document) -> None:
+        """Count the distinct lines of a document on its site."""
+        self._documents += 1
+        site = site_of(doc)
+        if site is None:
+            return
+        self._sites.add(site)
+        keys = {_line_key(site, line.text) for line in _lines(doc.text) if line.tokens}
+        if not keys:
+            return
+        self._pending.append(np.fromiter(keys, dtype=np.uint64, count=len(keys)))
+        self._pending_size += len(keys)
+        self._repeated = None
+        if self._pending_size >= _COMPACT_EVERY:
+            self._compact()
+
+    def _compact(self) -> None:
+        if not self._pending:
+            return
+        keys = np.concatenate([self._keys, *self._pending])
+        weights = np.concatenate([self._counts, np.ones(self._pending_size, dtype=np.int64)])
+        order = np.argsort(keys, kind="stable")
+        keys, weights = keys[order], weights[order]
+        first = np.flatnonzero(np.concatenate(([True], keys[1:] != keys[:-1])))
+        self._keys = keys[first]
+        self._counts = np.add.reduceat(weights, first) if first.size else weights[:0]
+        self._pending, self._pending_size = [], 0
+
+    def _repeated_keys(self) -> npt.NDArray[np.uint64]:
+        if self._repeated is None:
+            self._compact()
+            self._repeated = self._keys[self._counts >= self.min_docs]
+        return self._repeated
+
+    def _count_of(self, key: int) -> int:
+        i = int(np.searchsorted(self._keys, np.uint64(key)))
+        return int(self._counts[i]) if i < self._keys.size and self._keys[i] == key else 0
+
+    # second pass
+
+    def spans(self, doc: Document) -> list[MarkedSpan]:
+        """Marked spans of one document, sorted and non-overlapping (after all observe)."""
+        lines = _lines(doc.text)
+        reasons: list[str | None] = [None] * len(lines)
+        site = site_of(doc)
+        if site is not None and lines:
+            self._mark_site_repeats(site, lines, reasons)
+        if self.line_rules:
+            for i, reason in enumerate(classify_lines(lines)):
+                if reasons[i] is None and reason is not None:
+                    reasons[i] = reason
+        spans = [
+            MarkedSpan(line.start, line.end, reason)
+            for line, reason in zip(lines, reasons, strict=True)
+            if reason is not None
+        ]
+        for span in spans:
+            self._marked_lines[span.reason] += 1
+            self._marked_chars[span.reason] += span.end - span.start
+        self._documents_marked += bool(spans)
+        return spans
+
+    def _mark_site_repeats(self, site: str, lines: list[_Line], reasons: list[str | None]) -> None:
+        repeated = self._repeated_keys()
+        if repeated.size == 0:
+            return
+        keys = np.fromiter(
+            (_line_key(site, line.text) for line in lines), dtype=np.uint64, count=len(lines)
+        )
+        hit = np.isin(keys, repeated) & np.array([line.tokens > 0 for line in lines])
+        if not hit.any():
+            return
+        lengths = np.array([line.end - line.start for line in lines])
+        counted = np.array([line.tokens > 0 for line in lines])
+        entirely = lengths[hit].sum() >= _ENTIRELY_REPEATED * lengths[counted].sum()
+        if entirely:
+            self._copies_unmarked += 1
+        for i in np.flatnonzero(hit).tolist():
+            if entirely and lines[i].tokens >= _SENTENCE_TOKENS:
+                continue
+            reasons[i] = SITE_REPEAT
+            key = int(keys[i])
+            if key not in self._top and len(self._top) < 100_000:
+                self._top[key] = (site, lines[i].text)
+
+    def summary(self) -> dict[str, Any]:
+        """Counts by reason and the most repeated site lines, for ``summary.json``."""
+        self._compact()
+        top = sorted(
+            ((self._count_of(k), site, line) for k, (site, line) in self._top.items()),
+            key=lambda t: (-t[0], t[1], t[2]),
+        )[:_TOP_LINES]
+        return {
+            "min_docs": self.min_docs,
+            "line_rules": self.line_rules,
+            "documents": self._documents,
+            "sites": len(self._sites),
+            "documents_with_marked_lines": self._documents_marked,
+            "entirely_repeated_documents_kept": self._copies_unmarked,
+            "marked_lines": dict(sorted(self._marked_lines.items())),
+            "marked_chars": dict(sorted(self._marked_chars.items())),
+            "top_repeated_lines": [
+                {"site": site, "line": line, "documents": count} for count, site, line in top
+            ],
+        }
+
+
+# --- using the spans ----------------------------------------------------------------
+
+
+def mark_tokens(tokens: Tokens, spans: list[MarkedSpan]) -> Tokens:
+    """``tokens`` with ``boilerplate`` set on every token that overlaps a marked span.
+
+    Vectorised: spans sorted by start, their ends made non-decreasing, then for each
+    token the last span starting before the token ends covers it iff that span ends
+    after the token starts. An existing mask is kept (OR-ed).
+    """
+    inside = np.zeros(len(tokens), dtype=bool)
+    if spans and len(tokens):
+        starts = np.fromiter((s.start for s in spans), dtype=np.int64, count=len(spans))
+        ends = np.fromiter((s.end for s in spans), dtype=np.int64, count=len(spans))
+        order = np.argsort(starts, kind="stable")
+        starts, ends = starts[order], np.maximum.accumulate(ends[order])
+        k = np.searchsorted(starts, tokens.ends, side="left") - 1
+        inside = (k >= 0) & (ends[np.maximum(k, 0)] > tokens.starts)
+    if tokens.boilerplate is not None:
+        inside |= tokens.boilerplate
+    return Tokens(tokens.hashes, tokens.starts, tokens.ends, inside)
+
+
+def drop_spans(text: str, spans: list[MarkedSpan]) -> str:
+    """``text`` without the marked spans; a marked whole line goes with its line break."""
+    if not spans:
+        return text
+    parts = []
+    pos = 0
+    for span in sorted(spans, key=lambda s: s.start):
+        start, end = max(span.start, pos), span.end
+        if end <= start:
+            continue
+        line_start = text.rfind("\n", 0, start) + 1
+        line_end = text.find("\n", end)
+        line_end = len(text) if line_end < 0 else line_end
+        whole_line = not text[line_start:start].strip() and not text[end:line_end].strip()
+        if whole_line:
+            start, end = line_start, min(line_end + 1, len(text))
+            start = max(start, pos)
+        parts.append(text[pos:start])
+        pos = end
+    parts.append(text[pos:])
+    return re.sub(r"\n{3,}", "\n\n", "".join(parts)).strip("\n")
+
+
+def explain(doc: Document, spans: list[MarkedSpan]) -> list[dict[str, Any]]:
+    """Every marked span of a document with its text and reason (``compare --explain``)."""
+    return [
+        {"start": s.start, "end": s.end, "reason": s.reason, "text": doc.text[s.start : s.end]}
+        for s in sorted(spans, key=lambda s: s.start)
+    ]

@@ -1,0 +1,180 @@
+"""`reprints dedup`: one copy of each document: exact, near-duplicate and contained copies."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from rich.table import Table
+
+from reprints.cli.common import (
+    ProgressBar,
+    StageTask,
+    add_input_options,
+    add_workers_option,
+    read_options,
+    stderr,
+)
+from reprints.dedup import DedupOptions, dedup, output_format, write_outputs
+from reprints.readers import ReadLog, read_documents
+
+
+def _fraction(value: str) -> float:
+    number = float(value)
+    if not 0.0 < number < 1.0:
+        raise argparse.ArgumentTypeError(f"must be between 0 and 1 (exclusive): {value}")
+    return number
+
+
+def _containment(value: str) -> float:
+    number = float(value)
+    if not 0.0 < number <= 1.0:
+        raise argparse.ArgumentTypeError(f"must be in (0, 1]: {value}")
+    return number
+
+
+def _output(value: str) -> Path:
+    try:
+        output_format(value)
+    except ValueError as err:
+        raise argparse.ArgumentTypeError(str(err)) from err
+    return Path(value)
+
+
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    defaults = DedupOptions()
+    parser = subparsers.add_parser(
+        "dedup",
+        help="keep one copy of each document: exact, near-duplicate and contained copies",
+        description="Deduplicate a collection: exact copies (same words, whatever the "
+        "spacing, case or quotes), near-duplicates (MinHash-LSH, verified against the "
+        "true n-gram Jaccard) and, with --containment, documents mostly contained in "
+        "another. Writes the kept documents with all their fields to OUT (.jsonl, "
+        ".jsonl.gz or .parquet), OUT.removed.jsonl (each removed document, the kept one "
+        "that stands for it, the reason and score) and OUT.summary.json.",
+    )
+    add_input_options(parser)
+    parser.add_argument(
+        "-o", "--out", required=True, type=_output, help="output file: .jsonl, .jsonl.gz, .parquet"
+    )
+    parser.add_argument(
+        "--threshold",
+        type=_fraction,
+        default=defaults.threshold,
+        help=f"n-gram Jaccard from which documents are near-duplicates (default: "
+        f"{defaults.threshold})",
+    )
+    parser.add_argument(
+        "--num-perm",
+        type=int,
+        default=defaults.num_perm,
+        help=f"MinHash permutations (default: {defaults.num_perm})",
+    )
+    parser.add_argument(
+        "--ngram",
+        type=int,
+        default=defaults.ngram,
+        help=f"tokens per shingle (default: {defaults.ngram})",
+    )
+    parser.add_argument(
+        "--no-verify",
+        action="store_true",
+        help="trust LSH candidates without computing their true Jaccard (faster, less precise)",
+    )
+    parser.add_argument(
+        "--containment",
+        type=_containment,
+        default=None,
+        metavar="C",
+        help="also remove a document covered at least C (e.g. 0.8) by passages shared "
+        "with one kept document (off by default)",
+    )
+    parser.add_argument(
+        "--drop-repeats",
+        action="store_true",
+        help="cut passages a kept document repeats of itself",
+    )
+    parser.add_argument(
+        "--drop-boilerplate",
+        action="store_true",
+        help="cut boilerplate lines (found in more than --max-df documents of a site, or "
+        "share/navigation widgets) from kept documents",
+    )
+    parser.add_argument(
+        "--max-df",
+        type=int,
+        default=defaults.max_df,
+        help=f"a line in more documents than this is boilerplate; n-grams in more documents "
+        f"never pair documents for --containment (default: {defaults.max_df})",
+    )
+    parser.add_argument(
+        "--min-tokens",
+        type=int,
+        default=defaults.min_tokens,
+        help=f"shortest shared or repeated passage counted, in tokens (default: "
+        f"{defaults.min_tokens})",
+    )
+    parser.add_argument(
+        "--keep",
+        default=defaults.keep,
+        metavar="first|longest|FIELD",
+        help="which copy is kept: the first read, the longest, or the smallest value of a "
+        "metadata FIELD (e.g. date: the earliest); default: first",
+    )
+    parser.add_argument(
+        "--seed", type=int, default=defaults.seed, help="seed of the MinHash permutations"
+    )
+    add_workers_option(parser)
+    parser.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    options = DedupOptions(
+        threshold=args.threshold,
+        num_perm=args.num_perm,
+        ngram=args.ngram,
+        verify=not args.no_verify,
+        containment=args.containment,
+        drop_repeats=args.drop_repeats,
+        drop_boilerplate=args.drop_boilerplate,
+        max_df=args.max_df,
+        min_tokens=args.min_tokens,
+        keep=args.keep,
+        workers=args.workers,
+        seed=args.seed,
+        id_field=args.id_field,
+        text_field=args.text_field,
+    )
+    log = ReadLog(strict=args.strict)
+    with ProgressBar() as bar:
+        stages: dict[str, StageTask] = {}
+
+        def progress(stage: str, advance: int, total: int | None) -> None:
+            if stage not in stages:
+                stages[stage] = bar.stage(stage, total)
+            stages[stage].advance(advance)
+
+        documents = read_documents(args.inputs, read_options(args), log)
+        with dedup(documents, options, progress=progress) as result:
+            summary = write_outputs(result, args.out, {"input": log.to_json()})
+    if not args.quiet:
+        print_summary(summary, args.out)
+    return 0
+
+
+def print_summary(summary: dict[str, object], out: Path) -> None:
+    table = Table(title=f"reprints dedup → {out}", show_header=False)
+    table.add_column(justify="left")
+    table.add_column(justify="right")
+    read = summary["input"]
+    removed = summary["removed"]
+    seconds = summary["seconds"]
+    assert isinstance(read, dict) and isinstance(removed, dict) and isinstance(seconds, dict)
+    table.add_row("documents read", f"{read['read']:,}")
+    table.add_row("inputs skipped", f"{read['skipped_total']:,}")
+    table.add_row("kept", f"{summary['kept']:,}")
+    for reason, count in removed.items():
+        table.add_row(f"removed: {reason}", f"{count:,}")
+    table.add_row("skipped: no words", f"{summary['skipped_total']:,}")
+    table.add_row("seconds", f"{sum(seconds.values()):.2f}")
+    stderr.print(table)

@@ -1,0 +1,210 @@
+"""HTML pages: one document per page, its main text or all its visible text.
+
+``--html main`` (the default) keeps the page's main text as trafilatura extracts it,
+without comments (reader comments are other people's text, not the page's), plus the
+title, author, date and url it finds as metadata. ``--html raw`` keeps every visible
+line of the page (menus, footers and all), one block element per line, for callers
+who would rather mark chrome with :mod:`reprints.boilerplate` than trust an extractor.
+
+A page with no main text to extract keeps its visible text (with a warning), so that
+nothing readable is lost; markup that does not parse at all is skipped as broken.
+The same conversion serves HTML records of WARC files (:func:`html_document`).
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Iterator
+from typing import Any
+
+from reprints.documents import Document
+from reprints.readers.base import ReadLog, ReadOptions, Source
+from reprints.readers.decode import decode_bytes, looks_binary, read_bytes
+
+# trafilatura logs its own doubts about every odd page; the reader reports what matters.
+logging.getLogger("trafilatura").setLevel(logging.ERROR)
+
+HTML_MODES = ("main", "raw")
+
+# Elements whose text is never shown, and elements that start a new line.
+_INVISIBLE = frozenset(
+    [
+        "script",
+        "style",
+        "noscript",
+        "template",
+        "svg",
+        "head",
+        "iframe",
+        "object",
+        "embed",
+        "canvas",
+        "select",
+        "button",
+        "input",
+        "textarea",
+        "map",
+    ]
+)
+_BLOCK = frozenset(
+    [
+        "address",
+        "article",
+        "aside",
+        "blockquote",
+        "br",
+        "dd",
+        "div",
+        "dl",
+        "dt",
+        "fieldset",
+        "figcaption",
+        "figure",
+        "footer",
+        "form",
+        "h1",
+        "h2",
+        "h3",
+        "h4",
+        "h5",
+        "h6",
+        "header",
+        "hr",
+        "li",
+        "main",
+        "nav",
+        "ol",
+        "p",
+        "pre",
+        "section",
+        "table",
+        "tbody",
+        "thead",
+        "tfoot",
+        "tr",
+        "ul",
+        "title",
+        "caption",
+        "details",
+        "summary",
+    ]
+)
+_CELL = frozenset(("td", "th"))
+_MARKUP = re.compile(r"<[a-zA-Z!/?]")
+_META_FIELDS = ("title", "author", "date", "url", "sitename", "language")
+
+
+def decode_html(data: bytes, source: str, where: str | None, log: ReadLog) -> str:
+    """Page bytes to text: UTF-8, else the charset the page declares or that is guessed."""
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        pass
+    from trafilatura.utils import detect_encoding
+
+    for encoding in detect_encoding(data):
+        try:
+            return data.decode(encoding)
+        except (LookupError, UnicodeDecodeError):
+            continue
+    return decode_bytes(data, source, where, log)
+
+
+def visible_text(tree: Any) -> str:
+    """Every visible piece of text of a parsed page, one block element per line."""
+    parts: list[str] = []
+    # An explicit stack instead of recursion: pages nest deeper than Python's limit.
+    # Each entry is an element to open, or (at its end) the element to close.
+    stack: list[tuple[Any, bool]] = [(tree, False)]
+    while stack:
+        element, closing = stack.pop()
+        tag = _tag(element)
+        if closing:
+            if tag in _BLOCK:
+                parts.append("\n")
+            if element.tail:
+                parts.append(element.tail)
+            continue
+        if tag in _INVISIBLE or tag == "":
+            if element.tail:  # the tail of a hidden element (or comment) is visible
+                parts.append(element.tail)
+            continue
+        parts.append("\n" if tag in _BLOCK else " " if tag in _CELL else "")
+        if element.text:
+            parts.append(element.text)
+        stack.append((element, True))
+        stack.extend((child, False) for child in reversed(element))
+    lines = (" ".join(line.split()) for line in "".join(parts).split("\n"))
+    return "\n".join(line for line in lines if line)
+
+
+def _tag(element: Any) -> str:
+    """Lower-case local name of an element; "" for comments and processing instructions."""
+    tag = element.tag
+    return tag.rsplit("}", 1)[-1].lower() if isinstance(tag, str) else ""
+
+
+def _metadata(found: Any, url: str | None) -> dict[str, Any]:
+    meta: dict[str, Any] = {}
+    for name in _META_FIELDS:
+        value = getattr(found, name, None) if found is not None else None
+        if value:
+            meta[name] = value
+    if url:
+        meta["url"] = url  # the address the page was fetched from beats its own claim
+    return meta
+
+
+def html_document(
+    data: bytes,
+    doc_id: str,
+    source: str,
+    where: str | None,
+    options: ReadOptions,
+    log: ReadLog,
+    url: str | None = None,
+    meta: dict[str, Any] | None = None,
+) -> Document | None:
+    """A document from one page's bytes, or None (reported) when nothing can be read."""
+    import trafilatura
+    from trafilatura.metadata import extract_metadata
+    from trafilatura.utils import load_html
+
+    text = decode_html(data, source, where, log)
+    base = dict(meta or {})
+    tree = load_html(text)
+    if tree is None:
+        if _MARKUP.search(text):
+            log.skip(source, where, "broken HTML", "markup does not parse")
+            return None
+        log.warn(source, where, "not HTML", "read as plain text")
+        return Document(doc_id, text, base | ({"url": url} if url else {}))
+    if options.html == "raw":
+        found = extract_metadata(tree, default_url=url)
+        return Document(doc_id, visible_text(tree), base | _metadata(found, url))
+    extracted = trafilatura.bare_extraction(
+        tree, url=url, include_comments=False, with_metadata=True
+    )
+    main = getattr(extracted, "text", None) if extracted is not None else None
+    if not main or not main.strip():
+        raw = visible_text(tree)  # trafilatura works on a copy: the tree is intact
+        if raw.strip():
+            log.warn(source, where, "no main text found", "kept all visible text")
+        return Document(doc_id, raw, base | _metadata(extracted, url))
+    return Document(doc_id, main, base | _metadata(extracted, url))
+
+
+def read_html(source: Source, options: ReadOptions, log: ReadLog) -> Iterator[Document]:
+    """One page per file; id = the file's name, like a text file."""
+    data = read_bytes(source, log)
+    if data is None:
+        return
+    if looks_binary(data):
+        log.skip(source.name, None, "binary file")
+        return
+    doc = html_document(
+        data, source.name, source.name, None, options, log, meta={"source": str(source.path)}
+    )
+    if doc is not None:
+        yield doc

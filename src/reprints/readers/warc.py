@@ -1,0 +1,205 @@
+"""WARC files (web crawls): one document per HTML or plain-text record.
+
+Read with FastWARC. ``response`` records are HTTP responses: the HTTP head is parsed
+here (status, Content-Type, Content-Encoding, chunked transfer), pages of type
+text/html or XHTML go through the HTML reader (``--html main|raw``) and text/plain
+bodies are decoded as text. ``resource`` records (files archived without HTTP, as
+wget writes them) and ``conversion`` records (text extracted from pages, as in Common
+Crawl's WET files) are read by their WARC Content-Type in the same way. Every other
+record (requests, metadata, warcinfo, redirects, images, ...) is counted as ignored.
+
+The document id is the WARC-Record-ID (without its angle brackets); ``url`` and
+``date`` come from WARC-Target-URI and WARC-Date. A record shorter than its declared
+length is a truncated file's last record: it is skipped and counted, and every record
+read before it is kept.
+"""
+
+from __future__ import annotations
+
+import zlib
+from collections.abc import Iterator
+from typing import Any
+
+from reprints.documents import Document
+from reprints.readers.base import ReadLog, ReadOptions, Source
+from reprints.readers.decode import decode_bytes, looks_binary, open_binary
+from reprints.readers.html import html_document
+
+_HTML_TYPES = ("text/html", "application/xhtml+xml")
+_TEXT_TYPES = ("text/plain",)
+_READ_TYPES = ("response", "resource", "conversion")
+
+
+def _record_types() -> Any:
+    from fastwarc.warc import WarcRecordType
+
+    return WarcRecordType.any_type
+
+
+def _type_name(record: Any) -> str:
+    return str(record.record_type).rsplit(".", 1)[-1]
+
+
+def _media_type(content_type: str | None) -> tuple[str, str | None]:
+    """``text/html; charset=utf-8`` → ("text/html", "utf-8")."""
+    if not content_type:
+        return "", None
+    kind, *params = content_type.split(";")
+    charset = None
+    for param in params:
+        name, _, value = param.partition("=")
+        if name.strip().lower() == "charset" and value.strip():
+            charset = value.strip().strip("\"'").lower()
+    return kind.strip().lower(), charset
+
+
+def split_http(block: bytes) -> tuple[int, dict[str, str], bytes] | None:
+    """Status code, headers (lower-case names) and body of an HTTP response; None if
+    the block does not start with an HTTP status line."""
+    if not block.startswith(b"HTTP/"):
+        return None
+    end = block.find(b"\r\n\r\n")
+    sep = 4
+    if end < 0:
+        end, sep = block.find(b"\n\n"), 2
+    if end < 0:
+        end, sep = len(block), 0
+    lines = block[:end].decode("latin-1").splitlines()
+    parts = lines[0].split(None, 2)
+    try:
+        status = int(parts[1]) if len(parts) > 1 else 0
+    except ValueError:
+        status = 0
+    headers: dict[str, str] = {}
+    for line in lines[1:]:
+        name, colon, value = line.partition(":")
+        if colon:
+            headers[name.strip().lower()] = value.strip()
+    return status, headers, block[end + sep :]
+
+
+def dechunk(body: bytes) -> bytes:
+    """The body of a chunked HTTP transfer; what precedes a malformed chunk is kept."""
+    out = []
+    pos = 0
+    while pos < len(body):
+        line_end = body.find(b"\r\n", pos)
+        if line_end < 0:
+            break
+        try:
+            size = int(body[pos:line_end].split(b";")[0].strip() or b"0", 16)
+        except ValueError:
+            break
+        if size == 0:
+            break
+        out.append(body[line_end + 2 : line_end + 2 + size])
+        pos = line_end + 2 + size + 2
+    return b"".join(out)
+
+
+def _decode_content(body: bytes, encoding: str) -> bytes | None:
+    encoding = encoding.strip().lower()
+    if encoding in ("", "identity"):
+        return body
+    if encoding in ("gzip", "x-gzip", "deflate"):
+        try:
+            # wbits 47 accepts both a gzip and a zlib header; raw deflate needs -15.
+            return zlib.decompressobj(47).decompress(body)
+        except zlib.error:
+            try:
+                return zlib.decompressobj(-15).decompress(body)
+            except zlib.error:
+                return None
+    return None
+
+
+def _text_document(
+    body: bytes, charset: str | None, doc_id: str, source: str, where: str, log: ReadLog
+) -> str:
+    if charset:
+        try:
+            return body.decode(charset)
+        except (LookupError, UnicodeDecodeError):
+            pass
+    return decode_bytes(body, source, where, log)
+
+
+def _document(
+    record: Any, number: int, source: Source, options: ReadOptions, log: ReadLog
+) -> Document | None:
+    """The document of one record, or None (counted as ignored or skipped)."""
+    where = f"record {number}"
+    kind = _type_name(record)
+    if kind not in _READ_TYPES:
+        log.ignore(f"WARC {kind} record")
+        return None
+    headers = record.headers
+    declared = headers.get("Content-Length")
+    block = record.reader.read()
+    if declared is None or not declared.strip().isdigit() or len(block) < int(declared):
+        log.skip(source.name, where, "truncated record", f"{len(block)} of {declared} bytes")
+        return None
+    record_id = (headers.get("WARC-Record-ID") or "").strip().strip("<>")
+    doc_id = record_id or f"{source.name}#{where}"
+    url = headers.get("WARC-Target-URI") or None
+    meta: dict[str, Any] = {"source": str(source.path)}
+    if date := headers.get("WARC-Date"):
+        meta["date"] = date
+    content_type = headers.get("Content-Type")
+    body = block
+    if kind == "response":
+        http = split_http(block)
+        if http is None:
+            log.ignore("WARC response without HTTP head")
+            return None
+        status, http_headers, body = http
+        if not 200 <= status < 300:
+            log.ignore(f"HTTP status {status // 100}xx")
+            return None
+        content_type = http_headers.get("content-type")
+        if "chunked" in http_headers.get("transfer-encoding", "").lower():
+            body = dechunk(body)
+        decoded = _decode_content(body, http_headers.get("content-encoding", ""))
+        if decoded is None:
+            log.skip(source.name, where, "undecodable content encoding")
+            return None
+        body = decoded
+    media, charset = _media_type(content_type)
+    if not media:
+        media = "text/html" if body.lstrip()[:1] == b"<" else "text/plain"
+    if media in _HTML_TYPES:
+        if looks_binary(body):
+            log.skip(source.name, where, "binary content")
+            return None
+        return html_document(body, doc_id, source.name, where, options, log, url=url, meta=meta)
+    if media in _TEXT_TYPES:
+        if looks_binary(body):
+            log.skip(source.name, where, "binary content")
+            return None
+        text = _text_document(body, charset, doc_id, source.name, where, log)
+        return Document(doc_id, text, meta | ({"url": url} if url else {}))
+    log.ignore(f"WARC {media} content")
+    return None
+
+
+def read_warc(source: Source, options: ReadOptions, log: ReadLog) -> Iterator[Document]:
+    from fastwarc.warc import ArchiveIterator
+
+    number = 0
+    try:
+        with open_binary(source) as stream:
+            records = ArchiveIterator(stream, parse_http=False, record_types=_record_types())
+            for number, record in enumerate(records, start=1):
+                doc = _document(record, number, source, options, log)
+                if doc is not None:
+                    yield doc
+    except Exception as err:  # FastWARC and the decompressors raise their own types
+        if number == 0:
+            log.skip(source.name, None, "unreadable WARC file", str(err))
+        else:
+            log.warn(
+                source.name, f"record {number + 1}", "truncated file", f"kept what was read: {err}"
+            )
+        return
+    if number == 0:
+        log.skip(source.name, None, "unreadable WARC file", "no WARC record found")
