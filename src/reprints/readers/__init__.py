@@ -22,8 +22,11 @@ from reprints.readers.base import (
     Source,
 )
 from reprints.readers.decode import COMPRESSED_SUFFIXES
+from reprints.readers.html import read_html
 from reprints.readers.jsonl import read_jsonl
+from reprints.readers.parquet import read_parquet
 from reprints.readers.plain import read_txt
+from reprints.readers.warc import read_warc
 
 __all__ = [
     "DEFAULT_MAX_CHARS",
@@ -40,12 +43,23 @@ __all__ = [
 READERS: dict[str, Reader] = {
     "txt": read_txt,
     "jsonl": read_jsonl,
+    "html": read_html,
+    "warc": read_warc,
+    "parquet": read_parquet,
 }
 EXTENSIONS: dict[str, str] = {
     ".txt": "txt",
     ".text": "txt",
+    ".md": "txt",
     ".jsonl": "jsonl",
     ".ndjson": "jsonl",
+    ".html": "html",
+    ".htm": "html",
+    ".xhtml": "html",
+    ".warc": "warc",
+    ".arc": "warc",
+    ".parquet": "parquet",
+    ".pq": "parquet",
 }
 
 
