@@ -3,13 +3,14 @@
     python benchmarks/find_bench.py --docs 20000 --words 500 [--workers 0]
 
 The collection: news-like articles from a Zipfian vocabulary; a share of them are
-sources copied into other documents, whole (with 0-5% of words edited) or in part
-(a 80-300 word stretch pasted into another article); every document carries its
-site's header and footer lines (boilerplate shared by hundreds of documents). The
-benchmark writes the collection as JSON Lines, runs the `reprints find` command in a
-child process, and prints documents per second, the child's peak RSS, and the recall
-and precision of the planted pairs (two documents that hold text of the same source
-are a true pair, so copies of one source pair with each other too).
+sources copied into other documents, whole (with 0-5% of words edited) or in part (a
+80-300 word stretch with 2% of its words edited, pasted into another article); every
+document carries its site's header and footer lines (boilerplate shared by hundreds
+of documents) and a URL on its site. The benchmark writes the collection as JSON
+Lines, runs the `reprints find` command in a child process, and prints documents per
+second, the child's peak RSS, and the recall and precision of the planted pairs (two
+documents that hold text of the same source are a true pair, so copies of one source
+pair with each other too).
 """
 
 from __future__ import annotations
@@ -50,7 +51,7 @@ def build(docs: int, words: int, seed: int) -> tuple[list[dict[str, str]], set[t
             paragraph_words = bodies[source].split(" ")
             size = int(rng.integers(80, 300))
             start = int(rng.integers(0, max(1, len(paragraph_words) - size)))
-            part = " ".join(paragraph_words[start : start + size])
+            part = gen.edit(" ".join(paragraph_words[start : start + size]), 0.02)
             host = bodies[target].split("\n\n")
             host.insert(int(rng.integers(0, len(host) + 1)), part)
             bodies[target] = "\n\n".join(host)
@@ -59,7 +60,8 @@ def build(docs: int, words: int, seed: int) -> tuple[list[dict[str, str]], set[t
     for k, body in enumerate(bodies):
         site = k % SITES
         text = headers[site] + "\n\n" + body + "\n\n" + footers[site]
-        records.append({"id": f"d{k:07d}", "text": text, "site": f"site{site}"})
+        url = f"https://site{site}.example/story/{k}"
+        records.append({"id": f"d{k:07d}", "text": text, "url": url})
     truth = set()
     for group in holders.values():
         for a, b in combinations(sorted(group), 2):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from rich.console import Console
 from rich.table import Table
 
 from reprints.api import FindOptions, find, write_find_outputs
@@ -15,6 +16,7 @@ from reprints.cli.common import (
     read_options,
     stderr,
 )
+from reprints.documents import Pair, SelfRepeats
 from reprints.readers import ReadLog, read_documents
 
 
@@ -64,6 +66,13 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     parser.add_argument(
         "--no-self", action="store_true", help="do not look for passages a document repeats"
     )
+    parser.add_argument(
+        "--top",
+        type=int,
+        default=10,
+        metavar="N",
+        help="list the N most-contained pairs on the terminal (default: 10; 0 for none)",
+    )
     add_workers_option(parser)
     parser.set_defaults(func=run)
 
@@ -90,9 +99,51 @@ def run(args: argparse.Namespace) -> int:
         documents = read_documents(args.inputs, read_options(args), log)
         with find(documents, options, progress=progress) as result:
             summary = write_find_outputs(result, args.out, {"input": log.to_json()})
+            pairs, repeats = result.pairs, result.repeats
     if not args.quiet:
         print_summary(summary, args.out)
+        print_findings(pairs, repeats, args.top)
     return 0
+
+
+def print_findings(pairs: list[Pair], repeats: list[SelfRepeats], top: int) -> None:
+    """The most-contained pairs and the largest self-repeats, on standard output."""
+    if top <= 0:
+        return
+    console = Console()
+    if not console.is_terminal:
+        console = Console(width=120)  # piped or captured: don't fold ids at 80 columns
+    if pairs:
+        ranked = sorted(pairs, key=lambda p: (-max(p.containment_a, p.containment_b), p.a, p.b))
+        table = Table(title=f"pairs sharing passages ({min(top, len(pairs))} of {len(pairs):,})")
+        for column in ("a", "b"):
+            table.add_column(column, overflow="fold")
+        for column in ("in a", "in b", "passages", "tokens"):
+            table.add_column(column, justify="right")
+        for pair in ranked[:top]:
+            tokens = sum(p.tokens for p in pair.passages)
+            table.add_row(
+                pair.a,
+                pair.b,
+                f"{pair.containment_a:.0%}",
+                f"{pair.containment_b:.0%}",
+                str(len(pair.passages)),
+                f"{tokens:,}",
+            )
+        console.print(table)
+    else:
+        console.print("no pairs of documents share a passage")
+    if repeats:
+        ranked_repeats = sorted(repeats, key=lambda r: (-sum(p.tokens for p in r.passages), r.doc))
+        table = Table(title=f"documents repeating their own text ({len(repeats):,})")
+        table.add_column("document", overflow="fold")
+        table.add_column("repeats", justify="right")
+        table.add_column("tokens repeated", justify="right")
+        for item in ranked_repeats[:top]:
+            table.add_row(
+                item.doc, str(len(item.passages)), f"{sum(p.tokens for p in item.passages):,}"
+            )
+        console.print(table)
 
 
 def print_summary(summary: dict[str, object], out: Path) -> None:
