@@ -52,7 +52,7 @@ from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
 from reprints.boilerplate import BoilerplateDetector, MarkedSpan, drop_spans
-from reprints.documents import Document
+from reprints.documents import Document, Repeat
 from reprints.engine import FindOptions, ProgressHook, find
 from reprints.minhash import (
     MinHasher,
@@ -748,12 +748,9 @@ def _with_find(
     with find(documents, find_options, progress=progress) as found:
         if options.drop_repeats:
             for repeats in found.repeats:
-                text = found.texts[repeats.doc]
-                spans = [
-                    MarkedSpan(*_to_line_edges(text, r.repeat_start, r.repeat_end), "repeat")
-                    for r in repeats.passages
-                ]
-                result._edits.setdefault(index_of[repeats.doc], []).extend(spans)
+                spans = repeat_cuts(found.texts[repeats.doc], repeats.passages)
+                if spans:
+                    result._edits.setdefault(index_of[repeats.doc], []).extend(spans)
         if options.containment is not None:
             containers: dict[int, list[tuple[int, float]]] = {}
             for pair in found.pairs:
@@ -766,20 +763,36 @@ def _with_find(
         return dict(found.summary)
 
 
-def _to_line_edges(text: str, start: int, end: int) -> tuple[int, int]:
-    """Widen a cut to the edges of its lines where only punctuation lies between.
-
-    Passages begin and end on tokens, so a repeated paragraph's closing ``.)`` or
-    opening quote would otherwise be left behind as a stray line.
-    """
+def _line_edges(text: str, start: int, end: int) -> tuple[int, int] | None:
+    """The span widened to the edges of its lines, or None when it does not cover
+    them: only punctuation and spaces may lie between the span and its line edges
+    (passages begin and end on tokens, so a paragraph's closing ``.)`` or opening
+    quote is not part of them)."""
     line_start = text.rfind("\n", 0, start) + 1
-    if not any(c.isalnum() for c in text[line_start:start]):
-        start = line_start
     line_end = text.find("\n", end)
     line_end = len(text) if line_end < 0 else line_end
-    if not any(c.isalnum() for c in text[end:line_end]):
-        end = line_end
-    return start, end
+    if any(c.isalnum() for c in text[line_start:start]) or any(
+        c.isalnum() for c in text[end:line_end]
+    ):
+        return None
+    return line_start, line_end
+
+
+def repeat_cuts(text: str, repeats: Iterable[Repeat]) -> list[MarkedSpan]:
+    """The repeats of a document worth cutting: whole lines that repeat whole lines.
+
+    A document pasted twice repeats whole paragraphs, and the second copy goes. A
+    passage that only partly repeats a line (a teaser or summary that quotes an
+    article's first sentence, a pull quote) is kept: cutting it would leave broken
+    paragraphs, and which copy is the "real" one is no longer clear.
+    """
+    cuts = []
+    for r in repeats:
+        first = _line_edges(text, r.first_start, r.first_end)
+        again = _line_edges(text, r.repeat_start, r.repeat_end)
+        if first is not None and again is not None and first[1] <= again[0]:
+            cuts.append(MarkedSpan(again[0], again[1], "repeat"))
+    return cuts
 
 
 def _remove_contained(
