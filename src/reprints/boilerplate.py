@@ -64,6 +64,7 @@ CRUMBS = "crumbs"
 TEASER = "teaser"
 NON_TEXT = "non-text"
 SHORT_IN_BOILERPLATE = "short-in-boilerplate"
+MENU = "menu"
 
 # Lines marked by the site rule are compacted into (key, count) arrays once this many
 # (document, line) keys are pending, which bounds the memory of the first pass.
@@ -86,6 +87,7 @@ _WIDGET_LINE = re.compile(
       | tweet | advertisement | skip\ to\ (?:main\ )?content | explore\ further | back\ to\ top
       | (?:tags?|labels?|categories|category|filed\ under)\b.* | posted\ by\b.* | subscribe\ to:.*
       | (?:related|see\ also|read\ more|also\ read|read\ also|more|more\ on\ this|recommended)\s*:.*
+      | you\ (?:may|might)\ also\ like\W* | (?:sorry|oops)\W* | also\ on\ \S+\.\w+\b.*
       )$""",
     re.IGNORECASE | re.VERBOSE,
 )
@@ -100,6 +102,10 @@ _WIDGET_PHRASE = re.compile(
       | \bcookie\ policy\b | \buse\ (?:of\ )?cookies\b
       | \bprivacy\ policy\b | \bterms\ of\ (?:use|service)\b | \bjavascript\b | \blorem\ ipsum\b
       | \bfor\ (?:your\ )?personal,?\ non-commercial\ use\b | \bget\ the\ \w+(?:\ \w+)?\ app\b
+      | \bthanks?\ (?:you\ )?for\ (?:signing\ up|subscribing)\b | \byour\ inbox\b
+      | \ban\ error\ (?:has\ )?occurred\b | \berror\ processing\ your\b | \bplease\ try\ again\b
+      | ^write\ to\ .*\ at\ \S+@\S+ | \bif\ you\ (?:enjoyed|liked)\ this\ (?:article|story|post)\b
+      | \bshare\ it\ with\ a\ friend\b
       )""",
     re.IGNORECASE | re.VERBOSE,
 )
@@ -116,6 +122,8 @@ _GOOD_MIN_WORDS = 4
 _MIN_WORDS_WITH_LETTERS = 0.3
 _HEADING_RUN = 2  # undecided lines between content and boilerplate that join the latter
 _LONG_LINE_WORDS = 25
+_MENU_MIN_LINES = 4  # a run of at least this many undecided lines ...
+_MENU_MEAN_TOKENS = 3  # ... this short on average, not between two paragraphs: a menu
 
 
 @dataclass(frozen=True, slots=True)
@@ -252,8 +260,18 @@ def classify_lines(lines: list[_Line]) -> list[str | None]:
         if bad:
             for k in undecided:
                 out[k] = SHORT_IN_BOILERPLATE
+        elif not (before == "good" and after == "good") and _is_menu(lines, undecided):
+            for k in undecided:
+                out[k] = MENU
         i = j
     return out
+
+
+def _is_menu(lines: list[_Line], run: list[int]) -> bool:
+    """A run of many very short lines outside the text's content: a menu or tag cloud."""
+    if len(run) < _MENU_MIN_LINES:
+        return False
+    return sum(lines[k].tokens for k in run) <= _MENU_MEAN_TOKENS * len(run)
 
 
 def _side(judged: str | None) -> str | None:
