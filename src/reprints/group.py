@@ -250,9 +250,9 @@ def passage_clusters(
 ) -> list[PassageCluster]:
     """Clusters of the same passage across documents (see the module docstring).
 
-    Clusters are numbered largest first (ties: by their first member); members are
-    ordered by their document's ``date`` metadata when present, else by id, then
-    position. A member's span is the extent of the occurrences joined in its region.
+    Clusters are numbered largest first (ties: the most text, then by their first
+    member); members are ordered by their document's ``date`` metadata when present,
+    else by id, then position. A member's span is the extent of the occurrences joined in its region.
     """
     doc_ids = sorted({d for pair in pairs for d in (pair.a, pair.b)})
     if not doc_ids or not any(pair.passages for pair in pairs):
@@ -294,7 +294,9 @@ def passage_clusters(
         sorted(members, key=lambda m: _order_key(dates[m.doc], m.doc, m.start))
         for members in grouped.values()
     ]
-    ordered.sort(key=lambda ms: (-len(ms), ms[0].doc, ms[0].start))
+    ordered.sort(
+        key=lambda ms: (-len(ms), -sum(m.end - m.start for m in ms), ms[0].doc, ms[0].start)
+    )
 
     clusters = []
     for cid, members in enumerate(ordered):
@@ -325,7 +327,9 @@ def document_clusters(
     strong = [
         p
         for p in pairs
-        if max(p.containment_a, p.containment_b) >= min_containment and p.a in index
+        if max(p.containment_a, p.containment_b) >= min_containment
+        and p.a in index
+        and p.b in index
     ]
     left = np.array([index[p.a] for p in strong], dtype=np.int64)
     right = np.array([index[p.b] for p in strong], dtype=np.int64)

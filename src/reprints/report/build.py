@@ -143,8 +143,9 @@ def _pair_details(
             for i, (p, g) in enumerate(zip(pair.passages, view.groups, strict=True))
         )
         body = (
-            f'<div class="legend">{legend}. Same colour = same shared text on both sides; '
-            "<span class=df>underlined</span> words differ. Click a passage to find it "
+            f'<div class="legend">{legend}. Same colour = same shared text, on both sides; '
+            "a shorter shared text inside a longer one is underlined in its colour; "
+            "<span class=df>wavy-underlined</span> words differ. Click a passage to find it "
             "on the other side.</div>"
             '<div class="sides">'
             f'<div class="side" data-side="a"><h3 class=doc>{_e(pair.a)}</h3>'

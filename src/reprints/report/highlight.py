@@ -1,15 +1,24 @@
 """Two texts side by side with their shared passages highlighted.
 
-Colours: passages that overlap on either side are the same shared text seen twice
-(a repost that pastes an article twice gives two passages sharing the article's
-span), so they form one *colour group* (union-find on overlaps). On each side the
-spans of a group are merged into *runs*; a run is one highlighted element, and a
-colour always means the same group on both sides.
+Colours: a colour is one *shared text*. Two passages of a pair get the same colour
+when, on one side, their spans are the same stretch of text: they overlap by at
+least ``SAME_TEXT`` of both spans (the rule :mod:`reprints.group` uses for passage
+clusters). A repost that pastes an article twice gives two passages with the same
+span on the article's side: one colour, highlighted once there and twice on the
+repost's side. A passage merely *nested* in a longer one (a teaser that paraphrases
+the first paragraph) keeps a colour of its own, so it cannot bleed the longer
+passage's colour over unrelated text.
+
+On each side the spans of a colour are merged into *runs*. Runs of different colours
+may nest or cross; they are rendered as properly nested HTML by cutting them at
+every boundary (an elementary-segment sweep): longer runs are outer, shorter ones
+inner (drawn as a thick underline in their colour over the outer background), and
+every piece of a run carries the run's ``data-run`` so it can be found whole again.
 
 Differing words: inside each passage the tokens of the two spans are aligned with
 :class:`difflib.SequenceMatcher` on token hashes (:class:`reprints.text.Tokenizer`,
 so case, quotes and dashes never count as differences); a token that no passage
-covering it matches is marked.
+covering it matches is marked ``<span class="df">``.
 
 Long texts are shortened for display: text far from any run is elided, keeping
 ``context`` characters around each run, and a side stops after ``max_chars``.
@@ -19,12 +28,14 @@ from __future__ import annotations
 
 import difflib
 import html
+import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 from reprints.documents import Passage
 from reprints.text import Tokenizer
 
+SAME_TEXT = 0.8  # mutual overlap that makes two spans of one side the same text
 DIFF_MAX_TOKENS = 5_000  # longer passages are shown without word-level marks
 CONTEXT_CHARS = 300
 FULL_TEXT_CHARS = 20_000  # texts up to this long are shown whole
@@ -41,9 +52,15 @@ class Run:
     passages: tuple[int, ...]
 
 
-def colour_groups(passages: Sequence[Passage]) -> list[int]:
-    """Group number of each passage: connected by overlap on side a or side b,
-    numbered in passage order."""
+def same_text(a: tuple[int, int], b: tuple[int, int], min_overlap: float = SAME_TEXT) -> bool:
+    """Whether two spans of one text overlap by at least ``min_overlap`` of both."""
+    overlap = min(a[1], b[1]) - max(a[0], b[0])
+    return overlap > 0 and overlap >= min_overlap * max(a[1] - a[0], b[1] - b[0])
+
+
+def colour_groups(passages: Sequence[Passage], min_overlap: float = SAME_TEXT) -> list[int]:
+    """Colour group of each passage, numbered in passage order: passages are joined
+    when their spans on side a, or on side b, are the same text (:func:`same_text`)."""
     parent = list(range(len(passages)))
 
     def root(i: int) -> int:
@@ -52,32 +69,33 @@ def colour_groups(passages: Sequence[Passage]) -> list[int]:
             i = parent[i]
         return i
 
-    for side in ((0, 1), (2, 3)):
-        spans = sorted((_span(p)[side[0]], _span(p)[side[1]], i) for i, p in enumerate(passages))
-        reach, owner = -1, -1
-        for start, end, i in spans:
-            if start < reach:
-                parent[root(i)] = root(owner)
-            if end > reach:
-                reach, owner = end, i
+    for side in (0, 1):
+        spans = sorted(
+            ((p.a_start, p.a_end) if side == 0 else (p.b_start, p.b_end), i)
+            for i, p in enumerate(passages)
+        )
+        active: list[tuple[tuple[int, int], int]] = []
+        for span, i in spans:
+            active = [(s, j) for s, j in active if s[1] > span[0]]
+            for other, j in active:
+                if same_text(span, other, min_overlap):
+                    parent[root(i)] = root(j)
+            active.append((span, i))
     numbers: dict[int, int] = {}
     return [numbers.setdefault(root(i), len(numbers)) for i in range(len(passages))]
 
 
-def _span(p: Passage) -> tuple[int, int, int, int]:
-    return p.a_start, p.a_end, p.b_start, p.b_end
-
-
 def side_runs(spans: Sequence[tuple[int, int]], groups: Sequence[int]) -> list[Run]:
-    """Merge one side's overlapping spans (same group by construction) into runs."""
-    runs: list[Run] = []
+    """Merge one side's overlapping spans of the same colour into runs, by start."""
+    by_group: dict[int, list[Run]] = {}
     for (start, end), i in sorted((s, i) for i, s in enumerate(spans)):
+        runs = by_group.setdefault(groups[i], [])
         last = runs[-1] if runs else None
-        if last is not None and start < last.end and last.group == groups[i]:
+        if last is not None and start < last.end:
             runs[-1] = Run(last.start, max(last.end, end), last.group, (*last.passages, i))
         else:
             runs.append(Run(start, end, groups[i], (i,)))
-    return runs
+    return sorted((r for rs in by_group.values() for r in rs), key=lambda r: (r.start, r.end))
 
 
 def differing_tokens(
@@ -112,7 +130,7 @@ def _visible(length: int, runs: Sequence[Run], context: int) -> list[tuple[int, 
     if length <= FULL_TEXT_CHARS or not runs:
         return [(0, length)]
     shown: list[tuple[int, int]] = []
-    for run in runs:
+    for run in sorted(runs, key=lambda r: r.start):
         start, end = max(run.start - context, 0), min(run.end + context, length)
         if shown and start <= shown[-1][1] + context:
             shown[-1] = (shown[-1][0], max(shown[-1][1], end))
@@ -121,67 +139,94 @@ def _visible(length: int, runs: Sequence[Run], context: int) -> list[tuple[int, 
     return shown
 
 
+@dataclass(frozen=True, slots=True)
+class _Mark:
+    """A stretch to wrap in a tag; ``rank`` orders nesting (smaller = outer)."""
+
+    start: int
+    end: int
+    rank: tuple[int, int, int]  # unique per mark
+    first_tag: str  # the opening tag of the first piece (carries the element id)
+    tag: str  # the opening tag of later pieces
+
+
+def _marks(runs: Sequence[Run], diffs: Sequence[tuple[int, int]], key: str) -> list[_Mark]:
+    marks = []
+    for k, run in enumerate(runs):
+        members = " ".join(str(i + 1) for i in run.passages)
+        attrs = (
+            f'class="run g{run.group % 8}" data-run="{key}{k}" data-g="{run.group}" '
+            f'data-start="{run.start}" data-end="{run.end}" title="passage {members}"'
+        )
+        rank = (0, run.start - run.end, k)  # longest outermost
+        marks.append(
+            _Mark(run.start, run.end, rank, f'<span id="{key}{k}" {attrs}>', f"<span {attrs}>")
+        )
+    for k, (start, end) in enumerate(diffs):
+        marks.append(_Mark(start, end, (1, 0, k), '<span class="df">', '<span class="df">'))
+    return marks
+
+
 def render_side(
     text: str,
     runs: Sequence[Run],
     diffs: Sequence[tuple[int, int]],
-    run_ids: Sequence[str],
+    key: str,
     context: int = CONTEXT_CHARS,
     max_chars: int = MAX_SIDE_CHARS,
 ) -> str:
-    """HTML of one side: runs as ``<span class="run g{k}">``, differing tokens inside
-    them as ``<span class="df">``, elided stretches as ``<span class="gap">``."""
+    """HTML of one side: runs as ``<span class="run g{k}" data-run=…>`` (the first
+    piece of run k has id ``{key}{k}``), differing tokens inside them as
+    ``<span class="df">``, elided stretches as ``<span class="gap">``."""
+    marks = sorted((m for m in _marks(runs, diffs, key) if m.end > m.start), key=lambda m: m.start)
+    visible = _visible(len(text), runs, context)
+    cuts = {0, len(text)}
+    for m in marks:
+        cuts.update((max(0, min(m.start, len(text))), max(0, min(m.end, len(text)))))
+    for lo, hi in visible:
+        cuts.update((lo, hi))
+    bounds = sorted(cuts)
+
     out: list[str] = []
+    stack: list[_Mark] = []  # the marks open in the output, outermost first
+    active: list[_Mark] = []  # the marks covering the current segment
+    opened: set[tuple[int, int, int]] = (
+        set()
+    )  # ranks of marks whose first piece is out (ranks are unique)
     budget = max_chars
-    cursor = 0
-    diff_iter = iter(diffs)
-    pending = next(diff_iter, None)
-    for lo, hi in _visible(len(text), runs, context):
-        if lo > cursor:
-            out.append(_gap(lo - cursor))
-        cursor = lo
-        for k, run in enumerate(runs):
-            if run.end <= lo or run.start >= hi or budget <= 0:
-                continue
-            start, end = max(run.start, lo), min(run.end, hi)
-            if start > cursor:
-                piece = text[cursor:start][:budget]
-                out.append(html.escape(piece))
-                budget -= len(piece)
-                cursor = start
-            if budget <= 0:
-                break
-            end = min(end, cursor + budget)
-            members = " ".join(str(i + 1) for i in run.passages)
-            out.append(
-                f'<span class="run g{run.group % 8}" id="{run_ids[k]}" data-g="{run.group}" '
-                f'data-start="{run.start}" data-end="{run.end}" title="passage {members}">'
-            )
-            # Differing tokens inside this run.
-            while pending is not None and pending[1] <= start:
-                pending = next(diff_iter, None)
-            pos = start
-            while pending is not None and pending[0] < end:
-                d_start, d_end = max(pending[0], pos), min(pending[1], end)
-                out.append(html.escape(text[pos:d_start]))
-                out.append(f'<span class="df">{html.escape(text[d_start:d_end])}</span>')
-                pos = d_end
-                if pending[1] > end:
-                    break
-                pending = next(diff_iter, None)
-            out.append(html.escape(text[pos:end]))
-            out.append("</span>")
-            budget -= end - start
-            cursor = end
-        if budget > 0 and hi > cursor:
-            piece = text[cursor:hi][:budget]
-            out.append(html.escape(piece))
-            budget -= len(piece)
-            cursor += len(piece)
-        if budget <= 0:
-            break
-    if cursor < len(text):
-        out.append(_gap(len(text) - cursor))
+    hidden = 0  # characters elided since the last shown segment
+    window = next_mark = 0
+    for x, y in itertools.pairwise(bounds):
+        active = [m for m in active if m.end > x]
+        while next_mark < len(marks) and marks[next_mark].start <= x:
+            active.append(marks[next_mark])
+            next_mark += 1
+        while window < len(visible) and visible[window][1] <= x:
+            window += 1
+        if not (window < len(visible) and visible[window][0] <= x and budget > 0):
+            out.extend("</span>" for _ in stack)
+            stack = []
+            hidden += y - x
+            continue
+        if hidden:
+            out.append(_gap(hidden))
+            hidden = 0
+        wanted = sorted(active, key=lambda m: m.rank)
+        keep = 0
+        while keep < min(len(stack), len(wanted)) and stack[keep] is wanted[keep]:
+            keep += 1
+        out.extend("</span>" for _ in stack[keep:])
+        for m in wanted[keep:]:
+            out.append(m.tag if m.rank in opened else m.first_tag)
+            opened.add(m.rank)
+        stack = wanted
+        piece = text[x:y][:budget]
+        out.append(html.escape(piece))
+        budget -= len(piece)
+        hidden += (y - x) - len(piece)
+    out.extend("</span>" for _ in stack)
+    if hidden:
+        out.append(_gap(hidden))
     return "".join(out)
 
 
@@ -206,6 +251,6 @@ def pair_view(
     runs_a = side_runs([(p.a_start, p.a_end) for p in passages], groups)
     runs_b = side_runs([(p.b_start, p.b_end) for p in passages], groups)
     diff_a, diff_b = differing_tokens(text_a, text_b, passages, tokenizer)
-    side_a = render_side(text_a, runs_a, diff_a, [f"{key}-a{i}" for i in range(len(runs_a))])
-    side_b = render_side(text_b, runs_b, diff_b, [f"{key}-b{i}" for i in range(len(runs_b))])
+    side_a = render_side(text_a, runs_a, diff_a, f"{key}-a")
+    side_b = render_side(text_b, runs_b, diff_b, f"{key}-b")
     return PairView(side_a, side_b, groups)
