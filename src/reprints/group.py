@@ -252,7 +252,8 @@ def passage_clusters(
 
     Clusters are numbered largest first (ties: the most text, then by their first
     member); members are ordered by their document's ``date`` metadata when present,
-    else by id, then position. A member's span is the extent of the occurrences joined in its region.
+    else by id, then position. A member's span is the extent of the occurrences joined
+    in its region.
     """
     doc_ids = sorted({d for pair in pairs for d in (pair.a, pair.b)})
     if not doc_ids or not any(pair.passages for pair in pairs):
