@@ -21,7 +21,9 @@ from rich.progress import (
     TimeRemainingColumn,
 )
 
-from reprints.readers import DEFAULT_MAX_CHARS, ReadOptions
+from reprints.boilerplate import BoilerplateDetector
+from reprints.readers import DEFAULT_MAX_CHARS, READERS, ReadOptions
+from reprints.readers.html import HTML_MODES
 
 T = TypeVar("T")
 
@@ -34,7 +36,8 @@ def add_input_options(parser: argparse.ArgumentParser) -> None:
         "inputs",
         nargs="+",
         metavar="INPUT",
-        help="files or folders (read recursively); '-' reads JSON Lines from standard input",
+        help="files or folders (read recursively): .txt, .jsonl, .html, .warc, .parquet, and "
+        "text formats compressed with .gz, .zst or .bz2; '-' reads JSON Lines from standard input",
     )
     group = parser.add_argument_group("reading")
     group.add_argument(
@@ -43,7 +46,19 @@ def add_input_options(parser: argparse.ArgumentParser) -> None:
     group.add_argument(
         "--text-field", default="text", help="JSON/Parquet field with the text (default: text)"
     )
-    group.add_argument("--format", default=None, help="read every input as this format")
+    group.add_argument(
+        "--format",
+        default=None,
+        choices=sorted(READERS),
+        help="read every input as this format instead of choosing by extension",
+    )
+    group.add_argument(
+        "--html",
+        default="main",
+        choices=HTML_MODES,
+        help="HTML pages: 'main' keeps the main text (trafilatura), 'raw' every visible line "
+        "(default: main)",
+    )
     group.add_argument(
         "--max-chars",
         type=int,
@@ -52,6 +67,40 @@ def add_input_options(parser: argparse.ArgumentParser) -> None:
     )
     group.add_argument(
         "--strict", action="store_true", help="stop at the first bad input instead of skipping it"
+    )
+
+
+def add_boilerplate_options(parser: argparse.ArgumentParser, min_docs: int = 3) -> None:
+    """Options of the boilerplate detector (site repeats and line rules)."""
+    group = parser.add_argument_group("boilerplate")
+    group.add_argument(
+        "--boilerplate-min-docs",
+        type=int,
+        default=min_docs,
+        metavar="N",
+        help="a line found in at least N documents of one site (URL host, else folder) is "
+        f"site boilerplate and never pairs documents (default: {min_docs})",
+    )
+    group.add_argument(
+        "--no-line-rules",
+        action="store_true",
+        help="do not mark navigation, share/comment widgets and teaser lists by line rules",
+    )
+    group.add_argument(
+        "--no-boilerplate",
+        action="store_true",
+        help="mark no boilerplate at all: every line may pair documents",
+    )
+
+
+def boilerplate_detector(args: argparse.Namespace) -> BoilerplateDetector | None:
+    """The detector the boilerplate options ask for, or None with --no-boilerplate."""
+    if args.no_boilerplate:
+        return None
+    if args.boilerplate_min_docs < 2:
+        raise SystemExit("reprints: error: --boilerplate-min-docs must be at least 2")
+    return BoilerplateDetector(
+        min_docs=args.boilerplate_min_docs, line_rules=not args.no_line_rules
     )
 
 

@@ -6,15 +6,23 @@ Exit code 0 when the two share at least one passage, 1 when they do not, 2 on er
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import difflib
 
 from rich.console import Console
 from rich.panel import Panel
 from rich.text import Text
 
-from reprints.api import FindOptions, compare
-from reprints.cli.common import add_input_options, read_options, stderr
-from reprints.documents import Document, Passage
+from reprints.api import FindOptions, compare, find
+from reprints.boilerplate import BoilerplateDetector, explain
+from reprints.cli.common import (
+    add_boilerplate_options,
+    add_input_options,
+    boilerplate_detector,
+    read_options,
+    stderr,
+)
+from reprints.documents import Document, Pair, Passage
 from reprints.readers import ReadLog, read_documents
 from reprints.text import hash_token, token_spans
 
@@ -33,6 +41,12 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         "--min-tokens", type=int, default=defaults.min_tokens, help="shortest passage, in tokens"
     )
     parser.add_argument("--ngram", type=int, default=defaults.ngram, help="tokens per n-gram")
+    parser.add_argument(
+        "--explain",
+        action="store_true",
+        help="list the lines of A and B marked as boilerplate (never pairing) and why",
+    )
+    add_boilerplate_options(parser)
     parser.set_defaults(func=run)
 
 
@@ -70,8 +84,12 @@ def run(args: argparse.Namespace) -> int:
         missing = args.inputs[0] if a is None else args.inputs[1]
         stderr.print(f"reprints compare: no readable document in {missing}")
         return 2
-    pair = compare(a, b, FindOptions(ngram=args.ngram, min_tokens=args.min_tokens))
+    detector = boilerplate_detector(args)
+    options = FindOptions(ngram=args.ngram, min_tokens=args.min_tokens)
+    pair = compare_marked(a, b, options, detector)
     out = Console()
+    if args.explain:
+        show_marked(out, a, b, detector)
     if pair is None:
         out.print(f"{a.id} and {b.id} share no passage of {args.min_tokens}+ tokens", markup=False)
         return 1
@@ -83,6 +101,37 @@ def run(args: argparse.Namespace) -> int:
     for number, passage in enumerate(pair.passages, start=1):
         show_passage(out, number, passage, a, b)
     return 0
+
+
+def compare_marked(
+    a: Document, b: Document, options: FindOptions, detector: BoilerplateDetector | None
+) -> Pair | None:
+    """`compare`, with the lines ``detector`` marks kept out of pairing: `find` on a
+    collection of the two (renamed "0" and "1" so that A is the pair's ``a``)."""
+    if detector is None:
+        return compare(a, b, options)
+    docs = [Document("0", a.text, a.meta), Document("1", b.text, b.meta)]
+    options = dataclasses.replace(options, workers=1, self_repeats=False)
+    with find(docs, options, boilerplate=detector) as result:
+        pairs = result.pairs
+    return dataclasses.replace(pairs[0], a=a.id, b=b.id) if pairs else None
+
+
+def show_marked(
+    out: Console, a: Document, b: Document, detector: BoilerplateDetector | None
+) -> None:
+    """Every line of A and B marked as boilerplate, with the reason (``--explain``)."""
+    if detector is None:
+        out.print("boilerplate marking is off (--no-boilerplate)", markup=False)
+        return
+    for label, doc in (("A", a), ("B", b)):
+        marked = explain(doc, detector.spans(doc))
+        heading = f" {doc.id}: {len(marked)} line(s) marked as boilerplate"
+        out.print(Text.assemble((label, "bold"), heading))
+        for item in marked:
+            line = Text(f"  [{item['start']}:{item['end']}] {item['reason']}: ", style="dim")
+            line.append(str(item["text"]))
+            out.print(line)
 
 
 def show_passage(out: Console, number: int, p: Passage, a: Document, b: Document) -> None:

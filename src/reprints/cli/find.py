@@ -11,8 +11,10 @@ from rich.table import Table
 from reprints.api import FindOptions, find, write_find_outputs
 from reprints.cli.common import (
     ProgressBar,
+    add_boilerplate_options,
     add_input_options,
     add_workers_option,
+    boilerplate_detector,
     read_options,
     stderr,
 )
@@ -73,6 +75,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         metavar="N",
         help="list the N most-contained pairs on the terminal (default: 10; 0 for none)",
     )
+    add_boilerplate_options(parser)
     add_workers_option(parser)
     parser.set_defaults(func=run)
 
@@ -97,7 +100,8 @@ def run(args: argparse.Namespace) -> int:
             stages[stage].advance(advance)  # type: ignore[attr-defined]
 
         documents = read_documents(args.inputs, read_options(args), log)
-        with find(documents, options, progress=progress) as result:
+        detector = boilerplate_detector(args)
+        with find(documents, options, boilerplate=detector, progress=progress) as result:
             summary = write_find_outputs(result, args.out, {"input": log.to_json()})
             pairs, repeats = result.pairs, result.repeats
     if not args.quiet:
