@@ -20,7 +20,9 @@ text (overlap 0) or a paragraph and the article it sits in (overlap ≪ 80% of t
 article) therefore stay apart, while the same passage aligned against thirty other
 documents (whose ends wander by a few words with each partner's edits) becomes one
 region. Across documents there is no such check, because a passage edge joins
-two spans that are the same text.
+two spans that are the same text. A cluster all of whose members lie inside the
+members of a larger cluster (halves of a passage that an edit split in some copies)
+is kept but marked ``part_of`` that cluster.
 
 **Document clusters** answer "these 12 pages are the same story": connected
 components of documents joined by pairs in which the shared text covers at least
@@ -78,13 +80,15 @@ class PassageCluster:
     """The occurrences of one reused passage, in date order (else id order).
 
     ``text`` is the first member's text (cut at ``REPRESENTATIVE_CHARS``; then
-    ``truncated`` is set), the closest thing to the original wording.
+    ``truncated`` is set), the closest thing to the original wording. ``part_of`` is
+    the id of a larger cluster this one is a fragment of (see :func:`_parents`).
     """
 
     id: int
     members: tuple[Member, ...]
     text: str
     truncated: bool = False
+    part_of: int | None = None
 
     @property
     def size(self) -> int:
@@ -102,6 +106,7 @@ class PassageCluster:
             "members": [m.to_json() for m in self.members],
             "text": self.text,
             "truncated": self.truncated,
+            "part_of": self.part_of,
         }
 
 
@@ -299,13 +304,49 @@ def passage_clusters(
         key=lambda ms: (-len(ms), -sum(m.end - m.start for m in ms), ms[0].doc, ms[0].start)
     )
 
+    parents = _parents(ordered, min_overlap)
     clusters = []
     for cid, members in enumerate(ordered):
         first = members[0]
         text = texts[first.doc][first.start : first.end]
         truncated = len(text) > REPRESENTATIVE_CHARS
-        clusters.append(PassageCluster(cid, tuple(members), text[:REPRESENTATIVE_CHARS], truncated))
+        clusters.append(
+            PassageCluster(
+                cid, tuple(members), text[:REPRESENTATIVE_CHARS], truncated, parents[cid]
+            )
+        )
     return clusters
+
+
+def _parents(clusters: Sequence[Sequence[Member]], min_overlap: float) -> list[int | None]:
+    """For each cluster, the larger cluster it is a fragment of, or None.
+
+    A cluster is a fragment of cluster P when every one of its members lies (by at
+    least ``min_overlap`` of its length) inside a member of P on the same document:
+    an edit that broke some copies of a passage into halves gives clusters of the
+    halves whose documents all hold the whole passage too. Only marked, never merged,
+    so the rule adds no chaining. ``clusters`` are ordered largest first and a parent
+    always comes before its fragments (no cycles).
+    """
+    by_doc: dict[str, list[tuple[int, int, int]]] = {}
+    for cid, members in enumerate(clusters):
+        for m in members:
+            by_doc.setdefault(m.doc, []).append((m.start, m.end, cid))
+    parents: list[int | None] = []
+    for cid, members in enumerate(clusters):
+        candidates: set[int] | None = None
+        for m in members:
+            need = min_overlap * max(m.end - m.start, 1)
+            inside = {
+                other
+                for start, end, other in by_doc[m.doc]
+                if other < cid and min(end, m.end) - max(start, m.start) >= need
+            }
+            candidates = inside if candidates is None else candidates & inside
+            if not candidates:
+                break
+        parents.append(min(candidates) if candidates else None)
+    return parents
 
 
 # --- document clusters ------------------------------------------------------------
@@ -405,6 +446,7 @@ def build_groups(
         "passage_clusters": len(clusters),
         "passage_cluster_members": sum(c.size for c in clusters),
         "largest_passage_cluster": max((c.size for c in clusters), default=0),
+        "passage_cluster_fragments": sum(c.part_of is not None for c in clusters),
         "document_clusters": len({r.cluster for r in clustered}),
         "documents_in_clusters": len(clustered),
         "largest_document_cluster": max((r.cluster_size for r in clustered), default=0),

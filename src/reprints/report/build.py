@@ -164,7 +164,8 @@ def _excerpt(text: str) -> str:
 
 def _clusters(groups: Groups, meta: Mapping[str, dict[str, Any]], top_n: int) -> str:
     parts = []
-    for cluster in groups.passages[:top_n]:
+    whole = [c for c in groups.passages if c.part_of is None]
+    for cluster in whole[:top_n]:
         rows = "".join(
             f'<tr><td class="doc">{_e(m.doc)}</td>'
             f"<td>{_e((meta.get(m.doc) or {}).get('date', ''))}</td>"
@@ -183,9 +184,17 @@ def _clusters(groups: Groups, meta: Mapping[str, dict[str, Any]], top_n: int) ->
             f'<div class="legend"><table><thead><tr><th>document</th><th>date</th>'
             f"<th class=num>span</th></tr></thead><tbody>{rows}</tbody></table></div></details>"
         )
-    rest = len(groups.passages) - top_n
+    rest = len(whole) - top_n
+    fragments = len(groups.passages) - len(whole)
+    notes = []
     if rest > 0:
-        parts.append(f'<p class="muted">{rest:,} smaller clusters are in clusters.jsonl.</p>')
+        notes.append(f"{rest:,} smaller clusters are in clusters.jsonl")
+    if fragments:
+        notes.append(
+            f"{fragments:,} clusters of fragments of a larger cluster (part_of) are not listed"
+        )
+    if notes:
+        parts.append(f'<p class="muted">{"; ".join(notes)}.</p>')
     return "".join(parts) or '<p class="muted">No passage clusters.</p>'
 
 

@@ -1,0 +1,254 @@
+"""Passage clusters, document clusters and roles (reprints.group)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from reprints.api import FindOptions, find
+from reprints.documents import Document, Pair, Passage
+from reprints.group import (
+    COPY,
+    ORIGINAL,
+    PARTIAL_COPY,
+    UNIQUE,
+    build_groups,
+    components,
+    document_clusters,
+    parse_date,
+    passage_clusters,
+    write_groups,
+)
+from reprints.synthetic import TextGenerator
+
+PLANTED = 30
+
+
+def _planted_collection(seed: int) -> tuple[list[Document], dict[str, tuple[int, int]]]:
+    """30 documents carrying one passage (each copy edited differently), 5 carrying
+    another passage B (3 of them right after passage A, where chaining could join A
+    and B), and 15 unrelated documents. Returns the documents and where passage A
+    sits in each of its 30 hosts."""
+    gen = TextGenerator(seed)
+    passage_a = gen.paragraph(120)
+    passage_b = gen.paragraph(120)
+    docs: list[Document] = []
+    planted: dict[str, tuple[int, int]] = {}
+    for i in range(PLANTED):
+        before, after = gen.article(150), gen.article(150)
+        copy = gen.edit(passage_a, 0.03) if i else passage_a
+        tail = f"\n\n{gen.edit(passage_b, 0.02)}" if i < 3 else ""
+        text = f"{before}\n\n{copy}{tail}\n\n{after}"
+        doc_id = f"a{i:02d}"
+        start = len(before) + 2
+        planted[doc_id] = (start, start + len(copy))
+        docs.append(Document(doc_id, text, {"date": f"2020-01-{30 - i:02d}"}))
+    for i in range(2):
+        text = f"{gen.article(200)}\n\n{gen.edit(passage_b, 0.02)}\n\n{gen.article(200)}"
+        docs.append(Document(f"b{i}", text, {}))
+    for i in range(15):
+        docs.append(Document(f"u{i:02d}", gen.article(400), {}))
+    return docs, planted
+
+
+def _overlaps(span: tuple[int, int], start: int, end: int) -> float:
+    return max(0, min(span[1], end) - max(span[0], start)) / (span[1] - span[0])
+
+
+@pytest.fixture(scope="module")
+def planted_run() -> tuple[list[Pair], dict[str, str], dict[str, dict], dict[str, tuple[int, int]]]:
+    docs, planted = _planted_collection(7)
+    with find(docs, FindOptions(workers=1, self_repeats=False)) as result:
+        return result.pairs, dict(result.texts), result.meta, planted
+
+
+def test_planted_passage_cluster_holds_exactly_its_30_copies(planted_run) -> None:
+    pairs, texts, meta, planted = planted_run
+    clusters = passage_clusters(pairs, meta, texts)
+    # The cluster of passage A: the one whose members cover the planted spans.
+    hits = [
+        c
+        for c in clusters
+        if any(
+            _overlaps(planted[m.doc], m.start, m.end) > 0.5 for m in c.members if m.doc in planted
+        )
+    ]
+    assert len(hits) >= 1
+    cluster = max(hits, key=lambda c: c.size)
+    assert cluster.size == PLANTED
+    assert sorted(m.doc for m in cluster.members) == sorted(planted)
+    for m in cluster.members:
+        # Each member is the planted copy (edits may shift the ends by a few words).
+        assert _overlaps(planted[m.doc], m.start, m.end) > 0.9
+        assert (m.end - m.start) < 1.2 * (planted[m.doc][1] - planted[m.doc][0])
+    # Members in date order: a29 is the earliest (2020-01-01).
+    assert [m.doc for m in cluster.members] == [f"a{i:02d}" for i in range(PLANTED - 1, -1, -1)]
+    # Passage B (5 hosts) is a cluster of its own, and nothing unrelated joins A.
+    b_hosts = {"a00", "a01", "a02", "b0", "b1"}
+    b_clusters = [c for c in clusters if {m.doc for m in c.members} == b_hosts]
+    assert len(b_clusters) == 1
+    assert b_clusters[0].size == 5
+    for c in clusters:
+        assert not any(m.doc.startswith("u") for m in c.members)
+    # Fragments (halves of A where an edit split some copies) are marked, not merged.
+    assert cluster.part_of is None and b_clusters[0].part_of is None
+    for c in clusters:
+        if c.part_of == cluster.id:
+            assert {m.doc for m in c.members} <= set(planted)
+    # The representative text is the earliest copy's text.
+    first = cluster.members[0]
+    assert cluster.text == texts[first.doc][first.start : first.end]
+
+
+def test_planted_collection_document_roles(planted_run) -> None:
+    pairs, texts, meta, planted = planted_run
+    roles = {r.doc: r for r in document_clusters(pairs, sorted(texts), meta)}
+    # A short passage in a long article: the hosts are clustered (containment ≥ 0.1)
+    # but none is a copy of another, and the earliest (a29) is the original.
+    assert roles["a29"].role == ORIGINAL
+    cluster = roles["a29"].cluster
+    members = [r for r in roles.values() if r.cluster == cluster]
+    assert {r.doc for r in members} >= set(planted)
+    assert all(r.role in (ORIGINAL, PARTIAL_COPY) for r in members)
+    assert all(roles[f"u{i:02d}"].role == UNIQUE for i in range(15))
+
+
+def _pair(a: str, b: str, ca: float, cb: float) -> Pair:
+    return Pair(a, b, ca, cb, min(ca, cb), (Passage(0, 10, 0, 10, 10, 1.0),))
+
+
+def test_roles_from_containment_without_dates() -> None:
+    # "src" contains "copy" whole and half of "part"; "other" is unrelated.
+    pairs = [_pair("copy", "src", 0.95, 0.3), _pair("part", "src", 0.5, 0.2)]
+    roles = {r.doc: r for r in document_clusters(pairs, ["src", "copy", "part", "other"], {})}
+    assert roles["src"].role == ORIGINAL
+    assert (roles["copy"].role, roles["copy"].of, roles["copy"].containment) == (COPY, "src", 0.95)
+    assert (roles["part"].role, roles["part"].of) == (PARTIAL_COPY, "src")
+    assert roles["other"].role == UNIQUE
+    assert roles["src"].cluster == roles["copy"].cluster == roles["part"].cluster == 0
+    assert roles["other"].cluster == 1
+    assert roles["src"].cluster_size == 3 and roles["other"].cluster_size == 1
+
+
+def test_dates_decide_the_original() -> None:
+    pairs = [_pair("late", "early", 0.2, 0.95)]
+    meta = {"late": {"date": "2021-05-01"}, "early": {"date": "2019"}}
+    roles = {r.doc: r for r in document_clusters(pairs, ["late", "early"], meta)}
+    assert roles["early"].role == ORIGINAL
+    assert roles["early"].date == "2019-01-01T00:00:00"
+    # "late" covers only 20% of itself with "early": a partial copy of it.
+    assert (roles["late"].role, roles["late"].of) == (PARTIAL_COPY, "early")
+
+
+def test_weak_pairs_do_not_join_documents() -> None:
+    # A quotation covering 5% of both documents: they stay apart.
+    roles = document_clusters([_pair("x", "y", 0.05, 0.05)], ["x", "y"], {})
+    assert [r.role for r in roles] == [UNIQUE, UNIQUE]
+    assert roles[0].cluster != roles[1].cluster
+
+
+def _two_doc_pair(a_span: tuple[int, int], b_span: tuple[int, int]) -> Passage:
+    return Passage(a_span[0], a_span[1], b_span[0], b_span[1], 30, 1.0)
+
+
+def test_chaining_through_partly_overlapping_passages_is_refused() -> None:
+    # A shares paragraphs 1-2 with B, B shares 2-3 with C, C shares 3-4 with D.
+    # On B the two spans overlap by half: not the same text, so no chain A…D.
+    pairs = [
+        Pair("A", "B", 0.5, 0.5, 0.3, (_two_doc_pair((0, 200), (0, 200)),)),
+        Pair("B", "C", 0.5, 0.5, 0.3, (_two_doc_pair((100, 300), (0, 200)),)),
+        Pair("C", "D", 0.5, 0.5, 0.3, (_two_doc_pair((100, 300), (0, 200)),)),
+    ]
+    texts = {d: "x" * 400 for d in "ABCD"}
+    clusters = passage_clusters(pairs, {}, texts)
+    assert [sorted(m.doc for m in c.members) for c in clusters] == [
+        ["A", "B"],
+        ["B", "C"],
+        ["C", "D"],
+    ]
+
+
+def test_slightly_shifted_spans_of_one_passage_join() -> None:
+    # The same passage aligned against three partners, ends wandering by a few chars.
+    pairs = [
+        Pair("H", "P1", 0.5, 0.9, 0.3, (_two_doc_pair((100, 300), (0, 200)),)),
+        Pair("H", "P2", 0.5, 0.9, 0.3, (_two_doc_pair((104, 296), (10, 202)),)),
+        Pair("H", "P3", 0.5, 0.9, 0.3, (_two_doc_pair((98, 305), (5, 212)),)),
+    ]
+    texts = {d: "y" * 400 for d in ("H", "P1", "P2", "P3")}
+    (cluster,) = passage_clusters(pairs, {}, texts)
+    assert [m.doc for m in cluster.members] == ["H", "P1", "P2", "P3"]
+    assert (cluster.members[0].start, cluster.members[0].end) == (98, 305)
+
+
+def test_write_groups_is_deterministic_whatever_the_pair_order(tmp_path: Path, planted_run) -> None:
+    pairs, texts, meta, _ = planted_run
+    first = write_groups(tmp_path / "one", pairs, sorted(texts), meta, texts)
+    shuffled = list(pairs)
+    np.random.default_rng(3).shuffle(shuffled)  # type: ignore[arg-type]
+    second = write_groups(tmp_path / "two", shuffled, sorted(texts, reverse=True), meta, texts)
+    assert first == second
+    for name in ("clusters.jsonl", "documents.jsonl"):
+        assert (tmp_path / "one" / name).read_bytes() == (tmp_path / "two" / name).read_bytes()
+    rows = [json.loads(line) for line in (tmp_path / "one" / "documents.jsonl").open()]
+    assert [r["doc"] for r in rows] == sorted(texts)
+    assert first["passage_clusters"] == len(
+        (tmp_path / "one" / "clusters.jsonl").read_text().splitlines()
+    )
+
+
+def test_no_pairs_gives_no_clusters() -> None:
+    groups = build_groups([], ["x", "y"], {}, {"x": "", "y": ""})
+    assert groups.passages == []
+    assert [r.role for r in groups.documents] == [UNIQUE, UNIQUE]
+    assert groups.summary["document_clusters"] == 0
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("2014-06-13", "2014-06-13T00:00:00"),
+        ("2014-06-13T10:00:00+02:00", "2014-06-13T08:00:00"),
+        ("2014-06-13T10:00:00Z", "2014-06-13T10:00:00"),
+        ("1851", "1851-01-01T00:00:00"),
+        ("1851-07", "1851-07-01T00:00:00"),
+        (1851, "1851-01-01T00:00:00"),
+        ("June 1851", None),
+        (True, None),
+        (None, None),
+    ],
+)
+def test_parse_date(value: object, expected: str | None) -> None:
+    assert parse_date(value) == expected
+
+
+@settings(max_examples=50, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 19), st.integers(0, 19)), max_size=40))
+def test_components_match_a_plain_union_find(edges: list[tuple[int, int]]) -> None:
+    n = 20
+    parent = list(range(n))
+
+    def root(i: int) -> int:
+        while parent[i] != i:
+            i = parent[i]
+        return i
+
+    for a, b in edges:
+        parent[root(a)] = root(b)
+    left = np.array([a for a, _ in edges], dtype=np.int64)
+    right = np.array([b for _, b in edges], dtype=np.int64)
+    labels = components(n, left, right).tolist()
+    for i in range(n):
+        for j in range(n):
+            assert (labels[i] == labels[j]) == (root(i) == root(j))
+    # Labels are numbered by first appearance: stable whatever scipy does inside.
+    seen: list[int] = []
+    for label in labels:
+        if label not in seen:
+            seen.append(label)
+    assert seen == list(range(len(seen)))
