@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from reprints.api import FindOptions, find
+from reprints.boilerplate import BoilerplateDetector
 from reprints.readers import ReadLog, ReadOptions, read_documents
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
@@ -19,7 +20,9 @@ UNRELATED = ("notes/sourdough-starter.txt", "notes/bicycle-commute.txt")
 @pytest.fixture(scope="module")
 def found():
     documents = list(read_documents([EXAMPLES], ReadOptions(), ReadLog()))
-    with find(documents, FindOptions(workers=1)) as result:
+    # As `reprints find` runs: site and line-rule boilerplate marked, never pairing.
+    detector = BoilerplateDetector()
+    with find(documents, FindOptions(workers=1), boilerplate=detector) as result:
         texts = {doc_id: result.texts[doc_id] for doc_id in result.doc_ids}
         yield result.pairs, result.repeats, texts
 
@@ -51,3 +54,9 @@ def test_unrelated_texts_pair_with_nothing(found):
     pairs, _, _ = found
     for pair in pairs:
         assert pair.a not in UNRELATED and pair.b not in UNRELATED
+
+
+def test_two_pages_sharing_only_site_chrome_do_not_pair(found):
+    pairs, _, _ = found
+    other_page = "harbor-gazette/2026-03-03-dredging-vote.txt"
+    assert all(other_page not in (p.a, p.b) for p in pairs)
