@@ -27,6 +27,7 @@ __all__ = [
     "find",
     "internal_repeats",
     "write_find_outputs",
+    "write_groups_and_report",
 ]
 
 
@@ -86,3 +87,47 @@ def write_find_outputs(
         summary.update(extra_summary)
     write_json(out / "summary.json", summary)
     return summary
+
+
+def write_groups_and_report(
+    result: FindResult,
+    out_dir: str | Path,
+    summary: dict[str, Any] | None = None,
+    report: bool = True,
+    top_n: int = 20,
+) -> dict[str, Any]:
+    """Write clusters.jsonl and documents.jsonl and, unless ``report`` is False,
+    report.html (each atomically; call inside the ``with find(...)`` block, while
+    ``result.texts`` is readable). Returns the grouping figures, with the seconds
+    spent added to ``summary["seconds"]`` as ``group`` and ``report``, to merge into
+    summary.json."""
+    import time
+
+    from reprints.group import build_groups, save_groups
+
+    out = Path(out_dir)
+    started = time.perf_counter()
+    groups = build_groups(result.pairs, result.doc_ids, result.meta, result.texts)
+    save_groups(out, groups)
+    figures: dict[str, Any] = dict(groups.summary)
+    seconds = dict((summary or result.summary).get("seconds") or {})
+    seconds["group"] = round(time.perf_counter() - started, 3)
+    if report:
+        from reprints.report import write_report  # matplotlib: imported only when needed
+
+        started = time.perf_counter()
+        page_summary = {**result.summary, **(summary or {}), **figures, "seconds": seconds}
+        write_report(
+            out,
+            result.pairs,
+            result.repeats,
+            result.doc_ids,
+            result.meta,
+            result.texts,
+            page_summary,
+            top_n=top_n,
+            groups=groups,
+        )
+        seconds["report"] = round(time.perf_counter() - started, 3)
+    figures["seconds"] = seconds
+    return figures

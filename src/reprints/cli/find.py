@@ -8,7 +8,7 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
-from reprints.api import FindOptions, find, write_find_outputs
+from reprints.api import FindOptions, find, write_find_outputs, write_groups_and_report
 from reprints.cli.common import (
     ProgressBar,
     add_boilerplate_options,
@@ -29,7 +29,8 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         help="find passages shared by documents, and documents that repeat themselves",
         description="Find every passage that two documents of a collection share, with "
         "character offsets in both, and every passage a document repeats. Writes "
-        "pairs.jsonl, self.jsonl and summary.json to --out.",
+        "pairs.jsonl, self.jsonl, clusters.jsonl (passage clusters), documents.jsonl "
+        "(document clusters and roles), summary.json and report.html to --out.",
     )
     add_input_options(parser)
     parser.add_argument("-o", "--out", required=True, type=Path, help="output folder")
@@ -75,6 +76,14 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         metavar="N",
         help="list the N most-contained pairs on the terminal (default: 10; 0 for none)",
     )
+    parser.add_argument("--no-report", action="store_true", help="do not write report.html")
+    parser.add_argument(
+        "--report-top",
+        type=int,
+        default=20,
+        metavar="N",
+        help="pairs shown side by side and clusters listed in report.html (default: 20)",
+    )
     add_boilerplate_options(parser)
     add_workers_option(parser)
     parser.set_defaults(func=run)
@@ -102,7 +111,13 @@ def run(args: argparse.Namespace) -> int:
         documents = read_documents(args.inputs, read_options(args), log)
         detector = boilerplate_detector(args)
         with find(documents, options, boilerplate=detector, progress=progress) as result:
-            summary = write_find_outputs(result, args.out, {"input": log.to_json()})
+            extra = {"input": log.to_json()}
+            extra.update(
+                write_groups_and_report(
+                    result, args.out, report=not args.no_report, top_n=args.report_top
+                )
+            )
+            summary = write_find_outputs(result, args.out, extra)
             pairs, repeats = result.pairs, result.repeats
     if not args.quiet:
         print_summary(summary, args.out)
@@ -160,6 +175,9 @@ def print_summary(summary: dict[str, object], out: Path) -> None:
     table.add_row("skipped", f"{read['skipped_total']:,}")
     for key in ("pairs", "passages", "documents_with_repeats", "anchors_capped"):
         table.add_row(key.replace("_", " "), f"{summary[key]:,}")
+    for key in ("passage_clusters", "document_clusters", "documents_in_clusters"):
+        if key in summary:
+            table.add_row(key.replace("_", " "), f"{summary[key]:,}")
     seconds = summary["seconds"]
     assert isinstance(seconds, dict)
     table.add_row("seconds", f"{sum(seconds.values()):.2f}")
