@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from typing import Any
+from typing import IO, Any
 
 from reprints.documents import Document
 from reprints.readers.base import ReadLog, ReadOptions, Source
-from reprints.readers.decode import open_binary
+from reprints.readers.decode import open_binary, stream_error
 
 
 def document_from_record(
@@ -36,23 +36,41 @@ def document_from_record(
 
 
 def read_jsonl(source: Source, options: ReadOptions, log: ReadLog) -> Iterator[Document]:
-    line_number = 0
+    lines = [0]
     try:
         with open_binary(source) as stream:
-            for line_number, raw in enumerate(stream, start=1):
-                where = f"line {line_number}"
-                line = raw.decode("utf-8", errors="replace")
-                if "\ufffd" in line and b"\xef\xbf\xbd" not in raw:
-                    log.warn(source.name, where, "undecodable bytes replaced")
-                if not line.strip():
-                    continue
-                try:
-                    record = json.loads(line)
-                except json.JSONDecodeError as err:
-                    log.skip(source.name, where, "malformed JSON", err.msg)
-                    continue
-                doc = document_from_record(record, source, where, options, log)
-                if doc is not None:
-                    yield doc
-    except (OSError, EOFError, ValueError) as err:
-        log.warn(source.name, f"line {line_number}", "truncated file", f"kept what was read: {err}")
+            yield from _records(stream, source, options, log, lines)
+            error = stream_error(stream)
+    except OSError as err:
+        error = str(err)
+    if error is None:
+        return
+    if lines[0]:
+        log.warn(
+            source.name, f"line {lines[0]}", "truncated file", f"kept the lines before: {error}"
+        )
+    else:
+        log.skip(source.name, None, "unreadable file", error)
+
+
+def _records(
+    stream: IO[bytes], source: Source, options: ReadOptions, log: ReadLog, lines: list[int]
+) -> Iterator[Document]:
+    """Documents of a JSON Lines stream, one per good line; bad lines are reported.
+    ``lines[0]`` counts the lines read, for the caller's report of a broken file."""
+    for line_number, raw in enumerate(stream, start=1):
+        lines[0] = line_number
+        where = f"line {line_number}"
+        line = raw.decode("utf-8", errors="replace")
+        if "\ufffd" in line and b"\xef\xbf\xbd" not in raw:
+            log.warn(source.name, where, "undecodable bytes replaced")
+        if not line.strip():
+            continue
+        try:
+            record = json.loads(line)
+        except json.JSONDecodeError as err:
+            log.skip(source.name, where, "malformed JSON", err.msg)
+            continue
+        doc = document_from_record(record, source, where, options, log)
+        if doc is not None:
+            yield doc

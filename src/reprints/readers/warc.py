@@ -22,12 +22,19 @@ from typing import Any
 
 from reprints.documents import Document
 from reprints.readers.base import ReadLog, ReadOptions, Source
-from reprints.readers.decode import decode_bytes, looks_binary, open_binary
+from reprints.readers.decode import (
+    COMPRESSED_SUFFIXES,
+    decode_bytes,
+    looks_binary,
+    open_binary,
+    stream_error,
+)
 from reprints.readers.html import html_document
 
 _HTML_TYPES = ("text/html", "application/xhtml+xml")
 _TEXT_TYPES = ("text/plain",)
 _READ_TYPES = ("response", "resource", "conversion")
+_TRUNCATED = "truncated record"
 
 
 def _record_types() -> Any:
@@ -137,7 +144,7 @@ def _document(
     declared = headers.get("Content-Length")
     block = record.reader.read()
     if declared is None or not declared.strip().isdigit() or len(block) < int(declared):
-        log.skip(source.name, where, "truncated record", f"{len(block)} of {declared} bytes")
+        log.skip(source.name, where, _TRUNCATED, f"{len(block)} of {declared} bytes")
         return None
     record_id = (headers.get("WARC-Record-ID") or "").strip().strip("<>")
     doc_id = record_id or f"{source.name}#{where}"
@@ -171,7 +178,8 @@ def _document(
         if looks_binary(body):
             log.skip(source.name, where, "binary content")
             return None
-        return html_document(body, doc_id, source.name, where, options, log, url=url, meta=meta)
+        doc = html_document(body, doc_id, source.name, where, options, log, url=url, meta=meta)
+        return _crawl_date(doc, meta.get("date"))
     if media in _TEXT_TYPES:
         if looks_binary(body):
             log.skip(source.name, where, "binary content")
@@ -182,10 +190,40 @@ def _document(
     return None
 
 
+def _crawl_date(doc: Document | None, crawled: str | None) -> Document | None:
+    """The WARC-Date as ``date``; a different date the page states is kept as ``published``."""
+    if doc is None or crawled is None:
+        return doc
+    meta = doc.meta | {"date": crawled}
+    stated = doc.meta.get("date")
+    if stated and stated != crawled:
+        meta["published"] = stated
+    return Document(doc.id, doc.text, meta)
+
+
+def _ends_cleanly(source: Source) -> bool:
+    """An uncompressed WARC file ends with the blank line that closes every record; one
+    that does not was cut inside its last record (FastWARC drops such a record without
+    a word when its head is incomplete)."""
+    if str(source.path) == "-" or source.path.suffix.lower() in COMPRESSED_SUFFIXES:
+        return True
+    try:
+        with open(source.path, "rb") as stream:
+            stream.seek(max(source.path.stat().st_size - 4, 0))
+            return stream.read() == b"\r\n\r\n"
+    except OSError:
+        return False
+
+
 def read_warc(source: Source, options: ReadOptions, log: ReadLog) -> Iterator[Document]:
     from fastwarc.warc import ArchiveIterator
 
+    if str(source.path) == "-":
+        log.skip(source.name, None, "unsupported file type", "a WARC must be a file, not stdin")
+        return
     number = 0
+    reported = log.skipped[_TRUNCATED]
+    error: str | None = None
     try:
         with open_binary(source) as stream:
             records = ArchiveIterator(stream, parse_http=False, record_types=_record_types())
@@ -193,13 +231,18 @@ def read_warc(source: Source, options: ReadOptions, log: ReadLog) -> Iterator[Do
                 doc = _document(record, number, source, options, log)
                 if doc is not None:
                     yield doc
-    except Exception as err:  # FastWARC and the decompressors raise their own types
-        if number == 0:
-            log.skip(source.name, None, "unreadable WARC file", str(err))
-        else:
-            log.warn(
-                source.name, f"record {number + 1}", "truncated file", f"kept what was read: {err}"
-            )
-        return
+            error = stream_error(stream)
+    except Exception as err:  # FastWARC raises its own types on a corrupt record
+        error = str(err) or type(err).__name__
+    except BaseException as err:  # a panic in FastWARC's Rust code is a BaseException
+        if type(err).__name__ != "PanicException":
+            raise
+        error = str(err) or "FastWARC failed"
     if number == 0:
-        log.skip(source.name, None, "unreadable WARC file", "no WARC record found")
+        log.skip(source.name, None, "unreadable WARC file", error or "no WARC record found")
+        return
+    if error is None and not _ends_cleanly(source):
+        error = "the file ends inside a record"
+    if error is not None and log.skipped[_TRUNCATED] == reported:
+        # The record the file breaks in is lost; the ones before it are kept.
+        log.skip(source.name, f"record {number + 1}", _TRUNCATED, f"{number} records kept: {error}")
