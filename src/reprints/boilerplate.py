@@ -75,6 +75,7 @@ _SENTENCE_TOKENS = 12  # lines this long are kept in documents that are entirely
 
 _LINE = re.compile(r"[^\n]+")
 _WORD = re.compile(r"\w+")
+_WORD_WITH_LETTER = re.compile(r"\w*[^\W\d_]\w*")  # a \w+ run holding at least one letter
 _DIGIT = re.compile(r"\d")
 
 # Widgets recognised by the whole line (case-insensitive, surrounding spaces ignored).
@@ -117,6 +118,7 @@ _TEASER_END = re.compile(r"""(?:[\w'"’”)](?:\.{3}|…)|\[[A-Z ]{2,}\]\s*\|?)
 _TEASER_MAX_TOKENS = 45
 _TEASER_RUN = 4  # a teaser needs another teaser this many lines away or closer
 _SENTENCE_END = re.compile(r"""[.!?:;]["'”’»)\]]*$""")
+_TAIL = 80  # characters at the end of a line that the two patterns above can match
 _URL_ONLY = re.compile(r"^(?:https?://|www\.)\S+$", re.IGNORECASE)
 _GOOD_MIN_WORDS = 4
 _MIN_WORDS_WITH_LETTERS = 0.3
@@ -200,11 +202,16 @@ def _judge(line: _Line) -> str | None:
         return WIDGET
     if _URL_ONLY.match(text):
         return NON_TEXT
-    tokens = _WORD.findall(text)
-    if sum(any(c.isalpha() for c in t) for t in tokens) < _MIN_WORDS_WITH_LETTERS * len(tokens):
+    # This runs on every line of every document: a word without letters is made of
+    # digits or underscores, so most lines skip the count altogether.
+    if (_DIGIT.search(text) or "_" in text) and len(
+        _WORD_WITH_LETTER.findall(text)
+    ) < _MIN_WORDS_WITH_LETTERS * line.tokens:
         return NON_TEXT  # the Gopher rule on words without letters, for one line
-    sentence = bool(_SENTENCE_END.search(text))
-    teaser = bool(_TEASER_END.search(text))
+    # Both patterns are anchored at the end: search the tail, not the whole paragraph.
+    tail = text[-_TAIL:]
+    sentence = bool(_SENTENCE_END.search(tail))
+    teaser = bool(_TEASER_END.search(tail))
     if (
         line.tokens <= _CRUMBS_MAX_TOKENS
         and (teaser or not sentence)

@@ -76,7 +76,12 @@ class FindOptions:
 
 
 class BoilerplateMarker(Protocol):
-    """What the pipeline needs of a boilerplate detector (see reprints.boilerplate)."""
+    """What the pipeline needs of a boilerplate detector (see reprints.boilerplate).
+
+    ``observe`` sees every document first, in the main process; then a copy of the
+    detector goes to each worker process (so it must pickle), where ``spans`` is called
+    on that worker's documents and must only read what ``observe`` counted.
+    """
 
     def observe(self, doc: Document) -> None: ...
 
@@ -156,6 +161,8 @@ class _WorkerContext:
         None
     )
     capped: npt.NDArray[np.uint64] | None = None
+    # Read-only once every document was observed; each worker marks its own batches.
+    boilerplate: BoilerplateMarker | None = None
 
 
 _context: _WorkerContext | None = None
@@ -173,15 +180,16 @@ def _ctx() -> _WorkerContext:
     return _context
 
 
-def _fingerprint_batch(batch: list[tuple[str, Sequence[Any]]]) -> list[Fingerprint]:
+def _fingerprint_batch(batch: list[Document]) -> list[Fingerprint]:
     ctx = _ctx()
     window = window_for(ctx.options.min_tokens, ctx.options.ngram)
-    return [
-        fingerprint(
-            mark_boilerplate(ctx.tokenizer.tokenize(text), spans), ctx.options.ngram, window
-        )
-        for text, spans in batch
-    ]
+    fingerprints = []
+    for doc in batch:
+        tokens = ctx.tokenizer.tokenize(doc.text)
+        if ctx.boilerplate is not None:
+            tokens = mark_boilerplate(tokens, ctx.boilerplate.spans(doc))
+        fingerprints.append(fingerprint(tokens, ctx.options.ngram, window))
+    return fingerprints
 
 
 def _admission(doc: int, other: int | None, tokens: Tokens) -> Admission:
@@ -336,16 +344,14 @@ def find(
     clock.lap("read")
 
     # Tokenise and fingerprint, in id order.
-    def work() -> Iterator[tuple[str, Sequence[Any]]]:
+    def work() -> Iterator[Document]:
         for doc_id in doc_ids:
-            text = texts[doc_id]
-            spans = boilerplate.spans(Document(doc_id, text, meta[doc_id])) if boilerplate else []
-            yield text, spans
+            yield Document(doc_id, texts[doc_id], meta[doc_id])
 
     store = TokenStore(folder)
     anchor_pos: list[npt.NDArray[np.int64]] = []
     anchor_hash: list[npt.NDArray[np.uint64]] = []
-    context = _WorkerContext(options)
+    context = _WorkerContext(options, boilerplate=boilerplate)
     for batch in _run(_fingerprint_batch, _batches(work(), _FINGERPRINT_BATCH), context, workers):
         for fp in batch:
             store.append(fp.tokens)
