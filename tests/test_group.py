@@ -135,6 +135,18 @@ def test_roles_from_containment_without_dates() -> None:
     assert roles["src"].cluster_size == 3 and roles["other"].cluster_size == 1
 
 
+def test_without_dates_the_hub_that_explains_its_partners_is_the_original() -> None:
+    # Three answers each copy a different part of a short source and add their own
+    # words: each covers more of the source (0.6) than the source covers of it (0.5),
+    # but only the source explains all three.
+    pairs = [_pair("src", f"answer{i}", 0.6, 0.5) for i in range(3)]
+    roles = {
+        r.doc: r for r in document_clusters(pairs, ["answer0", "answer1", "answer2", "src"], {})
+    }
+    assert roles["src"].role == ORIGINAL
+    assert {roles[f"answer{i}"].role for i in range(3)} == {PARTIAL_COPY}
+
+
 def test_dates_decide_the_original() -> None:
     pairs = [_pair("late", "early", 0.2, 0.95)]
     meta = {"late": {"date": "2021-05-01"}, "early": {"date": "2019"}}

@@ -29,8 +29,13 @@ components of documents joined by pairs in which the shared text covers at least
 ``min_containment`` of one of the two documents (a quotation shared by two long
 articles does not make them one story). In each cluster the *original* is the
 earliest document by its ``date`` metadata; without dates it is the document the
-others are contained in (the largest sum, over its pairs, of the partner's
-containment minus its own), then the smallest id. Every other member is a ``copy``
+others are contained in: the one that explains most of its partners' text (the
+largest sum, over its pairs, of the partner's containment), then the smallest id.
+A source that several students or papers each copied a different part of is the
+hub that explains them all, though each copy may cover more of it than it covers of
+the copy (so a difference of containments would pick a copy). Undated copies that
+each *add* text to the same original cannot be told from it: the earliest one
+needs a ``date``. Every other member is a ``copy``
 when at least ``copy_containment`` (default 0.8) of it is covered by one cluster
 member (its ``of``), else a ``partial copy``. A document in no cluster is ``unique``.
 
@@ -383,12 +388,12 @@ def document_clusters(
     cluster_id[cluster_order] = np.arange(cluster_order.shape[0])
 
     dates = _dates(ids, meta)
-    # Per document: sum of (partner's containment - own) and its best cover.
+    # Per document: how much of its partners' text it explains, and its best cover.
     score = np.zeros(len(ids), dtype=np.float64)
     best: list[tuple[float, str | None]] = [(0.0, None)] * len(ids)
     for p, a, b in zip(strong, left.tolist(), right.tolist(), strict=True):
-        score[a] += p.containment_b - p.containment_a
-        score[b] += p.containment_a - p.containment_b
+        score[a] += p.containment_b
+        score[b] += p.containment_a
         for me, other, cont in ((a, p.b, p.containment_a), (b, p.a, p.containment_b)):
             held = best[me]
             if held[1] is None or cont > held[0] or (cont == held[0] and other < held[1]):
