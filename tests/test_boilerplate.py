@@ -1,0 +1,205 @@
+"""Boilerplate: site repeats, the line rules on the seeds, and using the spans."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from reprints.boilerplate import (
+    SITE_REPEAT,
+    WIDGET,
+    BoilerplateDetector,
+    MarkedSpan,
+    drop_spans,
+    explain,
+    line_rule_spans,
+    mark_tokens,
+)
+from reprints.documents import Document
+from reprints.text import Tokenizer
+from tests.conftest import NEWS_PAGE, REPOST
+
+NEWS_TAIL = ("Latest news", "Must read", "You might also like", "Recommended to you")
+REPOST_WIDGETS = ("(More here.)", "0 Comments:", "Post a Comment", "<< Home")
+
+
+def _marked(doc: Document, spans: list[MarkedSpan]) -> list[str]:
+    return [doc.text[s.start : s.end] for s in spans]
+
+
+def _overlaps(spans: list[MarkedSpan], start: int, end: int) -> bool:
+    return any(s.start < end and start < s.end for s in spans)
+
+
+def _seeds(seeds_dir: Path) -> tuple[Document, Document, BoilerplateDetector]:
+    page = Document(NEWS_PAGE, (seeds_dir / NEWS_PAGE).read_text(encoding="utf-8"))
+    repost = Document(REPOST, (seeds_dir / REPOST).read_text(encoding="utf-8"))
+    detector = BoilerplateDetector()
+    for doc in (page, repost):
+        detector.observe(doc)
+    return page, repost, detector
+
+
+def test_seed_repost_widgets_are_marked(seeds_dir: Path) -> None:
+    _, repost, detector = _seeds(seeds_dir)
+    spans = detector.spans(repost)
+    marked = _marked(repost, spans)
+    for widget in REPOST_WIDGETS:
+        assert widget in marked, widget
+    assert marked.count("(More here.)") == 2
+    assert {s.reason for s in spans} == {WIDGET}
+    # Its title, byline and four paragraphs (pasted twice) are all kept.
+    kept = drop_spans(repost.text, spans)
+    assert kept.count("WASHINGTON — Gen. Qassim Suleimani") == 2
+    assert kept.count("“The terrorism threat in Iraq is perceived strongly") == 2
+    assert kept.startswith("Beleaguered Iraqis Court") and "By ERIC SCHMITT" in kept
+
+
+def test_seed_news_page_tail_is_marked_and_article_is_not(seeds_dir: Path) -> None:
+    page, _, detector = _seeds(seeds_dir)
+    spans = detector.spans(page)
+    marked = " | ".join(_marked(page, spans))
+    for heading in NEWS_TAIL:
+        assert heading in marked, heading
+    tail = page.text.index("Latest news")
+    # Everything from "Latest news" on is marked (teasers and headlines included) ...
+    for line_start, line in _line_spans(page.text[tail:], tail):
+        assert _overlaps(spans, line_start, line_start + len(line)), line
+    # ... and no sentence of the article's paragraphs is.
+    first = page.text.index("WASHINGTON — Gen.")
+    for line_start, line in _line_spans(page.text[first:tail], first):
+        assert not _overlaps(spans, line_start, line_start + len(line)), line
+
+
+def _line_spans(text: str, offset: int) -> list[tuple[int, str]]:
+    out, pos = [], 0
+    for line in text.split("\n"):
+        if line.strip():
+            out.append((offset + pos, line))
+        pos += len(line) + 1
+    return out
+
+
+HEADER = ["Valley News", "Home | World | Sport | Weather", "Subscribe to our newsletter today"]
+FOOTER = [
+    "Valley News is published by Valley Media Group, 12 Mill Street, Rivertown",
+    "About us | Contact | Advertise | Careers",
+]
+
+
+NAMES = ["Ash", "Birch", "Cedar", "Elm", "Fir", "Hazel", "Larch", "Maple", "Oak", "Rowan"]
+
+
+def _article(i: int) -> list[str]:
+    name = NAMES[i]
+    return [
+        f"Mr {name} asks the council about the bridge",
+        f"Councillor {name} said the stone bridge needs repairs before winter, and the "
+        f"council agreed to ask the county for money to pay for {name} Street as well.",
+        f"Residents of {name} Street were asked to use the ford in the meantime, which the "
+        "fire brigade said was safe as long as the river stayed low.",
+    ]
+
+
+def _site_page(i: int, body: list[str]) -> Document:
+    text = "\n".join([*HEADER, *body, *FOOTER])
+    return Document(f"p{i}", text, {"url": f"https://www.valley.example/news/{i}"})
+
+
+def test_site_header_and_footer_are_marked(tmp_path: Path) -> None:
+    pages = [_site_page(i, _article(i)) for i in range(10)]
+    detector = BoilerplateDetector(min_docs=3, line_rules=False)
+    for doc in pages:
+        detector.observe(doc)
+    for doc in pages:
+        spans = detector.spans(doc)
+        assert _marked(doc, spans) == HEADER + FOOTER
+        assert {s.reason for s in spans} == {SITE_REPEAT}
+    summary = detector.summary()
+    assert summary["sites"] == 1 and summary["marked_lines"] == {SITE_REPEAT: 50}
+    top = summary["top_repeated_lines"]
+    assert {t["line"] for t in top} == set(HEADER + FOOTER)
+    assert all(t["documents"] == 10 and t["site"] == "valley.example" for t in top)
+
+
+def test_site_is_the_folder_when_there_is_no_url() -> None:
+    docs = [
+        Document(f"d{i}", f"Shared footer line\nText of {NAMES[i]}", {"source": f"/c/a/{i}.txt"})
+        for i in range(3)
+    ] + [Document("e", "Shared footer line\nOther", {"source": "/c/b/e.txt"})]
+    detector = BoilerplateDetector(min_docs=3, line_rules=False)
+    for doc in docs:
+        detector.observe(doc)
+    assert [len(detector.spans(d)) for d in docs] == [1, 1, 1, 0]
+
+
+def test_a_story_published_several_times_on_a_site_is_not_chrome() -> None:
+    body = _article(1)
+    pages = [_site_page(i, body) for i in range(4)]
+    detector = BoilerplateDetector(min_docs=3, line_rules=False)
+    for doc in pages:
+        detector.observe(doc)
+    for doc in pages:
+        marked = _marked(doc, detector.spans(doc))
+        assert body[1] not in marked and body[2] not in marked
+
+
+def test_line_rules_keep_ordinary_prose() -> None:
+    text = (
+        "A short heading\n"
+        "This is a sentence of ordinary prose that ends as sentences do.\n"
+        "And here is another one, with a comma, which also ends properly.\n"
+        "Home\n"
+        "Post a Comment\n"
+    )
+    marked = _marked(Document("t", text), line_rule_spans(text))
+    assert marked == ["Home", "Post a Comment"]
+
+
+def test_min_docs_must_be_at_least_two() -> None:
+    with pytest.raises(ValueError):
+        BoilerplateDetector(min_docs=1)
+
+
+def test_mark_tokens_and_explain() -> None:
+    text = "keep these words\nPost a Comment\nkeep more"
+    start = text.index("Post")
+    spans = [MarkedSpan(start, start + len("Post a Comment"), WIDGET)]
+    tokens = mark_tokens(Tokenizer().tokenize(text), spans)
+    assert tokens.boilerplate is not None
+    assert tokens.boilerplate.tolist() == [False] * 3 + [True] * 3 + [False] * 2
+    assert explain(Document("t", text), spans) == [
+        {"start": start, "end": start + 14, "reason": WIDGET, "text": "Post a Comment"}
+    ]
+    assert drop_spans(text, spans) == "keep these words\nkeep more"
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.text(alphabet="ab \n.", max_size=80),
+    st.lists(st.tuples(st.integers(0, 80), st.integers(0, 20)), max_size=6),
+)
+def test_mark_tokens_matches_the_definition(text: str, raw: list[tuple[int, int]]) -> None:
+    spans = sorted(
+        (MarkedSpan(s, min(s + n, len(text)), "x") for s, n in raw if s < len(text)),
+        key=lambda s: s.start,
+    )
+    tokens = mark_tokens(Tokenizer().tokenize(text), spans)
+    expected = [
+        any(s.start < e and b < s.end for s in spans)
+        for b, e in zip(tokens.starts.tolist(), tokens.ends.tolist(), strict=True)
+    ]
+    mask = tokens.boilerplate if tokens.boilerplate is not None else np.zeros(len(tokens), bool)
+    assert mask.tolist() == expected
+    # drop_spans removes the marked text and only whitespace around it: every other
+    # visible character is kept, in order.
+    outside = [
+        c
+        for i, c in enumerate(text)
+        if not c.isspace() and not any(s.start <= i < s.end for s in spans)
+    ]
+    assert [c for c in drop_spans(text, spans) if not c.isspace()] == outside
