@@ -114,11 +114,12 @@ def read_documents(
             )
             continue
         for doc in reader(source, options, log):
+            where = None if doc.id == source.name else doc.id  # one document per file
             if not doc.text.strip():
-                log.skip(source.name, doc.id, "empty document")
+                log.skip(source.name, where, "empty document")
                 continue
             if len(doc.text) > options.max_chars:
-                log.warn(source.name, doc.id, "document truncated", f"{len(doc.text)} chars")
+                log.warn(source.name, where, "document truncated", f"{len(doc.text)} chars")
                 doc = Document(doc.id, doc.text[: options.max_chars], doc.meta)
             copies = seen.get(doc.id, 0) + 1
             seen[doc.id] = copies
