@@ -198,6 +198,24 @@ def test_slightly_shifted_spans_of_one_passage_join() -> None:
     assert (cluster.members[0].start, cluster.members[0].end) == (98, 305)
 
 
+def test_overlapping_regions_of_one_cluster_on_a_document_are_one_member() -> None:
+    # X shares its first 300 characters with Y and its first 400 with Z; Y and Z
+    # share 300. On X the two spans are not the same text (75% < 80%), but they end
+    # up in one cluster through Y and Z: X is one member, its extent 0-400.
+    pairs = [
+        Pair("X", "Y", 0.3, 0.9, 0.3, (_two_doc_pair((0, 300), (0, 300)),)),
+        Pair("X", "Z", 0.4, 0.9, 0.3, (_two_doc_pair((0, 400), (0, 400)),)),
+        Pair("Y", "Z", 0.9, 0.7, 0.3, (_two_doc_pair((0, 300), (0, 300)),)),
+    ]
+    texts = {d: "z" * 1000 for d in "XYZ"}
+    (cluster,) = passage_clusters(pairs, {}, texts)
+    assert [(m.doc, m.start, m.end) for m in cluster.members] == [
+        ("X", 0, 400),
+        ("Y", 0, 300),
+        ("Z", 0, 400),
+    ]
+
+
 def test_write_groups_is_deterministic_whatever_the_pair_order(tmp_path: Path, planted_run) -> None:
     pairs, texts, meta, _ = planted_run
     first = write_groups(tmp_path / "one", pairs, sorted(texts), meta, texts)

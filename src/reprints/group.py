@@ -295,12 +295,19 @@ def passage_clusters(
     labels = components(n_regions, occ_region[0::2], occ_region[1::2])
     dates = dict(zip(doc_ids, _dates(doc_ids, meta), strict=True))
 
+    # Regions in (doc, start) order; overlapping regions of one document that ended
+    # up in the same cluster (a paragraph shared as 1-3 with one partner and as 1-4
+    # with another) are one member: a cluster counts stretches of text, not edges.
     grouped: dict[int, list[Member]] = {}
     for r in np.lexsort((region_start, region_doc)).tolist():
         doc = doc_ids[int(region_doc[r])]
-        grouped.setdefault(int(labels[r]), []).append(
-            Member(doc, int(region_start[r]), int(region_end[r]))
-        )
+        start, end = int(region_start[r]), int(region_end[r])
+        members = grouped.setdefault(int(labels[r]), [])
+        last = members[-1] if members else None
+        if last is not None and last.doc == doc and start < last.end:
+            members[-1] = Member(doc, last.start, max(last.end, end))
+        else:
+            members.append(Member(doc, start, end))
     ordered = [
         sorted(members, key=lambda m: _order_key(dates[m.doc], m.doc, m.start))
         for members in grouped.values()

@@ -63,14 +63,14 @@ def _figure(value: object, label: str) -> str:
     return f'<div class="figure"><b>{shown}</b><span>{_e(label)}</span></div>'
 
 
-def _headline(summary: Mapping[str, Any], doc_count: int, pair_count: int) -> str:
+def _headline(summary: Mapping[str, Any], doc_count: int, pairs: Sequence[Pair]) -> str:
     """Headline figures. Run times stay in summary.json: the page is byte-identical
     for the same input."""
     roles = summary.get("roles", {})
     items = [
         (summary.get("documents", doc_count), "documents"),
-        (summary.get("pairs", pair_count), "pairs sharing text"),
-        (summary.get("passages", 0), "shared passages"),
+        (summary.get("pairs", len(pairs)), "pairs sharing text"),
+        (summary.get("passages", sum(len(p.passages) for p in pairs)), "shared passages"),
         (summary.get("passage_clusters", 0), "passage clusters"),
         (summary.get("largest_passage_cluster", 0), "largest passage cluster"),
         (summary.get("document_clusters", 0), "document clusters"),
@@ -161,8 +161,13 @@ def _excerpt(text: str) -> str:
     return _e(cut) + ("…" if len(text) > EXCERPT_CHARS else "")
 
 
+def _snippet(text: str, chars: int = 90) -> str:
+    flat = " ".join(text.split())
+    return flat if len(flat) <= chars else flat[:chars].rsplit(" ", 1)[0] + " …"
+
+
 def _clusters(groups: Groups, meta: Mapping[str, dict[str, Any]], top_n: int) -> str:
-    parts = []
+    parts: list[str] = []
     whole = [c for c in groups.passages if c.part_of is None]
     for cluster in whole[:top_n]:
         rows = "".join(
@@ -176,9 +181,11 @@ def _clusters(groups: Groups, meta: Mapping[str, dict[str, Any]], top_n: int) ->
             rows += (
                 f'<tr><td colspan=3 class="muted">… and {more:,} more (clusters.jsonl)</td></tr>'
             )
+        opened = " open" if len(parts) < 3 else ""
         parts.append(
-            f'<details class="cluster"><summary><b>cluster {cluster.id}</b> · {cluster.size:,} '
-            f"occurrences in {cluster.documents:,} documents</summary>"
+            f'<details class="cluster"{opened}><summary><b>cluster {cluster.id}</b> · '
+            f"{cluster.size:,} occurrences in {cluster.documents:,} documents · "
+            f'<span class="muted">{_e(_snippet(cluster.text))}</span></summary>'
             f'<div class="legend"><div class="excerpt">{_excerpt(cluster.text)}</div></div>'
             f'<div class="legend"><table><thead><tr><th>document</th><th>date</th>'
             f"<th class=num>span</th></tr></thead><tbody>{rows}</tbody></table></div></details>"
@@ -288,7 +295,7 @@ def render_report(
         f"<header><h1>{_e(title)}</h1><p class=muted>{len(doc_ids):,} documents · "
         f"{len(pairs):,} pairs · files beside this page: pairs.jsonl, self.jsonl, "
         "clusters.jsonl, documents.jsonl, summary.json</p></header><main>"
-        f"<section id=figures>{_headline(figures, len(doc_ids), len(pairs))}</section>"
+        f"<section id=figures>{_headline(figures, len(doc_ids), pairs)}</section>"
         f"<section id=charts>{_charts(pairs, groups)}</section>"
         f"<section id=top-pairs><h2>Pairs sharing the most text</h2>"
         f"{_pairs_table(ranked[:TABLE_ROWS], len(pairs), top_n)}</section>"
