@@ -61,6 +61,7 @@ from reprints.minhash import (
     candidate_pairs,
     estimate_jaccard,
     optimal_params,
+    sorted_jaccard,
 )
 from reprints.output import atomic_open, write_json, write_jsonl
 from reprints.text import Tokenizer
@@ -172,7 +173,7 @@ class _Worker:
     def sketch(self, batch: list[Document]) -> _Sketch:
         options = self.options
         hashes = [self.tokenizer.hashes(doc.text) for doc in batch]
-        shingles = batch_shingles(hashes, options.ngram)
+        shingles = batch_shingles(hashes, options.ngram).sorted_unique()
         exact = np.array(
             [divmod(xxhash.xxh3_128_intdigest(h.tobytes()), 1 << 64) for h in hashes],
             dtype=np.uint64,
@@ -221,11 +222,9 @@ class _Worker:
         paths, rows = task
         out = np.empty(rows.shape[0], dtype=np.float64)
         for i, (fa, aa, ca, fb, ab, cb) in enumerate(rows.tolist()):
-            a = np.unique(self.shingles_of(paths[fa], aa, ca))
-            b = np.unique(self.shingles_of(paths[fb], ab, cb))
-            shared = np.intersect1d(a, b, assume_unique=True).shape[0]
-            union = a.shape[0] + b.shape[0] - shared
-            out[i] = shared / union if union else 1.0
+            out[i] = sorted_jaccard(
+                self.shingles_of(paths[fa], aa, ca), self.shingles_of(paths[fb], ab, cb)
+            )
         return out
 
 
@@ -623,15 +622,19 @@ def _dedup(
     status[losers] = REMOVED
     is_exact = exact_of[losers] == exact_of[kept_of[losers]]
     near = losers[~is_exact]
-    near_pairs = np.stack((near, kept_of[near]), axis=1)
-    if options.verify and near.size:
-        near_scores = _jaccards(run, pool, near_pairs, file_no, shingle_at, shingle_len)
-    else:
-        near_scores = (
-            estimate_jaccard(signatures[near], signatures[kept_of[near]])
-            if near.size
-            else np.zeros(0)
-        )
+    # Exact copies share their shingles, so a removed document scores as its exact
+    # group's representative does; most such pairs were verified already.
+    near_pairs = np.stack((exact_of[near], exact_of[kept_of[near]]), axis=1)
+    near_scores = _known_scores(near_pairs, pairs, scores, n)
+    unknown = np.flatnonzero(np.isnan(near_scores))
+    if unknown.size:
+        if options.verify:
+            near_scores[unknown] = _jaccards(
+                run, pool, near_pairs[unknown], file_no, shingle_at, shingle_len
+            )
+        else:
+            a, b = near_pairs[unknown, 0], near_pairs[unknown, 1]
+            near_scores[unknown] = estimate_jaccard(signatures[a], signatures[b])
     reasons: dict[int, tuple[int, str, float]] = {}
     for k in losers[is_exact].tolist():
         reasons[k] = (int(kept_of[k]), EXACT, 1.0)
@@ -705,6 +708,22 @@ def _dedup(
     if boilerplate is not None:
         result.summary["boilerplate"] = boilerplate.summary()
     return result
+
+
+def _known_scores(queries: I64, pairs: I64, scores: F64, n: int) -> F64:
+    """The score of each queried pair among the scored ``pairs`` (either order), NaN
+    where it was not scored."""
+    out = np.full(queries.shape[0], np.nan)
+    if pairs.shape[0] == 0 or queries.shape[0] == 0:
+        return out
+    codes = pairs.min(axis=1) * n + pairs.max(axis=1)
+    order = np.argsort(codes)
+    codes = codes[order]
+    wanted = queries.min(axis=1) * n + queries.max(axis=1)
+    at = np.minimum(np.searchsorted(codes, wanted), codes.shape[0] - 1)
+    hit = codes[at] == wanted
+    out[hit] = scores[order[at[hit]]]
+    return out
 
 
 def _jaccards(
