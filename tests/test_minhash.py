@@ -18,6 +18,7 @@ from reprints.minhash import (
     candidate_probability,
     estimate_jaccard,
     optimal_params,
+    sorted_jaccard,
 )
 
 token_arrays = st.lists(
@@ -139,3 +140,28 @@ def test_band_keys_differ_between_bands_with_equal_rows() -> None:
     sigs = np.zeros((1, 8), dtype=np.uint32)
     keys = band_keys(sigs, 2, 4)
     assert keys[0, 0] != keys[0, 1]
+
+
+@given(token_arrays, st.integers(1, 4))
+@settings(max_examples=200, deadline=None)
+def test_sorted_unique_keeps_each_documents_set(docs: list[np.ndarray], n: int) -> None:
+    shingles = batch_shingles(docs, n)
+    unique = shingles.sorted_unique()
+    assert unique.offsets.shape == shingles.offsets.shape
+    for k in range(len(docs)):
+        assert np.array_equal(unique.of(k), np.unique(shingles.of(k)))
+
+
+@given(
+    st.sets(st.integers(0, 2**64 - 1), max_size=40),
+    st.sets(st.integers(0, 2**64 - 1), max_size=40),
+    st.sets(st.integers(0, 2**64 - 1), max_size=40),
+)
+@settings(max_examples=200, deadline=None)
+def test_sorted_jaccard_is_the_set_jaccard(a: set[int], b: set[int], shared: set[int]) -> None:
+    a, b = a | shared, b | shared
+    sa = np.array(sorted(a), dtype=np.uint64)
+    sb = np.array(sorted(b), dtype=np.uint64)
+    expected = len(a & b) / len(a | b) if a | b else 1.0
+    assert sorted_jaccard(sa, sb) == pytest.approx(expected)
+    assert sorted_jaccard(sb, sa) == pytest.approx(expected)
