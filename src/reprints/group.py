@@ -320,7 +320,7 @@ def passage_clusters(
     clusters = []
     for cid, members in enumerate(ordered):
         first = members[0]
-        text = texts[first.doc][first.start : first.end]
+        text = (texts.get(first.doc) or "")[first.start : first.end]  # "" if unreadable
         truncated = len(text) > REPRESENTATIVE_CHARS
         clusters.append(
             PassageCluster(
