@@ -203,3 +203,25 @@ def test_mark_tokens_matches_the_definition(text: str, raw: list[tuple[int, int]
         if not c.isspace() and not any(s.start <= i < s.end for s in spans)
     ]
     assert [c for c in drop_spans(text, spans) if not c.isspace()] == outside
+
+
+def test_a_pickled_copy_marks_the_same_and_its_counts_add_up() -> None:
+    """Worker processes get a pickled copy: slim, same spans, counts handed back."""
+    import pickle
+
+    pages = [_site_page(i, _article(i)) for i in range(10)]
+    detector = BoilerplateDetector(min_docs=3)
+    for doc in pages:
+        detector.observe(doc)
+    copy = pickle.loads(pickle.dumps(detector))
+    assert copy._keys.size == 0  # the line counts stay in the main process
+    assert [copy.spans(d) for d in pages[:5]] == [detector.spans(d) for d in pages[:5]]
+    for doc in pages[5:]:
+        copy.spans(doc)
+    detector.take_counts()  # forget what the main copy marked above
+    detector.add_counts(copy.take_counts())
+    summary = detector.summary()
+    assert summary["marked_lines"][SITE_REPEAT] == 50
+    assert summary["documents_with_marked_lines"] == 10
+    assert len(summary["top_repeated_lines"]) == len(HEADER) + len(FOOTER)
+    assert copy.take_counts().lines == {}  # taking resets

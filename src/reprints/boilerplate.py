@@ -46,7 +46,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import PurePath
 from typing import Any
 from urllib.parse import urlsplit
@@ -70,6 +70,7 @@ MENU = "menu"
 # (document, line) keys are pending, which bounds the memory of the first pass.
 _COMPACT_EVERY = 4_000_000
 _TOP_LINES = 20
+_TOP_KEPT = 100_000  # repeated lines whose text is kept for the summary's top lines
 _ENTIRELY_REPEATED = 0.95  # share of a document's characters: a copy, not chrome
 _SENTENCE_TOKENS = 12  # lines this long are kept in documents that are entirely repeated
 
@@ -111,7 +112,17 @@ _WIDGET_PHRASE = re.compile(
     re.IGNORECASE | re.VERBOSE,
 )
 _WIDGET_PHRASE_MAX_TOKENS = 30
+# Every alternative of _WIDGET_PHRASE holds one of these (case-folded). Python's re
+# tries a pattern of many alternatives at every position of a line, which made it the
+# slowest step of the line rules; plain substring tests rule out nearly every line first.
+_WIDGET_TRIGGERS = (
+    "sign", "subscri", "regist", "log", "click", "newsletter", "inbox", "follow", "rights",
+    "©", "cookie", "privacy", "terms", "javascript", "lorem", "personal", "app", "thank",
+    "error", "try again", "write to", "enjoyed", "liked", "share",
+)  # fmt: skip
+_WIDGET_TRIGGER = re.compile("|".join(map(re.escape, _WIDGET_TRIGGERS)))
 _GLUED = re.compile(r"[a-z]{2}[A-Z][a-z]")
+_HANDLE = re.compile(r"(?<!\S)[#@]\S*")  # hashtags and handles: glued on purpose
 _CRUMBS_HEAD = 60  # navigation is glued to the start of a line
 _CRUMBS_MAX_TOKENS = 30
 _TEASER_END = re.compile(r"""(?:[\w'"’”)](?:\.{3}|…)|\[[A-Z ]{2,}\]\s*\|?)$""")
@@ -186,7 +197,11 @@ def _line_key(site: str, text: str) -> int:
 def _glued_words(text: str) -> int:
     """Places where one word runs into the next without a space ("NeighboursIraq"),
     not counting hashtags and handles, which are glued on purpose."""
-    return sum(len(_GLUED.findall(w)) for w in text.split() if w[0] not in "#@")
+    return len(_GLUED.findall(_HANDLE.sub(" ", text)))
+
+
+def _widget_phrase(text: str) -> bool:
+    return bool(_WIDGET_TRIGGER.search(text.casefold()) and _WIDGET_PHRASE.search(text))
 
 
 def _judge(line: _Line) -> str | None:
@@ -198,7 +213,7 @@ def _judge(line: _Line) -> str | None:
         return "good"  # a table row: the extractor keeps tables only inside content
     if _WIDGET_LINE.match(text):
         return WIDGET
-    if line.tokens <= _WIDGET_PHRASE_MAX_TOKENS and _WIDGET_PHRASE.search(text):
+    if line.tokens <= _WIDGET_PHRASE_MAX_TOKENS and _widget_phrase(text):
         return WIDGET
     if _URL_ONLY.match(text):
         return NON_TEXT
@@ -298,11 +313,37 @@ def line_rule_spans(text: str) -> list[MarkedSpan]:
 # --- the detector -------------------------------------------------------------------
 
 
+@dataclass
+class MarkCounts:
+    """What :meth:`BoilerplateDetector.spans` marked, for the summary. Worker processes
+    each mark their own documents with a copy of the detector; each hands its counts
+    back with :meth:`BoilerplateDetector.take_counts` and the main process adds them
+    up with :meth:`BoilerplateDetector.add_counts`."""
+
+    lines: Counter[str] = field(default_factory=Counter)
+    chars: Counter[str] = field(default_factory=Counter)
+    documents: int = 0  # documents with at least one marked line
+    copies_unmarked: int = 0  # documents entirely repeated on their site (kept)
+    top: dict[int, tuple[str, str]] = field(default_factory=dict)  # key -> (site, line)
+
+    def add(self, other: MarkCounts) -> None:
+        self.lines.update(other.lines)
+        self.chars.update(other.chars)
+        self.documents += other.documents
+        self.copies_unmarked += other.copies_unmarked
+        for key, line in other.top.items():
+            if len(self.top) >= _TOP_KEPT:
+                break
+            self.top.setdefault(key, line)
+
+
 class BoilerplateDetector:
     """Marks site boilerplate and line-rule boilerplate; see the module docstring.
 
     Use: :meth:`observe` every document (first pass), then :meth:`spans` for each
-    document, then :meth:`summary`.
+    document, then :meth:`summary`. A pickled detector (what a worker process gets)
+    carries only what :meth:`spans` needs: the keys of the repeated lines, not the
+    count of every line of the collection.
     """
 
     def __init__(self, min_docs: int = 3, line_rules: bool = True) -> None:
@@ -317,11 +358,25 @@ class BoilerplateDetector:
         self._repeated: npt.NDArray[np.uint64] | None = None
         self._documents = 0
         self._sites: set[str] = set()
-        self._marked_lines: Counter[str] = Counter()
-        self._marked_chars: Counter[str] = Counter()
-        self._documents_marked = 0
-        self._copies_unmarked = 0
-        self._top: dict[int, tuple[str, str]] = {}  # key -> (site, line)
+        self._marked = MarkCounts()
+
+    def __getstate__(self) -> dict[str, Any]:
+        state = dict(self.__dict__)
+        state["_repeated"] = self._repeated_keys()
+        state["_keys"] = np.zeros(0, dtype=np.uint64)  # workers never count lines
+        state["_counts"] = np.zeros(0, dtype=np.int64)
+        state["_pending"], state["_pending_size"] = [], 0
+        state["_sites"], state["_marked"] = set(), MarkCounts()
+        return state
+
+    def take_counts(self) -> MarkCounts:
+        """What this copy marked since the last call (and forget it)."""
+        counts, self._marked = self._marked, MarkCounts()
+        return counts
+
+    def add_counts(self, counts: MarkCounts) -> None:
+        """Add what a worker's copy marked (from its :meth:`take_counts`)."""
+        self._marked.add(counts)
 
     # first pass
 
@@ -382,9 +437,9 @@ class BoilerplateDetector:
             if reason is not None
         ]
         for span in spans:
-            self._marked_lines[span.reason] += 1
-            self._marked_chars[span.reason] += span.end - span.start
-        self._documents_marked += bool(spans)
+            self._marked.lines[span.reason] += 1
+            self._marked.chars[span.reason] += span.end - span.start
+        self._marked.documents += bool(spans)
         return spans
 
     def _mark_site_repeats(self, site: str, lines: list[_Line], reasons: list[str | None]) -> None:
@@ -394,27 +449,30 @@ class BoilerplateDetector:
         keys = np.fromiter(
             (_line_key(site, line.text) for line in lines), dtype=np.uint64, count=len(lines)
         )
-        hit = np.isin(keys, repeated) & np.array([line.tokens > 0 for line in lines])
+        # ``repeated`` is sorted (it comes from the compacted keys): a binary search per
+        # line, instead of np.isin, which would sort it again for every document.
+        at = np.minimum(np.searchsorted(repeated, keys), repeated.size - 1)
+        counted = np.array([line.tokens > 0 for line in lines])
+        hit = (repeated[at] == keys) & counted
         if not hit.any():
             return
         lengths = np.array([line.end - line.start for line in lines])
-        counted = np.array([line.tokens > 0 for line in lines])
         entirely = lengths[hit].sum() >= _ENTIRELY_REPEATED * lengths[counted].sum()
         if entirely:
-            self._copies_unmarked += 1
+            self._marked.copies_unmarked += 1
         for i in np.flatnonzero(hit).tolist():
             if entirely and lines[i].tokens >= _SENTENCE_TOKENS:
                 continue
             reasons[i] = SITE_REPEAT
             key = int(keys[i])
-            if key not in self._top and len(self._top) < 100_000:
-                self._top[key] = (site, lines[i].text)
+            if key not in self._marked.top and len(self._marked.top) < _TOP_KEPT:
+                self._marked.top[key] = (site, lines[i].text)
 
     def summary(self) -> dict[str, Any]:
         """Counts by reason and the most repeated site lines, for ``summary.json``."""
         self._compact()
         top = sorted(
-            ((self._count_of(k), site, line) for k, (site, line) in self._top.items()),
+            ((self._count_of(k), site, line) for k, (site, line) in self._marked.top.items()),
             key=lambda t: (-t[0], t[1], t[2]),
         )[:_TOP_LINES]
         return {
@@ -422,10 +480,10 @@ class BoilerplateDetector:
             "line_rules": self.line_rules,
             "documents": self._documents,
             "sites": len(self._sites),
-            "documents_with_marked_lines": self._documents_marked,
-            "entirely_repeated_documents_kept": self._copies_unmarked,
-            "marked_lines": dict(sorted(self._marked_lines.items())),
-            "marked_chars": dict(sorted(self._marked_chars.items())),
+            "documents_with_marked_lines": self._marked.documents,
+            "entirely_repeated_documents_kept": self._marked.copies_unmarked,
+            "marked_lines": dict(sorted(self._marked.lines.items())),
+            "marked_chars": dict(sorted(self._marked.chars.items())),
             "top_repeated_lines": [
                 {"site": site, "line": line, "documents": count} for count, site, line in top
             ],

@@ -24,6 +24,14 @@ class Response:
 
 def warc_bytes(responses: list[Response], gzip: bool = True, extras: bool = True) -> bytes:
     """A WARC file: a warcinfo record, then per response a request and the response."""
+    return warc_and_ends(responses, gzip, extras)[0]
+
+
+def warc_and_ends(
+    responses: list[Response], gzip: bool = True, extras: bool = True
+) -> tuple[bytes, list[int]]:
+    """:func:`warc_bytes`, and the offset in it where each response record ends."""
+    ends = []
     out = io.BytesIO()
     writer = WARCWriter(out, gzip=gzip)
     if extras:
@@ -46,7 +54,8 @@ def warc_bytes(responses: list[Response], gzip: bool = True, extras: bool = True
             warc_headers_dict=warc_headers,
         )
         writer.write_record(record)
-    return out.getvalue()
+        ends.append(out.tell())
+    return out.getvalue(), ends
 
 
 def write_warc(path: Path, responses: list[Response], gzip: bool | None = None) -> Path:

@@ -20,7 +20,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from reprints.readers import ReadLog, ReadOptions, read_documents
-from tests.readers._warc import Response, warc_bytes
+from tests.readers._warc import Response, warc_and_ends
 
 SETTINGS = settings(
     max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
@@ -134,13 +134,6 @@ def _responses(texts: list[str]) -> list[Response]:
     ]
 
 
-def _record_ends(responses: list[Response], compressed: bool) -> list[int]:
-    """Byte offset where each record ends, in the file warc_bytes writes."""
-    return [
-        len(warc_bytes(responses[: i + 1], compressed, extras=False)) for i in range(len(responses))
-    ]
-
-
 @SETTINGS
 @given(
     texts=st.lists(words, min_size=1, max_size=6),
@@ -151,12 +144,11 @@ def test_cut_warc_keeps_every_record_before_the_break(
     tmp_path: Path, texts: list[str], compressed: bool, cut: float
 ) -> None:
     responses = _responses(texts)
-    data = warc_bytes(responses, compressed, extras=False)
+    data, ends = warc_and_ends(responses, compressed, extras=False)
     at = int(len(data) * cut)
     path = _fresh(tmp_path, "crawl.warc" + (".gz" if compressed else ""))
     path.write_bytes(data[:at])
     docs, log = _read(path)
-    ends = _record_ends(responses, compressed)
     whole = sum(end <= at for end in ends)  # records entirely before the cut
     assert [d.text for d in docs] == texts[: len(docs)]
     assert [d.meta["url"] for d in docs] == [r.url for r in responses[: len(docs)]]
