@@ -136,7 +136,7 @@ _MIN_WORDS_WITH_LETTERS = 0.3
 _HEADING_RUN = 2  # undecided lines between content and boilerplate that join the latter
 _LONG_LINE_WORDS = 25
 _MENU_MIN_LINES = 4  # a run of at least this many undecided lines ...
-_MENU_MEAN_TOKENS = 3  # ... this short on average, not between two paragraphs: a menu
+_MENU_MEAN_TOKENS = 6  # ... this short on average, not between two paragraphs: a menu
 
 
 @dataclass(frozen=True, slots=True)
