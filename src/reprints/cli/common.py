@@ -6,7 +6,7 @@ import argparse
 import logging
 import os
 import sys
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from typing import TypeVar
 
 from rich.console import Console
@@ -28,6 +28,19 @@ from reprints.readers.html import HTML_MODES
 T = TypeVar("T")
 
 stderr = Console(stderr=True)
+
+
+def _at_least(low: int) -> Callable[[str], int]:
+    """An argparse type: an integer no smaller than ``low``."""
+
+    def parse(value: str) -> int:
+        number = int(value)
+        if number < low:
+            raise argparse.ArgumentTypeError(f"must be at least {low}: {value}")
+        return number
+
+    parse.__name__ = "int"  # argparse names the type in "invalid int value"
+    return parse
 
 
 def add_input_options(parser: argparse.ArgumentParser) -> None:
@@ -61,7 +74,7 @@ def add_input_options(parser: argparse.ArgumentParser) -> None:
     )
     group.add_argument(
         "--max-chars",
-        type=int,
+        type=_at_least(1),
         default=DEFAULT_MAX_CHARS,
         help=f"truncate longer documents, with a warning (default: {DEFAULT_MAX_CHARS:,})",
     )
@@ -75,7 +88,7 @@ def add_boilerplate_options(parser: argparse.ArgumentParser, min_docs: int = 3) 
     group = parser.add_argument_group("boilerplate")
     group.add_argument(
         "--boilerplate-min-docs",
-        type=int,
+        type=_at_least(2),
         default=min_docs,
         metavar="N",
         help="a line found in at least N documents of one site (URL host, else folder) is "
@@ -97,8 +110,6 @@ def boilerplate_detector(args: argparse.Namespace) -> BoilerplateDetector | None
     """The detector the boilerplate options ask for, or None with --no-boilerplate."""
     if args.no_boilerplate:
         return None
-    if args.boilerplate_min_docs < 2:
-        raise SystemExit("reprints: error: --boilerplate-min-docs must be at least 2")
     return BoilerplateDetector(
         min_docs=args.boilerplate_min_docs, line_rules=not args.no_line_rules
     )
