@@ -269,3 +269,17 @@ def test_nothing_read_is_lost_for_another_documents_fault(tmp_path: Path) -> Non
     assert sum(log.skipped.values()) >= 4
     with find(iter(docs), FindOptions(workers=1)) as result:
         assert [(p.a, p.b) for p in result.pairs] == [("a.txt", "b.txt")]
+
+
+def test_strict_makes_bad_input_an_error_exit(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "a.txt").write_text(TEXTS["d0"])
+    (tmp_path / "b.jsonl").write_text('{"id": "b", "text": "fine"}\n{"id": "c"}\n')
+    out = tmp_path / "out"
+    assert main(["-q", "find", str(tmp_path), "-o", str(out), "--workers", "1"]) == 0
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["input"]["skipped"] == {"missing text field": 1}
+    args = ["-q", "find", str(tmp_path), "-o", str(out), "--strict"]
+    assert main(args) == 2
+    assert "b.jsonl:line 2: missing text field" in capsys.readouterr().err
