@@ -7,6 +7,9 @@ Rows:
 - short answers (Clough & Stevenson 2011): answer→source containment ranks copied
   answers (cut, light, heavy) above independent ones (non): ROC AUC and mean per level,
   next to plain word 5-gram containment as the baseline.
+- short answers, document clusters (benchmarks/accuracy_groups.py): adjusted Rand index
+  against the labelling (each source with its cut/light/heavy answers, non answers
+  alone), answers joined to their source per level, non answers wrongly clustered.
 """
 
 from __future__ import annotations
@@ -159,9 +162,16 @@ def ceiling_rows(labels: dict[str, tuple[str, str]], texts: dict[str, str]) -> l
     ]
 
 
+def document_cluster_rows(shared: Path) -> list[Row]:
+    from accuracy_groups import group_rows  # beside this file; it imports us lazily
+
+    return group_rows(shared)
+
+
 CHECKS: list[tuple[str, Callable[[Path], list[Row]]]] = [
     ("seeds", seeds_rows),
     ("short answers", short_answer_rows),
+    ("document clusters", document_cluster_rows),
 ]
 
 
