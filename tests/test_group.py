@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 from pathlib import Path
 
@@ -283,3 +284,46 @@ def test_components_match_a_plain_union_find(edges: list[tuple[int, int]]) -> No
         if label not in seen:
             seen.append(label)
     assert seen == list(range(len(seen)))
+
+
+@st.composite
+def _random_pairs(draw: st.DrawFn) -> list[Pair]:
+    docs = ["d0", "d1", "d2", "d3", "d4"]
+    pairs = []
+    for i, a in enumerate(docs):
+        for b in docs[i + 1 :]:
+            spans = draw(
+                st.lists(
+                    st.tuples(st.integers(0, 900), st.integers(5, 100), st.integers(0, 900)),
+                    max_size=3,
+                )
+            )
+            if spans:
+                passages = tuple(Passage(s, s + w, t, t + w, w, 1.0) for s, w, t in sorted(spans))
+                pairs.append(Pair(a, b, 0.5, 0.5, 0.3, passages))
+    return pairs
+
+
+@settings(max_examples=100, deadline=None)
+@given(_random_pairs())
+def test_every_passage_lies_in_one_cluster_on_both_sides(pairs: list[Pair]) -> None:
+    texts = {f"d{i}": "w" * 1000 for i in range(5)}
+    clusters = passage_clusters(pairs, {}, texts)
+    for c in clusters:
+        # Members of one cluster on one document never overlap (they were merged).
+        spans = sorted((m.doc, m.start, m.end) for m in c.members)
+        for (d1, _, e1), (d2, s2, _) in itertools.pairwise(spans):
+            assert d1 != d2 or s2 >= e1
+    for pair in pairs:
+        for p in pair.passages:
+            holding = [
+                c
+                for c in clusters
+                if any(
+                    m.doc == pair.a and m.start <= p.a_start and p.a_end <= m.end for m in c.members
+                )
+                and any(
+                    m.doc == pair.b and m.start <= p.b_start and p.b_end <= m.end for m in c.members
+                )
+            ]
+            assert holding, (pair.a, pair.b, p)
