@@ -14,7 +14,7 @@ from reprints.api import FindOptions, find, write_groups_and_report
 from reprints.documents import Pair, Passage
 from reprints.group import build_groups
 from reprints.readers import read_documents
-from reprints.report import render_report, write_report
+from reprints.report import render_report, showcase, top_pairs, write_report
 from reprints.report.highlight import (
     FULL_TEXT_CHARS,
     Run,
@@ -255,3 +255,19 @@ def test_write_report_is_atomic_and_builds_groups_itself(tmp_path: Path) -> None
     assert path == tmp_path / "report.html"
     assert not list(tmp_path.glob(".*tmp"))
     assert Page(path.read_text(encoding="utf-8")).errors == []
+
+
+def test_showcase_takes_the_best_pair_of_each_document_cluster_first() -> None:
+    texts = {d: "x" for d in ("a1", "a2", "a3", "b1", "b2")}
+    big = [
+        Pair(x, y, 0.9, 0.9, 0.9, (Passage(0, 1, 0, 1, 100, 1.0),))
+        for x, y in (("a1", "a2"), ("a1", "a3"), ("a2", "a3"))
+    ]
+    small = Pair("b1", "b2", 0.9, 0.9, 0.9, (Passage(0, 1, 0, 1, 10, 1.0),))
+    pairs = [*big, small]
+    groups = build_groups(pairs, sorted(texts), {}, texts)
+    ranked = top_pairs(pairs, len(pairs))
+    assert ranked[-1] == small
+    assert showcase(ranked, groups.documents, 2) == [big[0], small]
+    assert showcase(ranked, groups.documents, 3) == [big[0], big[1], small]
+    assert showcase(ranked, groups.documents, 10) == ranked

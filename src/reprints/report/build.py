@@ -51,6 +51,27 @@ def top_pairs(pairs: Iterable[Pair], count: int) -> list[Pair]:
     )[:count]
 
 
+def showcase(ranked: Sequence[Pair], roles: Sequence[DocumentRole], count: int) -> list[Pair]:
+    """The pairs shown side by side, from ``ranked`` (best first): the best pair of each
+    document cluster first, so one cluster of a hundred copies cannot fill the page,
+    then the next best pairs in rank order up to ``count``."""
+    cluster = {r.doc: r.cluster for r in roles}
+    seen: set[tuple[int, int]] = set()
+    chosen: list[int] = []
+    for i, pair in enumerate(ranked):
+        if len(chosen) == count:
+            break
+        key = (cluster.get(pair.a, -1), cluster.get(pair.b, -1))
+        if key not in seen:
+            seen.add(key)
+            chosen.append(i)
+    if len(chosen) < count:
+        taken = set(chosen)
+        extra = (i for i in range(len(ranked)) if i not in taken)
+        chosen += [i for i, _ in zip(extra, range(count - len(chosen)), strict=False)]
+    return [ranked[i] for i in sorted(chosen)]
+
+
 def _text(texts: Mapping[str, str], doc: str) -> str | None:
     try:
         return texts[doc]
@@ -100,10 +121,11 @@ def _charts(pairs: Sequence[Pair], groups: Groups) -> str:
     )
 
 
-def _pairs_table(pairs: Sequence[Pair], total: int, detailed: int) -> str:
+def _pairs_table(pairs: Sequence[Pair], total: int, detailed: Mapping[tuple[str, str], int]) -> str:
     rows = []
     for i, p in enumerate(pairs):
-        link = f'<a href="#pair-{i}">{i + 1}</a>' if i < detailed else str(i + 1)
+        shown = detailed.get((p.a, p.b))
+        link = f'<a href="#pair-{shown}">{i + 1}</a>' if shown is not None else str(i + 1)
         rows.append(
             f'<tr><td class="num">{link}</td><td class="doc">{_e(p.a)}</td>'
             f'<td class="doc">{_e(p.b)}</td><td class="num">{p.containment_a:.3f}</td>'
@@ -276,15 +298,18 @@ def render_report(
 ) -> str:
     """The whole page as a string."""
     figures = {**groups.summary, **summary}
-    ranked = top_pairs(pairs, max(top_n, TABLE_ROWS))
+    ranked = top_pairs(pairs, len(pairs))
+    shown = showcase(ranked, groups.documents, top_n)
     tokenizer = Tokenizer()
     details = "".join(
-        _pair_details(i, p, texts, tokenizer, open_=i < 3) for i, p in enumerate(ranked[:top_n])
+        _pair_details(i, p, texts, tokenizer, open_=i < 3) for i, p in enumerate(shown)
     )
-    more = len(pairs) - min(top_n, len(pairs))
+    detailed = {(p.a, p.b): i for i, p in enumerate(shown)}
+    more = len(pairs) - len(shown)
     more_note = (
-        f'<p class="muted">Showing the {top_n:,} pairs that share the most text; {more:,} '
-        "more are in the table above and pairs.jsonl.</p>"
+        f'<p class="muted">Showing {len(shown):,} pairs: the one sharing the most text in '
+        f"each document cluster first; {more:,} more are in the table above and "
+        "pairs.jsonl.</p>"
         if more > 0
         else ""
     )
@@ -298,7 +323,7 @@ def render_report(
         f"<section id=figures>{_headline(figures, len(doc_ids), pairs)}</section>"
         f"<section id=charts>{_charts(pairs, groups)}</section>"
         f"<section id=top-pairs><h2>Pairs sharing the most text</h2>"
-        f"{_pairs_table(ranked[:TABLE_ROWS], len(pairs), top_n)}</section>"
+        f"{_pairs_table(ranked[:TABLE_ROWS], len(pairs), detailed)}</section>"
         f"<section id=pairs><h2>Side by side</h2>{details or '<p class=muted>No pairs.</p>'}"
         f"{more_note}</section>"
         f"<section id=clusters><h2>Largest passage clusters</h2>"
