@@ -33,9 +33,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from reprints.documents import Passage
+from reprints.group import MIN_OVERLAP
 from reprints.text import Tokenizer
 
-SAME_TEXT = 0.8  # mutual overlap that makes two spans of one side the same text
+SAME_TEXT = MIN_OVERLAP  # mutual overlap that makes two spans of one side the same text
 DIFF_MAX_TOKENS = 5_000  # longer passages are shown without word-level marks
 CONTEXT_CHARS = 300
 FULL_TEXT_CHARS = 20_000  # texts up to this long are shown whole
