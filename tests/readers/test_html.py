@@ -132,3 +132,58 @@ def test_real_pages_main_text_against_gold(shared_data: Path) -> None:
     precision, recall = found / extracted, found / wanted
     assert precision > 0.9 and recall > 0.9, (precision, recall)
     assert not log.skipped
+
+
+def test_pages_extracted_in_worker_processes_read_the_same(tmp_path: Path) -> None:
+    """Several workers: same documents, same order, same problems counted."""
+    from tests.readers._warc import Response, write_warc
+
+    for i in range(12):
+        (tmp_path / f"p{i:02}.html").write_text(PAGE.replace("The mill", f"The mill {i}"))
+    (tmp_path / "p05.txt").write_text("a text file between the pages")
+    (tmp_path / "p07.html").write_bytes(b"<html>\x00binary</html>")
+    (tmp_path / "p09.html").write_text("   ")
+    pages = [Response(f"https://valley.example/{i}", PAGE.encode()) for i in range(5)]
+    write_warc(tmp_path / "q.warc.gz", pages)
+    one, log_one = _read(tmp_path, workers=1)
+    two, log_two = _read(tmp_path, workers=2)
+    assert [(d.id, d.text, d.meta) for d in two] == [(d.id, d.text, d.meta) for d in one]
+    assert log_two.to_json() == log_one.to_json()
+    assert log_one.skipped == {"binary file": 1, "empty document": 1}
+    assert len(one) == 10 + 1 + 5  # 12 pages, 2 of them bad; a text file; 5 WARC pages
+
+
+def test_problems_met_in_a_worker_obey_strict(tmp_path: Path) -> None:
+    from reprints.readers import InputError
+
+    (tmp_path / "a.html").write_text(PAGE)
+    (tmp_path / "b.html").write_text("no markup at all, just words")
+    assert len(_read(tmp_path, workers=2)[0]) == 2
+    with pytest.raises(InputError, match=r"b\.html: not HTML"):
+        list(read_documents([tmp_path], ReadOptions(workers=2, strict=True)))
+
+
+def test_dead_workers_fall_back_to_extracting_in_process(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    import os
+
+    from reprints.readers import extract
+
+    if "fork" not in __import__("multiprocessing").get_all_start_methods():
+        pytest.skip("needs fork to hand the failing function to the workers")
+    parent = os.getpid()
+    real = extract.extract_page
+
+    def die_in_a_worker(*args: object):  # type: ignore[no-untyped-def]
+        if os.getpid() != parent:
+            os._exit(1)
+        return real(*args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(extract, "extract_page", die_in_a_worker)
+    for i in range(4):
+        (tmp_path / f"p{i}.html").write_text(PAGE)
+    docs, log = _read(tmp_path, workers=2)
+    assert [d.id for d in docs] == [f"p{i}.html" for i in range(4)]
+    assert all(PARAGRAPHS[0] in d.text for d in docs) and not log.skipped
+    assert any("extracting in-process" in r.getMessage() for r in caplog.records)

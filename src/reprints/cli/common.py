@@ -123,6 +123,7 @@ def read_options(args: argparse.Namespace) -> ReadOptions:
         html=getattr(args, "html", "main"),
         max_chars=args.max_chars,
         strict=args.strict,
+        workers=worker_count(getattr(args, "workers", 1)),
     )
 
 

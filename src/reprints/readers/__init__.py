@@ -16,12 +16,14 @@ from reprints.documents import Document
 from reprints.readers.base import (
     DEFAULT_MAX_CHARS,
     InputError,
+    Page,
     Reader,
     ReadLog,
     ReadOptions,
     Source,
 )
 from reprints.readers.decode import COMPRESSED_SUFFIXES
+from reprints.readers.extract import Item, extracted
 from reprints.readers.html import read_html
 from reprints.readers.jsonl import read_jsonl
 from reprints.readers.parquet import read_parquet
@@ -32,6 +34,7 @@ __all__ = [
     "DEFAULT_MAX_CHARS",
     "READERS",
     "InputError",
+    "Page",
     "ReadLog",
     "ReadOptions",
     "Source",
@@ -100,12 +103,33 @@ def read_documents(
 
     Empty documents are skipped; documents over ``options.max_chars`` are truncated
     with a warning; a repeated id is renamed ``id#2``, ``id#3``... with a warning.
+    HTML pages are extracted in ``options.workers`` processes; the order of the
+    documents never depends on it.
     """
     options = options or ReadOptions()
     log = log if log is not None else ReadLog(strict=options.strict)
-    inputs = list(inputs)
-    direct = {Path(p) for p in inputs}
     seen: dict[str, int] = {}
+    for name, doc in extracted(_items(list(inputs), options, log), options, log):
+        where = None if doc.id == name else doc.id  # one document per file
+        if not doc.text.strip():
+            log.skip(name, where, "empty document")
+            continue
+        if len(doc.text) > options.max_chars:
+            log.warn(name, where, "document truncated", f"{len(doc.text)} chars")
+            doc = Document(doc.id, doc.text[: options.max_chars], doc.meta)
+        copies = seen.get(doc.id, 0) + 1
+        seen[doc.id] = copies
+        if copies > 1:
+            new_id = f"{doc.id}#{copies}"
+            log.warn(name, doc.id, "duplicate id", f"renamed {new_id}")
+            doc = Document(new_id, doc.text, doc.meta)
+        log.read += 1
+        yield doc
+
+
+def _items(inputs: list[str | Path], options: ReadOptions, log: ReadLog) -> Iterator[Item]:
+    """What the readers yield for every input, with the name of its source."""
+    direct = {Path(p) for p in inputs}
     for source in _sources(inputs, log):
         reader = _reader_for(source, options, source.path in direct)
         if reader is None:
@@ -113,19 +137,5 @@ def read_documents(
                 source.name, None, "unsupported file type", source.path.suffix or "no extension"
             )
             continue
-        for doc in reader(source, options, log):
-            where = None if doc.id == source.name else doc.id  # one document per file
-            if not doc.text.strip():
-                log.skip(source.name, where, "empty document")
-                continue
-            if len(doc.text) > options.max_chars:
-                log.warn(source.name, where, "document truncated", f"{len(doc.text)} chars")
-                doc = Document(doc.id, doc.text[: options.max_chars], doc.meta)
-            copies = seen.get(doc.id, 0) + 1
-            seen[doc.id] = copies
-            if copies > 1:
-                new_id = f"{doc.id}#{copies}"
-                log.warn(source.name, doc.id, "duplicate id", f"renamed {new_id}")
-                doc = Document(new_id, doc.text, doc.meta)
-            log.read += 1
-            yield doc
+        for item in reader(source, options, log):
+            yield source.name, item

@@ -13,6 +13,7 @@ from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from reprints.documents import Document
 
@@ -35,6 +36,7 @@ class ReadOptions:
     html: str = "main"  # "main": trafilatura's main text; "raw": all visible text
     max_chars: int = DEFAULT_MAX_CHARS
     strict: bool = False
+    workers: int = 1  # processes extracting HTML pages (the costly step); 1 = in-process
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,5 +94,21 @@ class ReadLog:
         }
 
 
-# A reader turns one source into documents, reporting problems to the log.
-Reader = Callable[[Source, ReadOptions, ReadLog], Iterator[Document]]
+@dataclass(frozen=True, slots=True)
+class Page:
+    """An HTML page a reader found, its text not yet extracted: extraction is the
+    costly step of reading, so :func:`~reprints.readers.read_documents` runs it in
+    worker processes when reading with several workers, keeping the input order."""
+
+    data: bytes
+    doc_id: str
+    source: str  # the source's name, for messages
+    where: str | None  # the record in the source, for messages
+    url: str | None = None
+    meta: dict[str, Any] = field(default_factory=dict)
+    crawled: str | None = None  # WARC-Date: the document's date, over what the page says
+
+
+# A reader turns one source into documents (or pages to extract), reporting problems
+# to the log.
+Reader = Callable[[Source, ReadOptions, ReadLog], Iterator[Document | Page]]

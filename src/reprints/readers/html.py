@@ -19,11 +19,11 @@ from collections.abc import Iterator
 from typing import Any
 
 from reprints.documents import Document
-from reprints.readers.base import ReadLog, ReadOptions, Source
+from reprints.readers.base import Page, ReadLog, ReadOptions, Source
 from reprints.readers.decode import decode_bytes, looks_binary, read_bytes
 
 # trafilatura logs its own doubts about every odd page; the reader reports what matters.
-logging.getLogger("trafilatura").setLevel(logging.ERROR)
+logging.getLogger("trafilatura").setLevel(logging.CRITICAL)
 
 HTML_MODES = ("main", "raw")
 
@@ -195,7 +195,27 @@ def html_document(
     return Document(doc_id, main, base | _metadata(extracted, url))
 
 
-def read_html(source: Source, options: ReadOptions, log: ReadLog) -> Iterator[Document]:
+def with_crawl_date(doc: Document | None, crawled: str | None) -> Document | None:
+    """The crawl's date as ``date``; a different date the page states is kept as
+    ``published``."""
+    if doc is None or crawled is None:
+        return doc
+    meta = doc.meta | {"date": crawled}
+    stated = doc.meta.get("date")
+    if stated and stated != crawled:
+        meta["published"] = stated
+    return Document(doc.id, doc.text, meta)
+
+
+def extract_page(page: Page, options: ReadOptions, log: ReadLog) -> Document | None:
+    """The document of a page a reader found (see :class:`~reprints.readers.base.Page`)."""
+    doc = html_document(
+        page.data, page.doc_id, page.source, page.where, options, log, page.url, page.meta
+    )
+    return with_crawl_date(doc, page.crawled)
+
+
+def read_html(source: Source, options: ReadOptions, log: ReadLog) -> Iterator[Page]:
     """One page per file; id = the file's name, like a text file."""
     data = read_bytes(source, log)
     if data is None:
@@ -203,8 +223,4 @@ def read_html(source: Source, options: ReadOptions, log: ReadLog) -> Iterator[Do
     if looks_binary(data):
         log.skip(source.name, None, "binary file")
         return
-    doc = html_document(
-        data, source.name, source.name, None, options, log, meta={"source": str(source.path)}
-    )
-    if doc is not None:
-        yield doc
+    yield Page(data, source.name, source.name, None, meta={"source": str(source.path)})

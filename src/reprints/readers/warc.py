@@ -21,7 +21,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from reprints.documents import Document
-from reprints.readers.base import ReadLog, ReadOptions, Source
+from reprints.readers.base import Page, ReadLog, ReadOptions, Source
 from reprints.readers.decode import (
     COMPRESSED_SUFFIXES,
     decode_bytes,
@@ -29,7 +29,6 @@ from reprints.readers.decode import (
     open_binary,
     stream_error,
 )
-from reprints.readers.html import html_document
 
 _HTML_TYPES = ("text/html", "application/xhtml+xml")
 _TEXT_TYPES = ("text/plain",)
@@ -133,7 +132,7 @@ def _text_document(
 
 def _document(
     record: Any, number: int, source: Source, options: ReadOptions, log: ReadLog
-) -> Document | None:
+) -> Document | Page | None:
     """The document of one record, or None (counted as ignored or skipped)."""
     where = f"record {number}"
     kind = _type_name(record)
@@ -178,8 +177,7 @@ def _document(
         if looks_binary(body):
             log.skip(source.name, where, "binary content")
             return None
-        doc = html_document(body, doc_id, source.name, where, options, log, url=url, meta=meta)
-        return _crawl_date(doc, meta.get("date"))
+        return Page(body, doc_id, source.name, where, url, meta, crawled=meta.get("date"))
     if media in _TEXT_TYPES:
         if looks_binary(body):
             log.skip(source.name, where, "binary content")
@@ -188,17 +186,6 @@ def _document(
         return Document(doc_id, text, meta | ({"url": url} if url else {}))
     log.ignore(f"WARC {media} content")
     return None
-
-
-def _crawl_date(doc: Document | None, crawled: str | None) -> Document | None:
-    """The WARC-Date as ``date``; a different date the page states is kept as ``published``."""
-    if doc is None or crawled is None:
-        return doc
-    meta = doc.meta | {"date": crawled}
-    stated = doc.meta.get("date")
-    if stated and stated != crawled:
-        meta["published"] = stated
-    return Document(doc.id, doc.text, meta)
 
 
 def _ends_cleanly(source: Source) -> bool:
@@ -215,7 +202,7 @@ def _ends_cleanly(source: Source) -> bool:
         return False
 
 
-def read_warc(source: Source, options: ReadOptions, log: ReadLog) -> Iterator[Document]:
+def read_warc(source: Source, options: ReadOptions, log: ReadLog) -> Iterator[Document | Page]:
     from fastwarc.warc import ArchiveIterator
 
     if str(source.path) == "-":
