@@ -18,6 +18,7 @@ from reprints.group import (
     ORIGINAL,
     PARTIAL_COPY,
     UNIQUE,
+    _regions,
     build_groups,
     components,
     document_clusters,
@@ -327,3 +328,27 @@ def test_every_passage_lies_in_one_cluster_on_both_sides(pairs: list[Pair]) -> N
                 )
             ]
             assert holding, (pair.a, pair.b, p)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(st.tuples(st.integers(0, 300), st.integers(1, 120)), min_size=1, max_size=40),
+    st.sampled_from([0.5, 0.8, 0.95]),
+)
+def test_regions_follow_the_seed_rule(spans: list[tuple[int, int]], min_overlap: float) -> None:
+    distinct = sorted({(s, s + w) for s, w in spans}, key=lambda x: (x[0] - x[1], x[0]))
+    starts = np.array([s for s, _ in distinct], dtype=np.int64)
+    ends = np.array([e for _, e in distinct], dtype=np.int64)
+    regions = _regions(np.zeros(len(distinct), dtype=np.int64), starts, ends, min_overlap)
+
+    def same(a: tuple[int, int], b: tuple[int, int]) -> bool:
+        overlap = min(a[1], b[1]) - max(a[0], b[0])
+        return overlap >= min_overlap * (a[1] - a[0]) and overlap >= min_overlap * (b[1] - b[0])
+
+    seeds: dict[int, tuple[int, int]] = {}
+    for span, region in zip(distinct, regions.tolist(), strict=True):
+        if region in seeds:
+            assert same(span, seeds[region])  # joined its region's seed...
+        else:
+            assert not any(same(span, seed) for seed in seeds.values())  # ...or none matched
+            seeds[region] = span

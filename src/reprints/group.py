@@ -45,6 +45,7 @@ give byte-identical output.
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 import re
 from collections.abc import Mapping, Sequence
@@ -226,28 +227,37 @@ def _regions(
 ) -> npt.NDArray[np.int64]:
     """Region id of each distinct span: greedy seeds per document, longest first.
 
-    Input spans are distinct and sorted by (doc, -length, start). Regions per document
-    are few (one per distinct passage the document shares), so the scan over a
-    document's seeds is short.
+    Input spans are distinct and sorted by (doc, -length, start). A seed can take a
+    span only if it is at most ``1 / min_overlap`` times as long (seeds come longest
+    first) and starts within the span or at most that much before its end, so only
+    the seeds starting in that window (found by bisection in the document's seeds
+    sorted by start) are checked: no quadratic scan for documents sharing thousands
+    of passages.
     """
     region = np.empty(docs.shape[0], dtype=np.int64)
-    seeds: list[tuple[int, int, int]] = []  # (start, end, region) of the current doc
+    seed_starts: list[int] = []  # starts of the current document's seeds, sorted
+    seeds: list[tuple[int, int]] = []  # (end, region) of those seeds, same order
     current_doc = -1
     next_region = 0
     for i, (doc, start, end) in enumerate(
         zip(docs.tolist(), starts.tolist(), ends.tolist(), strict=True)
     ):
         if doc != current_doc:
-            current_doc, seeds = doc, []
+            current_doc, seed_starts, seeds = doc, [], []
         length = max(end - start, 1)
-        for s_start, s_end, s_region in seeds:
+        lo = bisect.bisect_left(seed_starts, end - int(length / min_overlap) - 1)
+        hi = bisect.bisect_left(seed_starts, end)
+        for k in range(lo, hi):
+            s_start, (s_end, s_region) = seed_starts[k], seeds[k]
             overlap = min(end, s_end) - max(start, s_start)
             if overlap >= min_overlap * length and overlap >= min_overlap * max(s_end - s_start, 1):
                 region[i] = s_region
                 break
         else:
             region[i] = next_region
-            seeds.append((start, end, next_region))
+            k = bisect.bisect_right(seed_starts, start)
+            seed_starts.insert(k, start)
+            seeds.insert(k, (end, next_region))
             next_region += 1
     return region
 
@@ -265,6 +275,8 @@ def passage_clusters(
     else by id, then position. A member's span is the extent of the occurrences joined
     in its region.
     """
+    if not 0.0 < min_overlap <= 1.0:
+        raise ValueError(f"min_overlap must be in (0, 1], not {min_overlap}")
     doc_ids = sorted({d for pair in pairs for d in (pair.a, pair.b)})
     if not doc_ids or not any(pair.passages for pair in pairs):
         return []
