@@ -141,3 +141,13 @@ def test_format_option_forces_a_reader(tmp_path: Path) -> None:
     assert [d.id for d in docs] == ["r"]
     docs, _ = _read([path])  # named directly: read as text
     assert docs[0].id == "records.data" and docs[0].text.startswith("{")
+
+
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-32", "utf-8-sig"])
+def test_text_with_a_byte_order_mark_is_not_binary(tmp_path: Path, encoding: str) -> None:
+    (tmp_path / "wide.txt").write_bytes(TEXT.encode(encoding))
+    html = f"<html><body><article><p>{TEXT} {TEXT}</p></article></body></html>"
+    (tmp_path / "wide.html").write_bytes(html.encode(encoding))
+    docs, log = _read([tmp_path])
+    assert [d.text for d in docs] == [f"{TEXT} {TEXT}", TEXT]
+    assert not log.skipped and not log.warnings

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import bz2
+import codecs
 import gzip
 import io
 import sys
@@ -132,15 +133,32 @@ def read_bytes(source: Source, log: ReadLog) -> bytes | None:
     return b"".join(chunks)
 
 
+# UTF-32 before UTF-16: the UTF-32 little-endian BOM begins with the UTF-16 one.
+_BOMS = (
+    (codecs.BOM_UTF32_LE, "utf-32"),
+    (codecs.BOM_UTF32_BE, "utf-32"),
+    (codecs.BOM_UTF16_LE, "utf-16"),
+    (codecs.BOM_UTF16_BE, "utf-16"),
+)
+
+
+def _wide_encoding(data: bytes) -> str | None:
+    """UTF-16 or UTF-32 when the data starts with its byte-order mark."""
+    return next((codec for bom, codec in _BOMS if data.startswith(bom)), None)
+
+
 def looks_binary(data: bytes) -> bool:
-    """A NUL byte in the first 8 KiB means a binary file, not text (what git does)."""
-    return b"\x00" in data[:8192]
+    """A NUL byte in the first 8 KiB means a binary file, not text (what git does),
+    unless a byte-order mark says the text is UTF-16 or UTF-32 (full of NULs)."""
+    return b"\x00" in data[:8192] and _wide_encoding(data) is None
 
 
 def decode_bytes(data: bytes, source: str, where: str | None, log: ReadLog) -> str:
-    """UTF-8 text (a BOM is dropped); undecodable bytes become U+FFFD and are counted."""
+    """UTF-8 (or UTF-16/32 with a BOM) text, the BOM dropped; undecodable bytes become
+    U+FFFD and are counted."""
+    encoding = _wide_encoding(data) or "utf-8-sig"
     try:
-        return data.decode("utf-8-sig")
+        return data.decode(encoding)
     except UnicodeDecodeError as err:
         log.warn(source, where, "undecodable bytes replaced", str(err.reason))
-        return data.decode("utf-8-sig", errors="replace")
+        return data.decode(encoding, errors="replace")

@@ -96,11 +96,13 @@ _META_FIELDS = ("title", "author", "date", "url", "sitename", "language")
 
 
 def decode_html(data: bytes, source: str, where: str | None, log: ReadLog) -> str:
-    """Page bytes to text: UTF-8, else the charset the page declares or that is guessed."""
+    """Page bytes to text: UTF-8 (or UTF-16/32 with a byte-order mark), else the charset
+    the page declares or that is guessed."""
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError:
-        pass
+        if data[:2] in (b"\xff\xfe", b"\xfe\xff"):  # a UTF-16 or UTF-32 BOM
+            return decode_bytes(data, source, where, log)
     from trafilatura.utils import detect_encoding
 
     for encoding in detect_encoding(data):
