@@ -142,6 +142,18 @@ def test_worker_count_does_not_change_the_output() -> None:
     assert _result_json(documents, workers=1) == _result_json(documents, workers=2)
 
 
+def test_boilerplate_marked_in_workers_is_counted_once_in_the_summary(seeds_dir: Path) -> None:
+    from reprints.boilerplate import BoilerplateDetector
+
+    documents = list(read_documents([seeds_dir]))
+    summaries = []
+    for workers in (1, 2):
+        with find(documents, FindOptions(workers=workers), boilerplate=BoilerplateDetector()) as r:
+            summaries.append(r.summary["boilerplate"])
+    assert summaries[0] == summaries[1]
+    assert summaries[0]["documents_with_marked_lines"] == 2
+
+
 def test_stock_phrases_over_max_df_do_not_pair_documents() -> None:
     gen = TextGenerator(11)
     footer = (

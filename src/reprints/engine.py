@@ -89,6 +89,10 @@ class BoilerplateMarker(Protocol):
 
     def summary(self) -> dict[str, Any]: ...
 
+    def take_counts(self) -> Any: ...  # what a worker's copy marked, handed back...
+
+    def add_counts(self, counts: Any) -> None: ...  # ...and added up in the main process
+
 
 @dataclass
 class FindResult:
@@ -180,7 +184,8 @@ def _ctx() -> _WorkerContext:
     return _context
 
 
-def _fingerprint_batch(batch: list[Document]) -> list[Fingerprint]:
+def _fingerprint_batch(batch: list[Document]) -> tuple[list[Fingerprint], Any]:
+    """Fingerprints of a batch, and what the boilerplate detector marked in it."""
     ctx = _ctx()
     window = window_for(ctx.options.min_tokens, ctx.options.ngram)
     fingerprints = []
@@ -189,7 +194,8 @@ def _fingerprint_batch(batch: list[Document]) -> list[Fingerprint]:
         if ctx.boilerplate is not None:
             tokens = mark_boilerplate(tokens, ctx.boilerplate.spans(doc))
         fingerprints.append(fingerprint(tokens, ctx.options.ngram, window))
-    return fingerprints
+    marked = ctx.boilerplate.take_counts() if ctx.boilerplate is not None else None
+    return fingerprints, marked
 
 
 def _admission(doc: int, other: int | None, tokens: Tokens) -> Admission:
@@ -285,15 +291,19 @@ def _batches(items: Iterable[T], size: int) -> Iterator[list[T]]:
 
 
 def _run(
-    func: Callable[[list[T]], list[R]],
+    func: Callable[[list[T]], R],
     batches: Iterable[list[T]],
     context: _WorkerContext,
     workers: int,
-) -> Iterator[list[R]]:
+) -> Iterator[R]:
     """Map ``func`` over batches, in order, in a process pool or (1 worker) in-process."""
+    global _context
     if workers <= 1:
         _init_worker(context)
-        yield from map(func, batches)
+        try:
+            yield from map(func, batches)
+        finally:
+            _context = None  # don't keep this run's arrays alive after it
         return
     method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
     pool_context = multiprocessing.get_context(method)
@@ -352,12 +362,15 @@ def find(
     anchor_pos: list[npt.NDArray[np.int64]] = []
     anchor_hash: list[npt.NDArray[np.uint64]] = []
     context = _WorkerContext(options, boilerplate=boilerplate)
-    for batch in _run(_fingerprint_batch, _batches(work(), _FINGERPRINT_BATCH), context, workers):
-        for fp in batch:
+    batches = _batches(work(), _FINGERPRINT_BATCH)
+    for fingerprints, marked in _run(_fingerprint_batch, batches, context, workers):
+        for fp in fingerprints:
             store.append(fp.tokens)
             anchor_pos.append(fp.anchor_positions)
             anchor_hash.append(fp.anchor_hashes)
-        report("fingerprint", len(batch), len(doc_ids))
+        if boilerplate is not None:
+            boilerplate.add_counts(marked)
+        report("fingerprint", len(fingerprints), len(doc_ids))
     files = store.seal()
     clock.lap("fingerprint")
 
