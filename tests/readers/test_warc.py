@@ -101,3 +101,31 @@ def test_not_a_warc(tmp_path: Path) -> None:
     path.write_text("hello, I am not an archive\n")
     docs, log = _read(path)
     assert docs == [] and log.skipped == {"unreadable WARC file": 1}
+
+
+def test_resource_and_conversion_records_are_read_by_their_content_type(tmp_path: Path) -> None:
+    """wget's resource records and Common Crawl's WET conversion records have no HTTP head."""
+    import io
+
+    from warcio.warcwriter import WARCWriter
+
+    out = io.BytesIO()
+    writer = WARCWriter(out, gzip=True)
+    records = [
+        ("file:///notes.txt", "resource", b"Archived notes about the mill.", "text/plain"),
+        ("https://x.example/p", "conversion", b"Extracted text of a page.", "text/plain"),
+        ("https://x.example/h", "resource", page(ARTICLE), "text/html"),
+        ("https://x.example/m", "metadata", b"fetchTimeMs: 12", "application/warc-fields"),
+    ]
+    for uri, kind, payload, content_type in records:
+        writer.write_record(
+            writer.create_warc_record(
+                uri, kind, payload=io.BytesIO(payload), warc_content_type=content_type
+            )
+        )
+    path = tmp_path / "wet.warc.gz"
+    path.write_bytes(out.getvalue())
+    docs, log = _read(path)
+    assert [d.meta["url"] for d in docs] == [uri for uri, *_ in records[:3]]
+    assert docs[0].text == "Archived notes about the mill." and ARTICLE in docs[2].text
+    assert log.ignored == {"WARC metadata record": 1} and not log.skipped

@@ -60,7 +60,6 @@ EXTENSIONS: dict[str, str] = {
     ".htm": "html",
     ".xhtml": "html",
     ".warc": "warc",
-    ".arc": "warc",
     ".parquet": "parquet",
     ".pq": "parquet",
 }
