@@ -4,7 +4,9 @@ One small interface: :func:`read_documents` takes paths (files, folders read
 recursively in sorted order, ``-`` for JSON Lines on standard input) and yields
 documents. Each format is a :data:`~reprints.readers.base.Reader` registered by file
 extension in :data:`READERS`; compressed files (``.gz``, ``.zst``, ``.bz2``) are read
-by the reader of the extension beneath (``a.jsonl.gz`` → JSON Lines).
+by the reader of the extension beneath (``a.jsonl.gz`` → JSON Lines). HTML pages
+(files, WARC records) are extracted by :mod:`reprints.readers.extract`, in worker
+processes when ``ReadOptions.workers`` > 1, without changing the order of documents.
 """
 
 from __future__ import annotations

@@ -8,7 +8,9 @@ who would rather mark chrome with :mod:`reprints.boilerplate` than trust an extr
 
 A page with no main text to extract keeps its visible text (with a warning), so that
 nothing readable is lost; markup that does not parse at all is skipped as broken.
-The same conversion serves HTML records of WARC files (:func:`html_document`).
+The same conversion serves HTML records of WARC files (:func:`html_document`). Readers
+yield a :class:`~reprints.readers.base.Page` per page; :func:`extract_page` turns it
+into a document, in a worker process when reading with several workers.
 """
 
 from __future__ import annotations

@@ -9,9 +9,12 @@ Crawl's WET files) are read by their WARC Content-Type in the same way. Every ot
 record (requests, metadata, warcinfo, redirects, images, ...) is counted as ignored.
 
 The document id is the WARC-Record-ID (without its angle brackets); ``url`` and
-``date`` come from WARC-Target-URI and WARC-Date. A record shorter than its declared
-length is a truncated file's last record: it is skipped and counted, and every record
-read before it is kept.
+``date`` come from WARC-Target-URI and WARC-Date (a different date the page states is
+kept as ``published``). A file cut short loses only the record it breaks in, counted
+as a ``truncated record``; every record before it is kept. A compressed file is
+decompressed by :func:`~reprints.readers.decode.open_binary`, which ends the stream
+cleanly at a break, and an uncompressed one must end with the blank line that closes
+every record (FastWARC silently drops a record whose head is cut).
 """
 
 from __future__ import annotations
