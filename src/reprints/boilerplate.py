@@ -37,8 +37,14 @@ on its own:
 Then, as in jusText, undecided lines take their class from their context: a heading
 belongs to what follows it, so an undecided line takes the class of the next decided
 line below it (or, at the end of the text, of the one above), and is marked
-``short-in-boilerplate`` when that is boilerplate. A text with no decided line at all
+``short-in-boilerplate`` when that is boilerplate. A run of at least four undecided
+lines of at most six tokens on average that does not sit between two good lines is a
+menu or tag cloud (``menu``), even before content. A text with no decided line at all
 keeps every line.
+
+Measured on 181 real pages with gold article text (``benchmarks/extraction.py``): on
+trafilatura's main text the rules raise token F1 from 0.969 to 0.971 and cost 0.3
+points of recall; on every visible line of the pages, F1 0.704 → 0.814, recall −0.8.
 """
 
 from __future__ import annotations
