@@ -12,9 +12,17 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from reprints.align import Admission, align, align_self, ngram_jaccard
-from reprints.documents import Document, Pair, Passage, SelfRepeats
-from reprints.engine import BoilerplateMarker, FindOptions, FindResult, ProgressHook, find
+from reprints.align import Admission
+from reprints.documents import Document, Pair, SelfRepeats
+from reprints.engine import (
+    BoilerplateMarker,
+    FindOptions,
+    FindResult,
+    ProgressHook,
+    find,
+    pair_of,
+    repeats_of,
+)
 from reprints.output import write_json, write_jsonl
 from reprints.text import Tokenizer
 
@@ -33,46 +41,17 @@ __all__ = [
 
 def compare(a: Document, b: Document, options: FindOptions | None = None) -> Pair | None:
     """The passages two documents share, or None: `find` on a collection of two."""
-    options = options or FindOptions()
-    params = options.align_params()
+    params = (options or FindOptions()).align_params()
     tokenizer = Tokenizer()
     ta, tb = tokenizer.tokenize(a.text), tokenizer.tokenize(b.text)
-    alignment = align(ta, tb, Admission.everything(ta, params.ngram), params)
-    if not alignment.passages:
-        return None
-    passages = []
-    for p in alignment.passages:
-        a_start, a_end = ta.char_span(p.a0, p.a1)
-        b_start, b_end = tb.char_span(p.b0, p.b1)
-        passages.append(
-            Passage(a_start, a_end, b_start, b_end, p.a1 - p.a0, round(p.similarity, 4))
-        )
-    return Pair(
-        a=a.id,
-        b=b.id,
-        containment_a=round(alignment.containment_a(), 4),
-        containment_b=round(alignment.containment_b(), 4),
-        jaccard=round(ngram_jaccard(ta, tb, params.ngram), 4),
-        passages=tuple(passages),
-    )
+    return pair_of(a.id, b.id, ta, tb, Admission.everything(ta, params.ngram), params)
 
 
 def internal_repeats(doc: Document, options: FindOptions | None = None) -> SelfRepeats | None:
     """The passages of one document that repeat an earlier passage of its own."""
-    from reprints.documents import Repeat
-
-    options = options or FindOptions()
-    params = options.align_params()
+    params = (options or FindOptions()).align_params()
     tokens = Tokenizer().tokenize(doc.text)
-    found = align_self(tokens, Admission.everything(tokens, params.ngram), params)
-    if not found:
-        return None
-    repeats = []
-    for p in found:
-        first = tokens.char_span(p.a0, p.a1)
-        again = tokens.char_span(p.b0, p.b1)
-        repeats.append(Repeat(first[0], first[1], again[0], again[1], p.a1 - p.a0))
-    return SelfRepeats(doc.id, tuple(repeats))
+    return repeats_of(doc.id, tokens, Admission.everything(tokens, params.ngram), params)
 
 
 def write_find_outputs(

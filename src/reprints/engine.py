@@ -156,15 +156,18 @@ def mark_boilerplate(tokens: Tokens, spans: Sequence[Any]) -> Tokens:
 # of with every task: the tokenizer's word cache, the token store's memory maps.
 
 
+# Anchors of all documents: offsets (n_docs + 1), n-gram positions, n-gram hashes.
+_Anchors = tuple[npt.NDArray[np.int64], npt.NDArray[np.int64], npt.NDArray[np.uint64]]
+
+
 @dataclass
 class _WorkerContext:
     options: FindOptions
     tokenizer: Tokenizer = field(default_factory=Tokenizer)
     reader: TokenReader | None = None
-    anchors: tuple[npt.NDArray[np.int64], npt.NDArray[np.int64], npt.NDArray[np.uint64]] | None = (
-        None
-    )
+    anchors: _Anchors | None = None
     capped: npt.NDArray[np.uint64] | None = None
+    doc_ids: Sequence[str] = ()
     # Read-only once every document was observed; each worker marks its own batches.
     boilerplate: BoilerplateMarker | None = None
 
@@ -234,35 +237,35 @@ def _admission(doc: int, other: int | None, tokens: Tokens) -> Admission:
     return Admission(anchors, stock)
 
 
-def _pair_result(a: int, b: int) -> tuple[int, int, float, float, float, list[Passage]] | None:
-    ctx = _ctx()
-    assert ctx.reader is not None
-    params = ctx.options.align_params()
-    ta, tb = ctx.reader.tokens(a), ctx.reader.tokens(b)
-    alignment = align(ta, tb, _admission(a, b, ta), params)
+def pair_of(
+    a: str, b: str, ta: Tokens, tb: Tokens, admission: Admission, params: AlignParams
+) -> Pair | None:
+    """The passages documents ``a`` and ``b`` share, as a record with character offsets."""
+    alignment = align(ta, tb, admission, params)
     if not alignment.passages:
         return None
-    cont_a, cont_b = alignment.containment_a(), alignment.containment_b()
-    passages = [_to_passage(p, ta, tb) for p in alignment.passages]
-    jaccard = ngram_jaccard(ta, tb, params.ngram)
-    return a, b, round(cont_a, _DIGITS), round(cont_b, _DIGITS), round(jaccard, _DIGITS), passages
+    return Pair(
+        a=a,
+        b=b,
+        containment_a=round(alignment.containment_a(), _DIGITS),
+        containment_b=round(alignment.containment_b(), _DIGITS),
+        jaccard=round(ngram_jaccard(ta, tb, params.ngram), _DIGITS),
+        passages=tuple(_to_passage(p, ta, tb) for p in alignment.passages),
+    )
 
 
-def _self_result(doc: int) -> tuple[int, list[Repeat]] | None:
-    ctx = _ctx()
-    assert ctx.reader is not None
-    params = ctx.options.align_params()
-    tokens = ctx.reader.tokens(doc)
-    found = align_self(tokens, _admission(doc, None, tokens), params)
+def repeats_of(
+    doc: str, tokens: Tokens, admission: Admission, params: AlignParams
+) -> SelfRepeats | None:
+    """The passages of a document that repeat an earlier passage of its own."""
+    found = align_self(tokens, admission, params)
     if not found:
         return None
     repeats = []
     for p in found:
-        first, repeat = _to_passage(p, tokens, tokens), p
-        repeats.append(
-            Repeat(first.a_start, first.a_end, first.b_start, first.b_end, repeat.a1 - repeat.a0)
-        )
-    return doc, repeats
+        span = _to_passage(p, tokens, tokens)
+        repeats.append(Repeat(span.a_start, span.a_end, span.b_start, span.b_end, p.a1 - p.a0))
+    return SelfRepeats(doc, tuple(repeats))
 
 
 def _to_passage(p: TokenPassage, ta: Tokens, tb: Tokens) -> Passage:
@@ -271,9 +274,21 @@ def _to_passage(p: TokenPassage, ta: Tokens, tb: Tokens) -> Passage:
     return Passage(a_start, a_end, b_start, b_end, p.a1 - p.a0, round(p.similarity, _DIGITS))
 
 
-def _align_batch(tasks: list[tuple[int, int]]) -> list[Any]:
+def _align_batch(tasks: list[tuple[int, int]]) -> list[Pair | SelfRepeats | None]:
     """Align a batch of tasks: (a, b) pairs, or (doc, -1) for a document's repeats."""
-    return [_self_result(a) if b < 0 else _pair_result(a, b) for a, b in tasks]
+    ctx = _ctx()
+    assert ctx.reader is not None
+    params = ctx.options.align_params()
+    found: list[Pair | SelfRepeats | None] = []
+    for a, b in tasks:
+        ta = ctx.reader.tokens(a)
+        if b < 0:
+            found.append(repeats_of(ctx.doc_ids[a], ta, _admission(a, None, ta), params))
+        else:
+            tb = ctx.reader.tokens(b)
+            admission = _admission(a, b, ta)
+            found.append(pair_of(ctx.doc_ids[a], ctx.doc_ids[b], ta, tb, admission, params))
+    return found
 
 
 # --- the pipeline -------------------------------------------------------------------
@@ -337,62 +352,31 @@ def find(
     clock = _Clock()
     workdir = tempfile.TemporaryDirectory(prefix="reprints-")
     folder = Path(workdir.name)
+    try:
+        texts, meta = _spool(documents, folder, boilerplate, report)
+        doc_ids = sorted(meta)
+        clock.lap("read")
 
-    # Read: spool texts, keep metadata, let the boilerplate detector count lines.
-    texts = TextSpool(folder / "texts.bin")
-    meta: dict[str, dict[str, Any]] = {}
-    for doc in documents:
-        if doc.id in meta:
-            raise ValueError(f"duplicate document id {doc.id!r}")
-        texts.add(doc.id, doc.text)
-        meta[doc.id] = doc.meta
-        if boilerplate is not None:
-            boilerplate.observe(doc)
-        report("read", 1, None)
-    texts.seal()
-    doc_ids = sorted(meta)
-    clock.lap("read")
+        context = _WorkerContext(options, boilerplate=boilerplate, doc_ids=doc_ids)
+        files, anchors = _fingerprint_all(texts, meta, folder, context, workers, report)
+        clock.lap("fingerprint")
 
-    # Tokenise and fingerprint, in id order.
-    def work() -> Iterator[Document]:
-        for doc_id in doc_ids:
-            yield Document(doc_id, texts[doc_id], meta[doc_id])
+        offsets, _, hashes = anchors
+        owners = np.repeat(np.arange(len(doc_ids), dtype=np.int64), np.diff(offsets))
+        candidates = find_candidates(hashes, owners, options.max_df)
+        clock.lap("candidates")
 
-    store = TokenStore(folder)
-    anchor_pos: list[npt.NDArray[np.int64]] = []
-    anchor_hash: list[npt.NDArray[np.uint64]] = []
-    context = _WorkerContext(options, boilerplate=boilerplate)
-    batches = _batches(work(), _FINGERPRINT_BATCH)
-    for fingerprints, marked in _run(_fingerprint_batch, batches, context, workers):
-        for fp in fingerprints:
-            store.append(fp.tokens)
-            anchor_pos.append(fp.anchor_positions)
-            anchor_hash.append(fp.anchor_hashes)
-        if boilerplate is not None:
-            boilerplate.add_counts(marked)
-        report("fingerprint", len(fingerprints), len(doc_ids))
-    files = store.seal()
-    clock.lap("fingerprint")
-
-    # Candidates from the anchor index.
-    counts = np.fromiter((p.shape[0] for p in anchor_pos), dtype=np.int64, count=len(anchor_pos))
-    anchor_offsets = np.concatenate(([0], np.cumsum(counts))).astype(np.int64)
-    positions = np.concatenate(anchor_pos) if anchor_pos else np.zeros(0, np.int64)
-    hashes = np.concatenate(anchor_hash) if anchor_hash else np.zeros(0, np.uint64)
-    del anchor_pos, anchor_hash
-    owners = np.repeat(np.arange(len(doc_ids), dtype=np.int64), counts)
-    candidates = find_candidates(hashes, owners, options.max_df)
-    clock.lap("candidates")
-
-    # Align candidate pairs and self-repeat candidates.
-    tasks: list[tuple[int, int]] = [(int(a), int(b)) for a, b in candidates.pairs]
-    if options.self_repeats:
-        tasks.extend((int(d), -1) for d in candidates.self_docs)
-    align_context = _WorkerContext(
-        options, reader=None, anchors=(anchor_offsets, positions, hashes), capped=candidates.capped
-    )
-    pairs, repeats = _align_all(tasks, files, align_context, workers, doc_ids, report)
-    clock.lap("align")
+        tasks = [(int(a), int(b)) for a, b in candidates.pairs]
+        if options.self_repeats:
+            tasks.extend((int(d), -1) for d in candidates.self_docs)
+        context = _WorkerContext(
+            options, anchors=anchors, capped=candidates.capped, doc_ids=doc_ids
+        )
+        pairs, repeats = _align_all(tasks, files, context, workers, report)
+        clock.lap("align")
+    except BaseException:
+        workdir.cleanup()
+        raise
 
     summary = {
         "documents": len(doc_ids),
@@ -419,27 +403,74 @@ def find(
     return FindResult(doc_ids, pairs, repeats, summary, texts, meta, workdir)
 
 
+def _spool(
+    documents: Iterable[Document],
+    folder: Path,
+    boilerplate: BoilerplateMarker | None,
+    report: ProgressHook,
+) -> tuple[TextSpool, dict[str, dict[str, Any]]]:
+    """Read: texts to a spool file, metadata kept, the boilerplate detector counting lines."""
+    texts = TextSpool(folder / "texts.bin")
+    meta: dict[str, dict[str, Any]] = {}
+    for doc in documents:
+        if doc.id in meta:
+            raise ValueError(f"duplicate document id {doc.id!r}")
+        texts.add(doc.id, doc.text)
+        meta[doc.id] = doc.meta
+        if boilerplate is not None:
+            boilerplate.observe(doc)
+        report("read", 1, None)
+    texts.seal()
+    return texts, meta
+
+
+def _fingerprint_all(
+    texts: TextSpool,
+    meta: dict[str, dict[str, Any]],
+    folder: Path,
+    context: _WorkerContext,
+    workers: int,
+    report: ProgressHook,
+) -> tuple[TokenStoreFiles, _Anchors]:
+    """Tokenise and fingerprint in id order: the token store on disk, and the anchors
+    of every document (``offsets[d]:offsets[d+1]`` slices document d's positions and
+    hashes)."""
+    doc_ids = context.doc_ids
+    documents = (Document(doc_id, texts[doc_id], meta[doc_id]) for doc_id in doc_ids)
+    store = TokenStore(folder)
+    positions: list[npt.NDArray[np.int64]] = []
+    hashes: list[npt.NDArray[np.uint64]] = []
+    batches = _batches(documents, _FINGERPRINT_BATCH)
+    for fingerprints, marked in _run(_fingerprint_batch, batches, context, workers):
+        for fp in fingerprints:
+            store.append(fp.tokens)
+            positions.append(fp.anchor_positions)
+            hashes.append(fp.anchor_hashes)
+        if context.boilerplate is not None:
+            context.boilerplate.add_counts(marked)
+        report("fingerprint", len(fingerprints), len(doc_ids))
+    counts = np.fromiter((p.shape[0] for p in positions), dtype=np.int64, count=len(positions))
+    offsets = np.concatenate(([0], np.cumsum(counts))).astype(np.int64)
+    return store.seal(), (
+        offsets,
+        np.concatenate(positions) if positions else np.zeros(0, np.int64),
+        np.concatenate(hashes) if hashes else np.zeros(0, np.uint64),
+    )
+
+
 def _align_all(
     tasks: list[tuple[int, int]],
     files: TokenStoreFiles,
     context: _WorkerContext,
     workers: int,
-    doc_ids: list[str],
     report: ProgressHook,
 ) -> tuple[list[Pair], list[SelfRepeats]]:
     context.reader = TokenReader(files)
     pairs: list[Pair] = []
     repeats: list[SelfRepeats] = []
     for batch in _run(_align_batch, _batches(tasks, _ALIGN_BATCH), context, workers):
-        for result in batch:
-            if result is None:
-                continue
-            if len(result) == 2:
-                doc, found = result
-                repeats.append(SelfRepeats(doc_ids[doc], tuple(found)))
-            else:
-                a, b, cont_a, cont_b, jac, passages = result
-                pairs.append(Pair(doc_ids[a], doc_ids[b], cont_a, cont_b, jac, tuple(passages)))
+        pairs.extend(r for r in batch if isinstance(r, Pair))
+        repeats.extend(r for r in batch if isinstance(r, SelfRepeats))
         report("align", len(batch), len(tasks))
     repeats.sort(key=lambda r: r.doc)
     return pairs, repeats
