@@ -193,7 +193,9 @@ def site_of(doc: Document) -> str | None:
 
 def _line_key(site: str, text: str) -> int:
     """Hash of a line as the site rule compares it: case, spacing and digits ignored."""
-    norm = _DIGIT.sub("0", " ".join(unicodedata.normalize("NFKC", text).casefold().split()))
+    if not text.isascii():  # NFKC leaves ASCII as it is; most lines are ASCII
+        text = unicodedata.normalize("NFKC", text)
+    norm = _DIGIT.sub("0", " ".join(text.casefold().split()))
     return xxhash.xxh3_64_intdigest(f"{site}\x00{norm}".encode("utf-8", "surrogatepass"))
 
 
@@ -393,7 +395,13 @@ class BoilerplateDetector:
         if site is None:
             return
         self._sites.add(site)
-        keys = {_line_key(site, line.text) for line in _lines(doc.text) if line.tokens}
+        # The first pass runs in the main process over every document: no _Line objects
+        # and no token counts, only "has a word" (what spans() requires of a line).
+        keys = {
+            _line_key(site, stripped)
+            for raw in _LINE.findall(doc.text)
+            if (stripped := raw.strip()) and _WORD.search(stripped)
+        }
         if not keys:
             return
         self._pending.append(np.fromiter(keys, dtype=np.uint64, count=len(keys)))
