@@ -149,6 +149,19 @@ def test_without_dates_the_hub_that_explains_its_partners_is_the_original() -> N
     assert {roles[f"answer{i}"].role for i in range(3)} == {PARTIAL_COPY}
 
 
+def test_equal_hubs_tie_by_id_whatever_the_float_sums() -> None:
+    # A explains partners covering 0.3, 0.2 and 0.1 of them, B 0.1, 0.2 and 0.3: the
+    # same total, although 0.3+0.2+0.1 and 0.1+0.2+0.3 differ as floats. The tie goes
+    # to the smaller id.
+    pairs = [_pair(f"a{i}", "A", c, 0.05) for i, c in enumerate((0.3, 0.2, 0.1))]
+    pairs += [_pair(f"b{i}", "B", c, 0.05) for i, c in enumerate((0.1, 0.2, 0.3))]
+    pairs.append(_pair("A", "B", 0.5, 0.5))
+    ids = sorted({d for p in pairs for d in (p.a, p.b)})
+    roles = {r.doc: r for r in document_clusters(pairs, ids, {})}
+    assert roles["A"].role == ORIGINAL
+    assert roles["B"].role == PARTIAL_COPY
+
+
 def test_dates_decide_the_original() -> None:
     pairs = [_pair("late", "early", 0.2, 0.95)]
     meta = {"late": {"date": "2021-05-01"}, "early": {"date": "2019"}}

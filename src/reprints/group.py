@@ -284,9 +284,13 @@ def passage_clusters(
     occ_doc, occ_start, occ_end = _occurrences(pairs, doc_index)
 
     # Distinct spans, ordered for the greedy seeding: by doc, longest first, by start.
-    spans = np.stack([occ_doc, occ_start, occ_end], axis=1)
-    distinct, inverse = np.unique(spans, axis=0, return_inverse=True)
-    inverse = inverse.reshape(-1)
+    by_span = np.lexsort((occ_end, occ_start, occ_doc))
+    sd, ss, se = occ_doc[by_span], occ_start[by_span], occ_end[by_span]
+    fresh = np.ones(by_span.shape[0], dtype=bool)
+    fresh[1:] = (sd[1:] != sd[:-1]) | (ss[1:] != ss[:-1]) | (se[1:] != se[:-1])
+    distinct = np.stack([sd[fresh], ss[fresh], se[fresh]], axis=1)
+    inverse = np.empty(by_span.shape[0], dtype=np.int64)
+    inverse[by_span] = np.cumsum(fresh) - 1
     order = np.lexsort((distinct[:, 1], distinct[:, 1] - distinct[:, 2], distinct[:, 0]))
     region_sorted = _regions(
         distinct[order, 0], distinct[order, 1], distinct[order, 2], min_overlap
@@ -407,37 +411,45 @@ def document_clusters(
     cluster_id[cluster_order] = np.arange(cluster_order.shape[0])
 
     dates = _dates(ids, meta)
-    # Per document: how much of its partners' text it explains, and its best cover.
-    score = np.zeros(len(ids), dtype=np.float64)
-    best: list[tuple[float, str | None]] = [(0.0, None)] * len(ids)
-    for p, a, b in zip(strong, left.tolist(), right.tolist(), strict=True):
-        score[a] += p.containment_b
-        score[b] += p.containment_a
-        for me, other, cont in ((a, p.b, p.containment_a), (b, p.a, p.containment_b)):
-            held = best[me]
-            if held[1] is None or cont > held[0] or (cont == held[0] and other < held[1]):
-                best[me] = (cont, other)
-
-    originals: dict[int, int] = {}
-    for label in np.flatnonzero(sizes > 1).tolist():
-        members = np.flatnonzero(labels == label).tolist()
-        originals[label] = min(
-            members,
-            key=lambda m: (*_order_key(dates[m], "")[:2], -score[m], ids[m]),
-        )
+    n = len(ids)
+    cont_a = np.array([p.containment_a for p in strong], dtype=np.float64)
+    cont_b = np.array([p.containment_b for p in strong], dtype=np.float64)
+    # How much of its partners' text each document explains, in millionths: integer
+    # sums are exact whatever the order of the pairs, so ties break by id, stably.
+    micro_a, micro_b = np.round(cont_a * 1e6), np.round(cont_b * 1e6)
+    score = np.bincount(left, weights=micro_b, minlength=n) + np.bincount(
+        right, weights=micro_a, minlength=n
+    )
+    # Each document's best cover: the partner covering most of it (ties: smallest id,
+    # and indices follow id order).
+    me, other = np.concatenate([left, right]), np.concatenate([right, left])
+    cont = np.concatenate([cont_a, cont_b])
+    order = np.lexsort((other, -cont, me))
+    first = order[np.flatnonzero(np.diff(me[order], prepend=-1))]
+    best_of = np.full(n, -1, dtype=np.int64)
+    best_cont = np.zeros(n, dtype=np.float64)
+    best_of[me[first]], best_cont[me[first]] = other[first], cont[first]
+    # Each cluster's original: earliest dated, then the most explaining, then by id.
+    dated = sorted({d for d in dates if d is not None})
+    rank = {d: i for i, d in enumerate(dated)}
+    date_key = np.array([rank.get(d, len(dated)) if d else len(dated) for d in dates])
+    by_cluster = np.lexsort((np.arange(n), -score, date_key, labels)) if n else labels
+    heads = by_cluster[np.flatnonzero(np.diff(labels[by_cluster], prepend=-1))]
+    is_original = np.zeros(n, dtype=bool)
+    is_original[heads] = True
 
     roles = []
     for i, doc in enumerate(ids):
         label = int(labels[i])
         size = int(sizes[label])
         if size == 1:
-            role, of, cont = UNIQUE, None, 0.0
-        elif originals[label] == i:
-            role, of, cont = ORIGINAL, None, 0.0
+            role, of, covered = UNIQUE, None, 0.0
+        elif is_original[i]:
+            role, of, covered = ORIGINAL, None, 0.0
         else:
-            cont, of = best[i]
-            role = COPY if cont >= copy_containment else PARTIAL_COPY
-        roles.append(DocumentRole(doc, int(cluster_id[label]), size, role, of, cont, dates[i]))
+            of, covered = ids[int(best_of[i])], float(best_cont[i])
+            role = COPY if covered >= copy_containment else PARTIAL_COPY
+        roles.append(DocumentRole(doc, int(cluster_id[label]), size, role, of, covered, dates[i]))
     return roles
 
 
