@@ -31,9 +31,9 @@ Every document read ends as exactly one of kept, removed (with a reason) or skip
 
 from __future__ import annotations
 
+import dataclasses
 import gzip
 import json
-import mmap
 import multiprocessing
 import os
 import tempfile
@@ -83,6 +83,7 @@ VERIFY_WEIGHTS = (0.05, 0.95)
 PLAIN_WEIGHTS = (0.5, 0.5)
 _DIGITS = 4
 _VERIFY_BATCH = 2048
+_NO_SIGNATURES = np.zeros((0, 0), dtype=np.uint32)
 
 
 @dataclass(frozen=True, slots=True)
@@ -161,7 +162,7 @@ class _Worker:
         self._shingles: IO[bytes] | None = None
         self._record_size = 0
         self._shingle_count = 0
-        self._maps: dict[str, npt.NDArray[np.uint64]] = {}
+        self._readers: dict[str, int] = {}  # spool path -> open file descriptor
 
     def _open(self) -> tuple[IO[bytes], IO[bytes]]:
         if self._records is None or self._shingles is None:
@@ -205,17 +206,22 @@ class _Worker:
             keep_values=keep_values,
         )
 
+    def close(self) -> None:
+        for stream in (self._records, self._shingles):
+            if stream is not None:
+                stream.close()
+        self._records = self._shingles = None
+        for fd in self._readers.values():
+            os.close(fd)
+        self._readers.clear()
+
     def shingles_of(self, path: str, at: int, count: int) -> U64:
-        array = self._maps.get(path)
-        if array is None:
-            size = os.path.getsize(path) // 8
-            array = (
-                np.memmap(path, dtype=np.uint64, mode="r", shape=(size,))
-                if size
-                else np.zeros(0, dtype=np.uint64)
-            )
-            self._maps[path] = array
-        return np.asarray(array[at : at + count])
+        # Read, not memory-mapped: mapped pages of the spool would count as resident
+        # memory of every worker that touched them.
+        fd = self._readers.get(path)
+        if fd is None:
+            fd = self._readers[path] = os.open(path, os.O_RDONLY)
+        return np.frombuffer(os.pread(fd, count * 8, at * 8), dtype=np.uint64)
 
     def jaccard(self, task: tuple[list[str], I64]) -> F64:
         """Exact n-gram Jaccard of each pair; a row is (file, at, count) for a then b."""
@@ -281,6 +287,8 @@ class _Pool:
         if self._executor is not None:
             self._executor.shutdown(wait=True, cancel_futures=True)
             self._executor = None
+        elif _worker is not None:
+            _worker.close()  # the in-process worker's spool files
 
 
 # --- records ---------------------------------------------------------------------------
@@ -335,24 +343,17 @@ class DedupResult:
         return [self.ids[k] for k in np.flatnonzero(self.status == KEPT).tolist()]
 
     def _records_at(self, indices: npt.NDArray[np.int64]) -> Iterator[tuple[int, bytes]]:
-        """(index, spooled record line) of the given documents, read through memory maps."""
-        maps: list[mmap.mmap | None] = []
+        """(index, spooled record line) of the given documents, read back from the spool
+        (positioned reads: the records of a run may be larger than memory)."""
+        streams = [open(path, "rb") for path in self._paths]  # noqa: SIM115
         try:
-            for path in self._paths:
-                with open(path, "rb") as stream:
-                    size = os.fstat(stream.fileno()).st_size
-                    maps.append(
-                        mmap.mmap(stream.fileno(), 0, access=mmap.ACCESS_READ) if size else None
-                    )
             for k in indices.tolist():
-                m = maps[int(self._record_file[k])]
-                assert m is not None
-                at = int(self._record_at[k])
-                yield k, m[at : at + int(self._record_len[k])]
+                stream = streams[int(self._record_file[k])]
+                stream.seek(int(self._record_at[k]))
+                yield k, stream.read(int(self._record_len[k]))
         finally:
-            for m in maps:
-                if m is not None:
-                    m.close()
+            for stream in streams:
+                stream.close()
 
     def documents_at(self, indices: npt.NDArray[np.int64]) -> Iterator[tuple[int, Document]]:
         """(index, document as read) of the given documents."""
@@ -510,6 +511,20 @@ def dedup(
     return result
 
 
+def _stack_signatures(sketches: list[_Sketch], num_perm: int) -> npt.NDArray[np.uint32]:
+    """All signatures in one array, each batch's freed as soon as it is copied, so that
+    the peak holds them once (plus one batch), not twice as ``np.concatenate`` would."""
+    total = sum(s.signatures.shape[0] for s in sketches)
+    out = np.empty((total, num_perm), dtype=np.uint32)
+    at = 0
+    for i, sketch in enumerate(sketches):
+        size = sketch.signatures.shape[0]
+        out[at : at + size] = sketch.signatures
+        at += size
+        sketches[i] = dataclasses.replace(sketch, signatures=_NO_SIGNATURES)
+    return out
+
+
 def _read(
     documents: Iterable[Document], run: _Run, boilerplate: BoilerplateDetector | None
 ) -> Iterator[Document]:
@@ -539,11 +554,7 @@ def _dedup(
     sk = run.sketches
     tokens = np.concatenate([s.tokens for s in sk]) if sk else np.zeros(0, np.int64)
     exact = np.concatenate([s.exact for s in sk]) if sk else np.zeros((0, 2), np.uint64)
-    signatures = (
-        np.concatenate([s.signatures for s in sk])
-        if sk
-        else np.zeros((0, options.num_perm), np.uint32)
-    )
+    signatures = _stack_signatures(sk, options.num_perm)
     file_no = (
         np.concatenate(
             [np.full(s.tokens.shape[0], run.path_index(s.pid), dtype=np.int32) for s in sk]
