@@ -150,11 +150,11 @@ def test_without_dates_the_hub_that_explains_its_partners_is_the_original() -> N
 
 
 def test_equal_hubs_tie_by_id_whatever_the_float_sums() -> None:
-    # A explains partners covering 0.3, 0.2 and 0.1 of them, B 0.1, 0.2 and 0.3: the
-    # same total, although 0.3+0.2+0.1 and 0.1+0.2+0.3 differ as floats. The tie goes
-    # to the smaller id.
-    pairs = [_pair(f"a{i}", "A", c, 0.05) for i, c in enumerate((0.3, 0.2, 0.1))]
-    pairs += [_pair(f"b{i}", "B", c, 0.05) for i, c in enumerate((0.1, 0.2, 0.3))]
+    # A explains partners covering 0.2, 0.7 and 0.15 of them, B 0.7, 0.15 and 0.2: the
+    # same total, although summed in those orders as floats A's is the smaller
+    # (1.5499999999999998 < 1.55 with the A-B pair). The tie goes to the smaller id.
+    pairs = [_pair(f"a{i}", "A", c, 0.05) for i, c in enumerate((0.2, 0.7, 0.15))]
+    pairs += [_pair(f"b{i}", "B", c, 0.05) for i, c in enumerate((0.7, 0.15, 0.2))]
     pairs.append(_pair("A", "B", 0.5, 0.5))
     ids = sorted({d for p in pairs for d in (p.a, p.b)})
     roles = {r.doc: r for r in document_clusters(pairs, ids, {})}
