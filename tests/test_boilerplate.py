@@ -225,3 +225,25 @@ def test_a_pickled_copy_marks_the_same_and_its_counts_add_up() -> None:
     assert summary["documents_with_marked_lines"] == 10
     assert len(summary["top_repeated_lines"]) == len(HEADER) + len(FOOTER)
     assert copy.take_counts().lines == {}  # taking resets
+
+
+@pytest.mark.parametrize(
+    ("line", "widget"),
+    [
+        ("Post a Comment", True),
+        ("Updated at 1:23 p.m.", True),
+        ("UPDATED: Tue., Nov. 19, 2019", True),
+        ("Follow The New York Times Opinion section on Facebook and Twitter.", True),
+        ("© 2019 Associated Press. All Rights Reserved.", True),
+        ("Sign up for our newsletter to get the day's news in your inbox", True),
+        ("Most read in world news", True),
+        ("Updated guidelines are coming soon for all schools in 2020 and beyond.", False),
+        ("Most readers agree that the plan is good.", False),
+        ("The blog's author said she would follow the story wherever it led.", False),
+        ("He logged the share price every morning before the markets opened.", False),
+    ],
+)
+def test_widget_lines(line: str, widget: bool) -> None:
+    text = f"A paragraph of ordinary prose comes first, as it does in articles.\n{line}"
+    marked = [text[s.start : s.end] for s in line_rule_spans(text)]
+    assert (line in marked) is widget

@@ -96,6 +96,8 @@ _WIDGET_LINE = re.compile(
       | (?:tags?|labels?|categories|category|filed\ under)\b.* | posted\ by\b.* | subscribe\ to:.*
       | (?:related|see\ also|read\ more|also\ read|read\ also|more|more\ on\ this|recommended)\s*:.*
       | you\ (?:may|might)\ also\ like\W* | (?:sorry|oops)\W* | also\ on\ \S+\.\w+\b.*
+      | (?:last\ )?updated(?:\ at|\ on|:)\ [\w\s.,:]{0,30}\d[\w\s.,:]{0,20}
+      | (?:last\ )?updated\ \d[\w\s.,:]{0,30} | most\ read\b[^.!?]{0,30}
       )$""",
     re.IGNORECASE | re.VERBOSE,
 )
@@ -105,8 +107,8 @@ _WIDGET_PHRASE = re.compile(
       | \b(?:newsletters?|inbox)\b.*\b(?:sign\ up|subscribe)
       | \b(?:sign\ up|subscribe)\b.*\b(?:newsletters?|inbox)\b
       | \bfollow\ (?:us|him|her|them|@\w+)\ (?:on|at)\b
-      | \bfollow\ \S+(?:\ \S+)?\ on\ (?:twitter|facebook|instagram)\b
-      | \ball\ rights\ reserved\b | \bcopyright\ © | ©\ ?\d{4}
+      | \bfollow\ \S+(?:\ \S+){0,5}\ on\ (?:twitter|facebook|instagram)\b
+      | \ball\ rights\ reserved\b | \bcopyright\ [©ⓒ] | [©ⓒ]\ ?\d{4}
       | \bcookie\ policy\b | \buse\ (?:of\ )?cookies\b
       | \bprivacy\ policy\b | \bterms\ of\ (?:use|service)\b | \bjavascript\b | \blorem\ ipsum\b
       | \bfor\ (?:your\ )?personal,?\ non-commercial\ use\b | \bget\ the\ \w+(?:\ \w+)?\ app\b
@@ -123,7 +125,7 @@ _WIDGET_PHRASE_MAX_TOKENS = 30
 # slowest step of the line rules; plain substring tests rule out nearly every line first.
 _WIDGET_TRIGGERS = (
     "sign", "subscri", "regist", "log", "click", "newsletter", "inbox", "follow", "rights",
-    "©", "cookie", "privacy", "terms", "javascript", "lorem", "personal", "app", "thank",
+    "©", "ⓒ", "cookie", "privacy", "terms", "javascript", "lorem", "personal", "app", "thank",
     "error", "try again", "write to", "enjoyed", "liked", "share",
 )  # fmt: skip
 _WIDGET_TRIGGER = re.compile("|".join(map(re.escape, _WIDGET_TRIGGERS)))
