@@ -283,3 +283,14 @@ def test_strict_makes_bad_input_an_error_exit(
     args = ["-q", "find", str(tmp_path), "-o", str(out), "--strict"]
     assert main(args) == 2
     assert "b.jsonl:line 2: missing text field" in capsys.readouterr().err
+
+
+def test_boilerplate_summary_is_the_same_for_any_worker_count(site: Path, tmp_path: Path) -> None:
+    summaries = []
+    for workers in ("1", "2"):
+        out = tmp_path / f"out{workers}"
+        args = ["-q", "find", str(site), "--html", "raw", "-o", str(out), "--workers", workers]
+        assert main([*args, "--no-report"]) == 0
+        summaries.append(json.loads((out / "summary.json").read_text())["boilerplate"])
+    assert summaries[0] == summaries[1]
+    assert summaries[0]["marked_lines"]["site-repeat"] == 20
