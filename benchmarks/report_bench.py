@@ -80,19 +80,10 @@ def load_time(path: Path) -> dict[str, float]:
     headless Chromium (Debian's /usr/bin/chromium), and the wall time of goto."""
     from playwright.sync_api import sync_playwright
 
-    args = [
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        "--no-first-run",
-    ]
+    from reprints.report.browser import launch
+
     with sync_playwright() as p, tempfile.TemporaryDirectory() as profile:
-        context = p.chromium.launch_persistent_context(
-            profile, executable_path="/usr/bin/chromium", args=args, headless=True
-        )
+        context = launch(p, Path(profile))
         page = context.new_page()
         started = time.perf_counter()
         page.goto(path.as_uri(), wait_until="load")

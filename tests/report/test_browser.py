@@ -12,20 +12,10 @@ from pathlib import Path
 
 import pytest
 
+from reprints.report.browser import CHROMIUM, launch
 from tests.report.test_report import PARAGRAPHS
 
 pytestmark = pytest.mark.browser
-
-CHROMIUM = Path("/usr/bin/chromium")
-ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 
 # Per side of the first pair: every highlighted run's text (its pieces joined,
 # nested runs included) and colour group, as the browser renders them.
@@ -52,13 +42,7 @@ def browser_page(tmp_path: Path):
         pytest.skip("Chromium is not installed at /usr/bin/chromium")
     sync_api = pytest.importorskip("playwright.sync_api")
     with sync_api.sync_playwright() as playwright:
-        context = playwright.chromium.launch_persistent_context(
-            str(tmp_path / "profile"),
-            executable_path=str(CHROMIUM),
-            args=ARGS,
-            headless=True,
-            viewport={"width": 1400, "height": 1000},
-        )
+        context = launch(playwright, tmp_path / "profile")
         try:
             yield context.new_page()
         finally:
