@@ -367,7 +367,8 @@ class BoilerplateDetector:
         self._counts = np.zeros(0, dtype=np.int64)
         self._repeated: npt.NDArray[np.uint64] | None = None
         self._documents = 0
-        self._sites: set[str] = set()
+        self._site_docs: Counter[str] = Counter()
+        self._eligible: set[str] | None = None  # sites with at least min_docs documents
         self._marked = MarkCounts()
 
     def __getstate__(self) -> dict[str, Any]:
@@ -376,7 +377,8 @@ class BoilerplateDetector:
         state["_keys"] = np.zeros(0, dtype=np.uint64)  # workers never count lines
         state["_counts"] = np.zeros(0, dtype=np.int64)
         state["_pending"], state["_pending_size"] = [], 0
-        state["_sites"], state["_marked"] = set(), MarkCounts()
+        state["_eligible"] = self._eligible_sites()
+        state["_site_docs"], state["_marked"] = Counter(), MarkCounts()
         return state
 
     def take_counts(self) -> MarkCounts:
@@ -396,7 +398,8 @@ class BoilerplateDetector:
         site = site_of(doc)
         if site is None:
             return
-        self._sites.add(site)
+        self._site_docs[site] += 1
+        self._eligible = None
         # The first pass runs in the main process over every document: no _Line objects
         # and no token counts, only "has a word" (what spans() requires of a line).
         keys = {
@@ -424,6 +427,11 @@ class BoilerplateDetector:
         self._counts = np.add.reduceat(weights, first) if first.size else weights[:0]
         self._pending, self._pending_size = [], 0
 
+    def _eligible_sites(self) -> set[str]:
+        if self._eligible is None:
+            self._eligible = {s for s, n in self._site_docs.items() if n >= self.min_docs}
+        return self._eligible
+
     def _repeated_keys(self) -> npt.NDArray[np.uint64]:
         if self._repeated is None:
             self._compact()
@@ -441,7 +449,9 @@ class BoilerplateDetector:
         lines = _lines(doc.text)
         reasons: list[str | None] = [None] * len(lines)
         site = site_of(doc)
-        if site is not None and lines:
+        # A site with fewer than min_docs documents cannot repeat a line that often:
+        # its lines are not even hashed.
+        if site is not None and lines and site in self._eligible_sites():
             self._mark_site_repeats(site, lines, reasons)
         if self.line_rules:
             for i, reason in enumerate(classify_lines(lines)):
@@ -495,7 +505,7 @@ class BoilerplateDetector:
             "min_docs": self.min_docs,
             "line_rules": self.line_rules,
             "documents": self._documents,
-            "sites": len(self._sites),
+            "sites": len(self._site_docs),
             "documents_with_marked_lines": self._marked.documents,
             "entirely_repeated_documents_kept": self._marked.copies_unmarked,
             "marked_lines": dict(sorted(self._marked.lines.items())),

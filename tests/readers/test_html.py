@@ -181,6 +181,7 @@ def test_dead_workers_fall_back_to_extracting_in_process(
         return real(*args)  # type: ignore[arg-type]
 
     monkeypatch.setattr(extract, "extract_page", die_in_a_worker)
+    caplog.set_level("WARNING", logger="reprints.readers")  # whatever a CLI test left set
     for i in range(4):
         (tmp_path / f"p{i}.html").write_text(PAGE)
     docs, log = _read(tmp_path, workers=2)
