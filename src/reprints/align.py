@@ -202,7 +202,16 @@ def _extend(a: U64, b: U64, limit: int) -> tuple[int, int]:
     return best + 1, int(equal[: best + 1].sum())
 
 
-def _chain_passage(chain: _Chain, ha: U64, hb: U64, params: AlignParams) -> TokenPassage:
+def _unmarked(marks: npt.NDArray[np.bool_] | None, limit: int) -> int:
+    """How many of the first ``limit`` tokens of ``marks`` come before boilerplate."""
+    if marks is None:
+        return limit
+    hit = np.flatnonzero(marks[:limit])
+    return int(hit[0]) if hit.size else limit
+
+
+def _chain_passage(chain: _Chain, a: Tokens, b: Tokens, params: AlignParams) -> TokenPassage:
+    ha, hb, ma, mb = a.hashes, b.hashes, a.boilerplate, b.boilerplate
     runs = chain.runs
     a0, b0 = runs[0].a0, runs[0].b0
     a1, b1 = chain.a1, chain.b1
@@ -215,11 +224,20 @@ def _chain_passage(chain: _Chain, ha: U64, hb: U64, params: AlignParams) -> Toke
         overlap = max(0, reach_a - run.a0, reach_b - run.b0)
         matches += max(0, run.covered - overlap)
         reach_a, reach_b = max(reach_a, run.a1), max(reach_b, run.b1)
-    # Extend forward past a final edit, then backward past a first one.
-    step, hits = _extend(ha[a1:], hb[b1:], params.max_gap)
+    # Extend forward past a final edit, then backward past a first one; never into
+    # boilerplate, which a site repeats word for word beside every article.
+    limit = min(
+        _unmarked(None if ma is None else ma[a1:], params.max_gap),
+        _unmarked(None if mb is None else mb[b1:], params.max_gap),
+    )
+    step, hits = _extend(ha[a1:], hb[b1:], limit)
     a1, b1, matches = a1 + step, b1 + step, matches + hits
     if a0 > 0 and b0 > 0:
-        step, hits = _extend(ha[a0 - 1 :: -1], hb[b0 - 1 :: -1], params.max_gap)
+        limit = min(
+            _unmarked(None if ma is None else ma[a0 - 1 :: -1], params.max_gap),
+            _unmarked(None if mb is None else mb[b0 - 1 :: -1], params.max_gap),
+        )
+        step, hits = _extend(ha[a0 - 1 :: -1], hb[b0 - 1 :: -1], limit)
         a0, b0, matches = a0 - step, b0 - step, matches + hits
     return TokenPassage(a0, a1, b0, b1, min(matches, a1 - a0, b1 - b0))
 
@@ -274,7 +292,7 @@ def align(a: Tokens, b: Tokens, admitted: Admission, params: AlignParams) -> Ali
     n = params.seed_ngram
     ga, gb = ngram_hashes(a.hashes, n), ngram_hashes(b.hashes, n)
     i, j = seeds(ga, gb, params.max_repeat, usable_ngrams(a, n), usable_ngrams(b, n))
-    passages = _passages(i, j, a.hashes, b.hashes, admitted, params)
+    passages = _passages(i, j, a, b, admitted, params)
     return Alignment(
         passages,
         _seed_cover(i, n, [(p.a0, p.a1) for p in passages], len(a)),
@@ -293,7 +311,7 @@ def align_self(a: Tokens, admitted: Admission, params: AlignParams) -> list[Toke
     ok = usable_ngrams(a, n)
     i, j = seeds(ga, ga, params.max_repeat, ok, ok)
     later = j >= i + n  # the trivial diagonal and overlapping self-matches say nothing
-    found = _passages(i[later], j[later], a.hashes, a.hashes, admitted, params)
+    found = _passages(i[later], j[later], a, a, admitted, params)
     trimmed = []
     for p in found:
         if p.a1 > p.b0:
@@ -305,11 +323,11 @@ def align_self(a: Tokens, admitted: Admission, params: AlignParams) -> list[Toke
 
 
 def _passages(
-    i: I64, j: I64, ha: U64, hb: U64, admitted: Admission, params: AlignParams
+    i: I64, j: I64, a: Tokens, b: Tokens, admitted: Admission, params: AlignParams
 ) -> list[TokenPassage]:
     runs = diagonal_runs(i, j, params.seed_ngram, params.max_gap)
     chains = chain_runs(runs, params.seed_ngram, params.max_gap)
-    passages = [_chain_passage(c, ha, hb, params) for c in chains]
+    passages = [_chain_passage(c, a, b, params) for c in chains]
     kept = [p for p in passages if _keep(p, admitted, params)]
     kept.sort(key=lambda p: (p.a0, p.b0, p.a1, p.b1))
     return kept
