@@ -20,9 +20,11 @@ from reprints.engine import (
     FindResult,
     ProgressHook,
     find,
+    mark_boilerplate,
     pair_of,
     repeats_of,
 )
+from reprints.fingerprint import usable_ngrams
 from reprints.output import write_json, write_jsonl
 from reprints.text import Tokenizer
 
@@ -39,12 +41,25 @@ __all__ = [
 ]
 
 
-def compare(a: Document, b: Document, options: FindOptions | None = None) -> Pair | None:
-    """The passages two documents share, or None: `find` on a collection of two."""
+def compare(
+    a: Document,
+    b: Document,
+    options: FindOptions | None = None,
+    boilerplate: BoilerplateMarker | None = None,
+) -> Pair | None:
+    """The passages two documents share, or None: `find` on a collection of two.
+
+    With ``boilerplate`` (a detector that has observed both documents, and any others
+    it should count lines over), the text it marks is kept out of pairing.
+    """
     params = (options or FindOptions()).align_params()
     tokenizer = Tokenizer()
     ta, tb = tokenizer.tokenize(a.text), tokenizer.tokenize(b.text)
-    return pair_of(a.id, b.id, ta, tb, Admission.everything(ta, params.ngram), params)
+    if boilerplate is not None:
+        ta = mark_boilerplate(ta, boilerplate.spans(a))
+        tb = mark_boilerplate(tb, boilerplate.spans(b))
+    admission = Admission(usable_ngrams(ta, params.ngram))
+    return pair_of(a.id, b.id, ta, tb, admission, params)
 
 
 def internal_repeats(doc: Document, options: FindOptions | None = None) -> SelfRepeats | None:

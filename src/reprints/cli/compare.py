@@ -6,14 +6,13 @@ Exit code 0 when the two share at least one passage, 1 when they do not, 2 on er
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import difflib
 
 from rich.console import Console
 from rich.panel import Panel
 from rich.text import Text
 
-from reprints.api import FindOptions, compare, find
+from reprints.api import FindOptions, compare
 from reprints.boilerplate import BoilerplateDetector, explain
 from reprints.cli.common import (
     add_boilerplate_options,
@@ -106,15 +105,11 @@ def run(args: argparse.Namespace) -> int:
 def compare_marked(
     a: Document, b: Document, options: FindOptions, detector: BoilerplateDetector | None
 ) -> Pair | None:
-    """`compare`, with the lines ``detector`` marks kept out of pairing: `find` on a
-    collection of the two (renamed "0" and "1" so that A is the pair's ``a``)."""
-    if detector is None:
-        return compare(a, b, options)
-    docs = [Document("0", a.text, a.meta), Document("1", b.text, b.meta)]
-    options = dataclasses.replace(options, workers=1, self_repeats=False)
-    with find(docs, options, boilerplate=detector) as result:
-        pairs = result.pairs
-    return dataclasses.replace(pairs[0], a=a.id, b=b.id) if pairs else None
+    """`compare`, with the lines ``detector`` marks (having seen both) kept out of pairing."""
+    if detector is not None:
+        detector.observe(a)
+        detector.observe(b)
+    return compare(a, b, options, boilerplate=detector)
 
 
 def show_marked(
