@@ -65,7 +65,7 @@ from reprints.minhash import (
     sorted_jaccard,
 )
 from reprints.output import atomic_open, write_json, write_jsonl
-from reprints.text import Tokenizer
+from reprints.text import Tokenizer, char_classes
 
 I64 = npt.NDArray[np.int64]
 U64 = npt.NDArray[np.uint64]
@@ -264,6 +264,8 @@ class _Pool:
         self._executor: ProcessPoolExecutor | None = None
         if workers > 1:
             method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
+            if method == "fork":
+                char_classes()  # built once here and inherited, not once per worker
             self._executor = ProcessPoolExecutor(
                 workers,
                 mp_context=multiprocessing.get_context(method),
