@@ -22,8 +22,9 @@ The pipeline, in the order a document meets it:
    Documents are decided longest first, so the container is always kept before what
    it contains is judged.
 6. *Repeats and boilerplate* (optional): passages a kept document repeats of itself
-   (found by the `find` engine) and boilerplate lines (:mod:`reprints.boilerplate`)
-   are cut from the written text.
+   (found by the `find` engine; only whole lines repeating whole lines, see
+   :func:`repeat_cuts`) and boilerplate lines (:mod:`reprints.boilerplate`) are cut
+   from the written text.
 
 Every document read ends as exactly one of kept, removed (with a reason) or skipped
 (with a reason: a text without a single word cannot be compared).

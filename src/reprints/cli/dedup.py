@@ -92,7 +92,8 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     parser.add_argument(
         "--drop-repeats",
         action="store_true",
-        help="cut passages a kept document repeats of itself",
+        help="cut paragraphs a kept document repeats of itself (whole lines repeating whole "
+        "lines: a text pasted twice keeps one copy; a teaser quoting a sentence stays)",
     )
     parser.add_argument(
         "--drop-boilerplate",
