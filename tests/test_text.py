@@ -51,3 +51,25 @@ def test_offsets_always_slice_the_original_text(text: str) -> None:
 def test_fast_hash_path_agrees_with_full_tokenisation(text: str) -> None:
     tokenizer = Tokenizer()
     assert np.array_equal(tokenizer.hashes(text), tokenizer.tokenize(text).hashes)
+
+
+@given(st.lists(st.text(max_size=120), max_size=12), st.integers(4, 12))
+def test_batch_hashes_equal_per_text_hashes(texts: list[str], bits: int) -> None:
+    from reprints.text import _TokenHashTable
+
+    tokenizer = Tokenizer()
+    table = _TokenHashTable(bits)  # a tiny table: slots collide and get evicted
+    for _ in range(2):  # the second pass reads what the first pass stored
+        hashes, offsets = table.hashes(texts)
+        assert offsets.shape[0] == len(texts) + 1
+        for k, text in enumerate(texts):
+            assert np.array_equal(hashes[offsets[k] : offsets[k + 1]], tokenizer.hashes(text))
+
+
+def test_batch_hashes_of_long_and_repeated_words() -> None:
+    long_word = "a" * 60 + "b"
+    texts = ["Ünïcödé words, 漢字 and a " + long_word, "", "again Ünïcödé " + long_word + "c"]
+    tokenizer = Tokenizer()
+    hashes, offsets = tokenizer.hashes_batch(texts)
+    for k, text in enumerate(texts):
+        assert np.array_equal(hashes[offsets[k] : offsets[k + 1]], tokenizer.hashes(text))

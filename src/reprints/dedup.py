@@ -178,7 +178,9 @@ class _Worker:
 
     def sketch(self, batch: list[Document]) -> _Sketch:
         options = self.options
-        hashes = [self.tokenizer.hashes(doc.text) for doc in batch]
+        flat, offsets = self.tokenizer.hashes_batch([doc.text for doc in batch])
+        bounds = offsets.tolist()
+        hashes = [flat[bounds[k] : bounds[k + 1]] for k in range(len(batch))]
         shingles = batch_shingles(hashes, options.ngram).sorted_unique()
         exact = np.array(
             [divmod(xxhash.xxh3_128_intdigest(h.tobytes()), 1 << 64) for h in hashes],
