@@ -55,7 +55,7 @@ from scipy.sparse.csgraph import connected_components
 
 from reprints.boilerplate import BoilerplateDetector, MarkedSpan, drop_spans
 from reprints.documents import Document, Repeat
-from reprints.engine import FindOptions, ProgressHook, find
+from reprints.engine import FindOptions, find
 from reprints.minhash import (
     MinHasher,
     band_keys,
@@ -66,6 +66,7 @@ from reprints.minhash import (
     sorted_jaccard,
 )
 from reprints.output import atomic_open, write_json, write_jsonl
+from reprints.pipeline import OwnsScratch, ProgressHook, StageClock, batches, no_progress
 from reprints.text import Tokenizer, char_classes
 
 I64 = npt.NDArray[np.int64]
@@ -335,7 +336,7 @@ def document_of(line: bytes, id_field: str = "id", text_field: str = "text") -> 
 
 
 @dataclass
-class DedupResult:
+class DedupResult(OwnsScratch):
     """Decisions for every document read, in input order, and the spooled records.
 
     ``status[k]`` is KEPT, REMOVED or SKIPPED for the k-th document read; removals and
@@ -402,41 +403,8 @@ class DedupResult:
         for line in self.kept_lines():
             yield document_of(line, o.id_field, o.text_field)
 
-    def close(self) -> None:
-        if self._workdir is not None:
-            self._workdir.cleanup()
-            self._workdir = None
-
-    def __enter__(self) -> DedupResult:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
-
 
 # --- the pipeline ------------------------------------------------------------------------
-
-
-def _batches(items: Iterable[T], size: int) -> Iterator[list[T]]:
-    batch: list[T] = []
-    for item in items:
-        batch.append(item)
-        if len(batch) == size:
-            yield batch
-            batch = []
-    if batch:
-        yield batch
-
-
-class _Clock:
-    def __init__(self) -> None:
-        self.seconds: dict[str, float] = {}
-        self._last = time.perf_counter()
-
-    def lap(self, stage: str) -> None:
-        now = time.perf_counter()
-        self.seconds[stage] = round(now - self._last, 3)
-        self._last = now
 
 
 def _keep_rank(options: DedupOptions, tokens: I64, values: list[Any] | None) -> I64:
@@ -482,7 +450,7 @@ class _Run:
     def __init__(self, options: DedupOptions, progress: ProgressHook) -> None:
         self.options = options
         self.report = progress
-        self.clock = _Clock()
+        self.clock = StageClock()
         self.workdir = tempfile.TemporaryDirectory(prefix="reprints-dedup-")
         self.folder = Path(self.workdir.name)
         self.ids: list[str] = []
@@ -512,7 +480,7 @@ def dedup(
     """Deduplicate ``documents``; see the module docstring. Close the result when done."""
     options = options or DedupOptions()
     options.validate()
-    report = progress or (lambda stage, advance, total: None)
+    report = progress or no_progress
     run = _Run(options, report)
     workers = options.workers if options.workers > 0 else (os.cpu_count() or 1)
     pool = _Pool(workers, options, run.folder)
@@ -565,7 +533,7 @@ def _dedup(
 
     # 1. Sketch every document in the pool, in input order.
     for sketch in pool.map(
-        _sketch_task, _batches(_read(documents, run, boilerplate), options.batch_size)
+        _sketch_task, batches(_read(documents, run, boilerplate), options.batch_size)
     ):
         run.sketches.append(sketch)
         report("sketch", sketch.tokens.shape[0], None)
@@ -925,7 +893,7 @@ def _write_parquet(path: str | Path, lines: Callable[[], Iterable[bytes]]) -> in
     import pyarrow.parquet as pq
 
     def tables(schema: pa.Schema | None) -> Iterator[pa.Table]:
-        for batch in _batches(lines(), _PARQUET_BATCH):
+        for batch in batches(lines(), _PARQUET_BATCH):
             yield pa.Table.from_pylist([json.loads(x) for x in batch], schema=schema)
 
     schemas = [table.schema for table in tables(None)]

@@ -12,7 +12,6 @@ from __future__ import annotations
 import multiprocessing
 import os
 import tempfile
-import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -32,14 +31,12 @@ from reprints.align import (
 from reprints.candidates import find_candidates
 from reprints.documents import Document, Pair, Passage, Repeat, SelfRepeats
 from reprints.fingerprint import ngram_hashes, usable_ngrams, window_for, winnow
+from reprints.pipeline import OwnsScratch, ProgressHook, StageClock, batches, no_progress
 from reprints.store import TextSpool, TokenReader, TokenStore, TokenStoreFiles
 from reprints.text import Tokenizer, Tokens
 
 T = TypeVar("T")
 R = TypeVar("R")
-
-# Called as progress(stage, advance, total): a stage's bar moves on by ``advance``.
-ProgressHook = Callable[[str, int, int | None], None]
 
 _FINGERPRINT_BATCH = 64
 _ALIGN_BATCH = 128
@@ -95,7 +92,7 @@ class BoilerplateMarker(Protocol):
 
 
 @dataclass
-class FindResult:
+class FindResult(OwnsScratch):
     """Everything `find` learnt; ``texts`` reads the spooled texts until :meth:`close`."""
 
     doc_ids: list[str]
@@ -105,17 +102,6 @@ class FindResult:
     texts: Mapping[str, str]
     meta: dict[str, dict[str, Any]]
     _workdir: tempfile.TemporaryDirectory[str] | None = field(default=None, repr=False)
-
-    def close(self) -> None:
-        if self._workdir is not None:
-            self._workdir.cleanup()
-            self._workdir = None
-
-    def __enter__(self) -> FindResult:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
 
 
 @dataclass(frozen=True, slots=True)
@@ -294,17 +280,6 @@ def _align_batch(tasks: list[tuple[int, int]]) -> list[Pair | SelfRepeats | None
 # --- the pipeline -------------------------------------------------------------------
 
 
-def _batches(items: Iterable[T], size: int) -> Iterator[list[T]]:
-    batch: list[T] = []
-    for item in items:
-        batch.append(item)
-        if len(batch) == size:
-            yield batch
-            batch = []
-    if batch:
-        yield batch
-
-
 def _run(
     func: Callable[[list[T]], R],
     batches: Iterable[list[T]],
@@ -326,19 +301,6 @@ def _run(
         yield from pool.imap(func, batches, chunksize=1)
 
 
-class _Clock:
-    """Wall-clock seconds per stage, for summary.json."""
-
-    def __init__(self) -> None:
-        self.seconds: dict[str, float] = {}
-        self._last = time.perf_counter()
-
-    def lap(self, stage: str) -> None:
-        now = time.perf_counter()
-        self.seconds[stage] = round(now - self._last, 3)
-        self._last = now
-
-
 def find(
     documents: Iterable[Document],
     options: FindOptions | None = None,
@@ -347,9 +309,9 @@ def find(
 ) -> FindResult:
     """Find every passage shared by two documents, and every document's own repeats."""
     options = options or FindOptions()
-    report = progress or (lambda stage, advance, total: None)
+    report = progress or no_progress
     workers = options.workers if options.workers > 0 else (os.cpu_count() or 1)
-    clock = _Clock()
+    clock = StageClock()
     workdir = tempfile.TemporaryDirectory(prefix="reprints-")
     folder = Path(workdir.name)
     try:
@@ -440,8 +402,8 @@ def _fingerprint_all(
     store = TokenStore(folder)
     positions: list[npt.NDArray[np.int64]] = []
     hashes: list[npt.NDArray[np.uint64]] = []
-    batches = _batches(documents, _FINGERPRINT_BATCH)
-    for fingerprints, marked in _run(_fingerprint_batch, batches, context, workers):
+    work = batches(documents, _FINGERPRINT_BATCH)
+    for fingerprints, marked in _run(_fingerprint_batch, work, context, workers):
         for fp in fingerprints:
             store.append(fp.tokens)
             positions.append(fp.anchor_positions)
@@ -468,7 +430,7 @@ def _align_all(
     context.reader = TokenReader(files)
     pairs: list[Pair] = []
     repeats: list[SelfRepeats] = []
-    for batch in _run(_align_batch, _batches(tasks, _ALIGN_BATCH), context, workers):
+    for batch in _run(_align_batch, batches(tasks, _ALIGN_BATCH), context, workers):
         pairs.extend(r for r in batch if isinstance(r, Pair))
         repeats.extend(r for r in batch if isinstance(r, SelfRepeats))
         report("align", len(batch), len(tasks))
