@@ -523,170 +523,227 @@ def _read(
         yield doc
 
 
+@dataclass
+class _Collection:
+    """The sketched collection: per-document arrays in input order, and where each
+    document's record and shingles lie in the spool files."""
+
+    tokens: I64
+    exact: U64  # shape (n, 2): 128-bit hash of the normalised token stream
+    signatures: npt.NDArray[np.uint32]
+    file_no: npt.NDArray[np.int32]  # which worker's spool files hold the document
+    record_at: I64
+    record_len: I64
+    shingle_at: I64
+    shingle_len: I64
+    keep_values: list[Any] | None
+
+
 def _dedup(
     documents: Iterable[Document],
     run: _Run,
     pool: _Pool,
     boilerplate: BoilerplateDetector | None,
 ) -> DedupResult:
-    options, report = run.options, run.report
-
-    # 1. Sketch every document in the pool, in input order.
-    for sketch in pool.map(
-        _sketch_task, batches(_read(documents, run, boilerplate), options.batch_size)
-    ):
-        run.sketches.append(sketch)
-        report("sketch", sketch.tokens.shape[0], None)
-    run.clock.lap("sketch")
+    options = run.options
+    col = _sketch_all(documents, run, pool, boilerplate)
     n = len(run.ids)
-    sk = run.sketches
-    tokens = np.concatenate([s.tokens for s in sk]) if sk else np.zeros(0, np.int64)
-    exact = np.concatenate([s.exact for s in sk]) if sk else np.zeros((0, 2), np.uint64)
-    signatures = _stack_signatures(sk, options.num_perm)
-    file_no = (
-        np.concatenate(
-            [np.full(s.tokens.shape[0], run.path_index(s.pid), dtype=np.int32) for s in sk]
-        )
-        if sk
-        else np.zeros(0, np.int32)
-    )
-    record_at = np.concatenate([s.record_at for s in sk]) if sk else np.zeros(0, np.int64)
-    record_len = np.concatenate([s.record_len for s in sk]) if sk else np.zeros(0, np.int64)
-    shingle_at = np.concatenate([s.shingle_at for s in sk]) if sk else np.zeros(0, np.int64)
-    shingle_len = np.concatenate([s.shingle_len for s in sk]) if sk else np.zeros(0, np.int64)
-    values: list[Any] | None = None
-    if options.keep not in KEEP_POLICIES:
-        values = [v for s in sk for v in (s.keep_values or [])]
-    run.sketches = []
-
     status = np.zeros(n, dtype=np.int8)
-    skipped_docs = np.flatnonzero(tokens == 0)
-    status[skipped_docs] = SKIPPED
-    valid = np.flatnonzero(tokens > 0)
+    no_words = np.flatnonzero(col.tokens == 0)
+    status[no_words] = SKIPPED
 
-    # 2. Exact groups among the documents with words: edges to the group's first member.
-    order = valid[np.lexsort((valid, exact[valid, 1], exact[valid, 0]))]
-    same = (
-        np.all(exact[order][1:] == exact[order][:-1], axis=1) if order.size else np.zeros(0, bool)
-    )
-    group_start = np.concatenate(([True], ~same)) if order.size else np.zeros(0, bool)
-    group_first = (
-        order[np.maximum.accumulate(np.where(group_start, np.arange(order.size), 0))]
-        if order.size
-        else order
-    )
-    exact_of = np.arange(n, dtype=np.int64)
-    exact_of[order] = group_first
-    exact_edges = np.stack((order[~group_start], group_first[~group_start]), axis=1)
-    representatives = order[group_start]
+    exact_of, exact_edges, representatives = _exact_groups(col.exact, col.tokens > 0)
     run.clock.lap("exact")
-
-    # 3. Near-duplicates: LSH over one representative per exact group, then verify.
-    bands, rows = options.bands_rows()
-    keys = band_keys(signatures[representatives], bands, rows)
-    pairs = (
-        representatives[candidate_pairs(keys)]
-        if representatives.size
-        else np.zeros((0, 2), np.int64)
-    )
-    del keys
-    run.clock.lap("lsh")
-    if options.verify and pairs.shape[0]:
-        scores = _jaccards(run, pool, pairs, file_no, shingle_at, shingle_len)
-    else:
-        scores = (
-            estimate_jaccard(signatures[pairs[:, 0]], signatures[pairs[:, 1]])
-            if pairs.size
-            else np.zeros(0)
-        )
+    pairs, scores = _near_candidates(col, representatives, run, pool)
     near_edges = pairs[scores >= options.threshold]
-    run.clock.lap("verify")
 
-    # 4. Clusters and the keep policy.
     labels = _components(n, np.concatenate((exact_edges, near_edges)).astype(np.int64))
-    rank = _keep_rank(options, tokens, values)
-    by_cluster = np.lexsort((rank, labels))
-    first_of_cluster = (
-        np.concatenate(([True], labels[by_cluster][1:] != labels[by_cluster][:-1]))
-        if n
-        else np.zeros(0, bool)
-    )
-    kept_of = np.empty(n, dtype=np.int64)
-    kept_of[by_cluster] = (
-        by_cluster[np.maximum.accumulate(np.where(first_of_cluster, np.arange(n), 0))]
-        if n
-        else by_cluster
-    )
+    rank = _keep_rank(options, col.tokens, col.keep_values)
+    kept_of = _kept_of_cluster(labels, rank)
     losers = np.flatnonzero((kept_of != np.arange(n)) & (status != SKIPPED))
     status[losers] = REMOVED
+    reasons = _removal_reasons(losers, kept_of, exact_of, (pairs, scores), col, run, pool)
+    col.signatures = _NO_SIGNATURES
+    run.clock.lap("cluster")
+
+    # Containment, repeats and boilerplate, on the kept documents.
+    result = DedupResult(
+        ids=run.ids,
+        status=status,
+        removed=[],
+        skipped=[(run.ids[k], NO_WORDS) for k in no_words.tolist()],
+        summary={},
+        options=options,
+        _paths=[
+            str(run.folder / f"records-{pid}.jsonl")
+            for pid, _ in sorted(run.file_of_pid.items(), key=lambda item: item[1])
+        ],
+        _record_file=col.file_no,
+        _record_at=col.record_at,
+        _record_len=col.record_len,
+        _workdir=run.workdir,
+    )
+    extra: dict[str, Any] = {}
+    if options.containment is not None or options.drop_repeats:
+        extra["find"] = _with_find(result, run, col.tokens, rank, reasons)
+        run.clock.lap("find")
+    if boilerplate is not None:
+        for k, doc in result.documents_at(np.flatnonzero(result.status == KEPT)):
+            spans = boilerplate.spans(doc)
+            if spans:
+                result._edits.setdefault(k, []).extend(spans)
+        run.clock.lap("boilerplate")
+        extra["boilerplate"] = boilerplate.summary()
+    result.removed = [
+        Removal(run.ids[k], run.ids[kept_k], reason, score)
+        for k, (kept_k, reason, score) in sorted(reasons.items())
+    ]
+    bands, rows = options.bands_rows()
+    figures = {
+        "tokens": int(col.tokens.sum()),
+        "exact_groups": int(representatives.shape[0]),
+        "lsh": {"bands": bands, "rows": rows, "candidate_pairs": int(pairs.shape[0])},
+        "verified_pairs": int(near_edges.shape[0]),
+        "clusters_with_removals": int(np.unique(labels[losers]).shape[0]),
+    }
+    result.summary = _summary(result, run, figures) | extra
+    return result
+
+
+def _sketch_all(
+    documents: Iterable[Document],
+    run: _Run,
+    pool: _Pool,
+    boilerplate: BoilerplateDetector | None,
+) -> _Collection:
+    """Sketch every document in the pool, in input order, and gather the arrays."""
+    options = run.options
+    work = batches(_read(documents, run, boilerplate), options.batch_size)
+    for sketch in pool.map(_sketch_task, work):
+        run.sketches.append(sketch)
+        run.report("sketch", sketch.tokens.shape[0], None)
+    run.clock.lap("sketch")
+    sk, run.sketches = run.sketches, []
+
+    def joined(name: str, dtype: type, shape: tuple[int, ...] = (0,)) -> Any:
+        if not sk:
+            return np.zeros(shape, dtype=dtype)
+        return np.concatenate([getattr(s, name) for s in sk])
+
+    values = None
+    if options.keep not in KEEP_POLICIES:
+        values = [v for s in sk for v in (s.keep_values or [])]
+    return _Collection(
+        tokens=joined("tokens", np.int64),
+        exact=joined("exact", np.uint64, (0, 2)),
+        file_no=(
+            np.concatenate(
+                [np.full(s.tokens.shape[0], run.path_index(s.pid), dtype=np.int32) for s in sk]
+            )
+            if sk
+            else np.zeros(0, np.int32)
+        ),
+        record_at=joined("record_at", np.int64),
+        record_len=joined("record_len", np.int64),
+        shingle_at=joined("shingle_at", np.int64),
+        shingle_len=joined("shingle_len", np.int64),
+        keep_values=values,
+        signatures=_stack_signatures(sk, options.num_perm),
+    )
+
+
+def _exact_groups(exact: U64, has_words: npt.NDArray[np.bool_]) -> tuple[I64, I64, I64]:
+    """Groups of documents with the same token stream: each document's group's first
+    member, edges from every other member to it, and the first members."""
+    n = exact.shape[0]
+    valid = np.flatnonzero(has_words)
+    order = valid[np.lexsort((valid, exact[valid, 1], exact[valid, 0]))]
+    exact_of = np.arange(n, dtype=np.int64)
+    if not order.size:
+        return exact_of, np.zeros((0, 2), np.int64), order
+    same = np.all(exact[order][1:] == exact[order][:-1], axis=1)
+    group_start = np.concatenate(([True], ~same))
+    group_first = order[np.maximum.accumulate(np.where(group_start, np.arange(order.size), 0))]
+    exact_of[order] = group_first
+    edges = np.stack((order[~group_start], group_first[~group_start]), axis=1)
+    return exact_of, edges, order[group_start]
+
+
+def _near_candidates(
+    col: _Collection, representatives: I64, run: _Run, pool: _Pool
+) -> tuple[I64, F64]:
+    """LSH candidate pairs among one representative per exact group, and their n-gram
+    Jaccard: verified on the shingle spool, or estimated from the signatures."""
+    bands, rows = run.options.bands_rows()
+    if representatives.size:
+        keys = band_keys(col.signatures[representatives], bands, rows)
+        pairs = representatives[candidate_pairs(keys)]
+        del keys
+    else:
+        pairs = np.zeros((0, 2), np.int64)
+    run.clock.lap("lsh")
+    scores = _pair_scores(pairs, col, run, pool)
+    run.clock.lap("verify")
+    return pairs, scores
+
+
+def _pair_scores(pairs: I64, col: _Collection, run: _Run, pool: _Pool) -> F64:
+    if not pairs.shape[0]:
+        return np.zeros(0, dtype=np.float64)
+    if run.options.verify:
+        return _jaccards(run, pool, pairs, col.file_no, col.shingle_at, col.shingle_len)
+    return estimate_jaccard(col.signatures[pairs[:, 0]], col.signatures[pairs[:, 1]])
+
+
+def _kept_of_cluster(labels: I64, rank: I64) -> I64:
+    """For every document, the member its cluster keeps: the best under ``rank``."""
+    n = labels.shape[0]
+    by_cluster = np.lexsort((rank, labels))
+    kept_of = np.empty(n, dtype=np.int64)
+    if not n:
+        return kept_of
+    first = np.concatenate(([True], labels[by_cluster][1:] != labels[by_cluster][:-1]))
+    kept_of[by_cluster] = by_cluster[np.maximum.accumulate(np.where(first, np.arange(n), 0))]
+    return kept_of
+
+
+def _removal_reasons(
+    losers: I64,
+    kept_of: I64,
+    exact_of: I64,
+    scored: tuple[I64, F64],
+    col: _Collection,
+    run: _Run,
+    pool: _Pool,
+) -> dict[int, tuple[int, str, float]]:
+    """Why each removed document goes: (the kept one, reason, score)."""
     is_exact = exact_of[losers] == exact_of[kept_of[losers]]
     near = losers[~is_exact]
     # Exact copies share their shingles, so a removed document scores as its exact
     # group's representative does; most such pairs were verified already.
     near_pairs = np.stack((exact_of[near], exact_of[kept_of[near]]), axis=1)
-    near_scores = _known_scores(near_pairs, pairs, scores, n)
+    near_scores = _known_scores(near_pairs, *scored, kept_of.shape[0])
     unknown = np.flatnonzero(np.isnan(near_scores))
     if unknown.size:
-        if options.verify:
-            near_scores[unknown] = _jaccards(
-                run, pool, near_pairs[unknown], file_no, shingle_at, shingle_len
-            )
-        else:
-            a, b = near_pairs[unknown, 0], near_pairs[unknown, 1]
-            near_scores[unknown] = estimate_jaccard(signatures[a], signatures[b])
+        near_scores[unknown] = _pair_scores(near_pairs[unknown], col, run, pool)
     reasons: dict[int, tuple[int, str, float]] = {}
     for k in losers[is_exact].tolist():
         reasons[k] = (int(kept_of[k]), EXACT, 1.0)
     for k, score in zip(near.tolist(), near_scores.tolist(), strict=True):
         reasons[k] = (int(kept_of[k]), NEAR, round(float(score), _DIGITS))
-    del signatures
-    run.clock.lap("cluster")
+    return reasons
 
-    # 5-6. Containment, repeats and boilerplate, on the kept documents.
-    records = [
-        str(run.folder / f"records-{pid}.jsonl")
-        for pid, _ in sorted(run.file_of_pid.items(), key=lambda item: item[1])
-    ]
-    result = DedupResult(
-        ids=run.ids,
-        status=status,
-        removed=[],
-        skipped=[(run.ids[k], NO_WORDS) for k in skipped_docs.tolist()],
-        summary={},
-        options=options,
-        _paths=records,
-        _record_file=file_no,
-        _record_at=record_at,
-        _record_len=record_len,
-        _workdir=run.workdir,
-    )
-    find_summary: dict[str, Any] | None = None
-    if options.containment is not None or options.drop_repeats:
-        find_summary = _with_find(result, run, tokens, rank, reasons)
-        run.clock.lap("find")
-    if boilerplate is not None:
-        kept = np.flatnonzero(result.status == KEPT)
-        for k, doc in result.documents_at(kept):
-            spans = boilerplate.spans(doc)
-            if spans:
-                result._edits.setdefault(k, []).extend(spans)
-        run.clock.lap("boilerplate")
-    result.removed = [
-        Removal(run.ids[k], run.ids[kept_k], reason, score)
-        for k, (kept_k, reason, score) in sorted(reasons.items())
-    ]
-    result.summary = {
-        "documents": n,
-        "kept": int((status == KEPT).sum()),
+
+def _summary(result: DedupResult, run: _Run, figures: dict[str, Any]) -> dict[str, Any]:
+    options = run.options
+    return {
+        "documents": len(run.ids),
+        "kept": int((result.status == KEPT).sum()),
         "removed": dict(sorted(Counter(r.reason for r in result.removed).items())),
         "removed_total": len(result.removed),
         "skipped": dict(sorted(Counter(reason for _, reason in result.skipped).items())),
         "skipped_total": len(result.skipped),
-        "tokens": int(tokens.sum()),
-        "exact_groups": int(representatives.shape[0]),
-        "lsh": {"bands": bands, "rows": rows, "candidate_pairs": int(pairs.shape[0])},
-        "verified_pairs": int(near_edges.shape[0]),
-        "clusters_with_removals": int(np.unique(labels[losers]).shape[0]),
+        **figures,
         "edited_documents": len(result._edits),
         "seconds": run.clock.seconds,
         "options": {
@@ -702,11 +759,6 @@ def _dedup(
             "seed": options.seed,
         },
     }
-    if find_summary is not None:
-        result.summary["find"] = find_summary
-    if boilerplate is not None:
-        result.summary["boilerplate"] = boilerplate.summary()
-    return result
 
 
 def _known_scores(queries: I64, pairs: I64, scores: F64, n: int) -> F64:
