@@ -3,7 +3,7 @@
 The pipeline, in the order a document meets it:
 
 1. *Sketch* (process pool, batches of documents): token hashes
-   (:meth:`reprints.text.Tokenizer.hashes`), n-gram shingles and MinHash signatures
+   (:meth:`reprints.text.Tokenizer.hashes_batch`), n-gram shingles and MinHash signatures
    (:mod:`reprints.minhash`), and a 128-bit hash of the normalised token stream for
    exact dedup. Workers also spool each document's output record and its shingles
    to files of their own, so the parent keeps only fixed-size arrays per document:
