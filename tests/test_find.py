@@ -191,3 +191,22 @@ def test_find_cli_writes_identical_bytes_whatever_the_order(tmp_path: Path) -> N
     assert summary["input"]["read"] == 8 and summary["pairs"] == 2
     assert not list((tmp_path / "o1").glob(".*tmp"))
     assert re.search(r'"documents_with_repeats": 1', (tmp_path / "o1" / "summary.json").read_text())
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.integers(0, 2**32 - 1))
+def test_repeats_stay_inside_the_text_with_short_loose_settings(seed: int) -> None:
+    # A tiny vocabulary repeats itself everywhere: chains drift off their diagonal, and
+    # a repeat that overlaps its first occurrence must be cut inside the text.
+    rng = random.Random(seed)
+    words = ["ab", "cd", "ef", "gh", "ij", "kl"]
+    texts = [" ".join(rng.choice(words) for _ in range(rng.randint(20, 200))) for _ in range(3)]
+    options = FindOptions(
+        ngram=4, seed_ngram=2, min_tokens=4, max_gap=20, min_similarity=0.2, workers=1
+    )
+    with find(_docs_from(texts), options) as result:
+        for repeats in result.repeats:
+            text = result.texts[repeats.doc]
+            for r in repeats.passages:
+                assert 0 <= r.first_start < r.first_end <= r.repeat_start < r.repeat_end
+                assert r.repeat_end <= len(text)

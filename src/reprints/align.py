@@ -315,8 +315,11 @@ def align_self(a: Tokens, admitted: Admission, params: AlignParams) -> list[Toke
     trimmed = []
     for p in found:
         if p.a1 > p.b0:
+            # Cut the first occurrence where the repeat begins, and the repeat to as
+            # long (never past its own end: a drifting chain can be shorter in B).
             length = p.b0 - p.a0
-            p = TokenPassage(p.a0, p.b0, p.b0, p.b0 + length, min(p.matches, length))
+            b1 = min(p.b1, p.b0 + length)
+            p = TokenPassage(p.a0, p.b0, p.b0, b1, min(p.matches, length, b1 - p.b0))
         if _keep(p, admitted, params):
             trimmed.append(p)
     return trimmed
