@@ -43,6 +43,10 @@ _ALIGN_BATCH = 128
 _DIGITS = 4  # scores are rounded so that output bytes do not depend on float noise
 
 
+class OptionsError(ValueError):
+    """Settings that cannot work (a negative gap, an n-gram of no tokens, ...)."""
+
+
 @dataclass(frozen=True, slots=True)
 class FindOptions:
     """Settings of `reprints find`.
@@ -61,6 +65,28 @@ class FindOptions:
     min_similarity: float = 0.5
     self_repeats: bool = True
     workers: int = 0  # 0 = all cores
+
+    def __post_init__(self) -> None:
+        problems = [
+            f"{name} must be {rule} (got {value})"
+            for name, value, ok, rule in (
+                ("ngram", self.ngram, self.ngram >= 1, "at least 1"),
+                ("seed_ngram", self.seed_ngram, self.seed_ngram >= 1, "at least 1"),
+                ("min_tokens", self.min_tokens, self.min_tokens >= 1, "at least 1"),
+                ("max_df", self.max_df, self.max_df >= 1, "at least 1"),
+                ("max_gap", self.max_gap, self.max_gap >= 0, "0 or more"),
+                (
+                    "min_similarity",
+                    self.min_similarity,
+                    0.0 <= self.min_similarity <= 1.0,
+                    "between 0 and 1",
+                ),
+                ("workers", self.workers, self.workers >= 0, "0 (all cores) or more"),
+            )
+            if not ok
+        ]
+        if problems:
+            raise OptionsError("; ".join(problems))
 
     def align_params(self) -> AlignParams:
         return AlignParams(

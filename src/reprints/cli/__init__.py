@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from reprints import __version__
 from reprints.cli import compare, dedup, find
 from reprints.cli.common import setup_logging
+from reprints.engine import OptionsError
 from reprints.readers import InputError
 
 # Each command module has ``register(subparsers)``, which adds its parser and sets
@@ -35,7 +36,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     setup_logging(args.quiet)
     try:
         code: int = args.func(args)
-    except InputError as err:
+    except (InputError, OptionsError) as err:
         print(f"reprints: error: {err}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
