@@ -33,9 +33,18 @@ def test_unrelated_texts_exit_1(tmp_path: Path, capsys: pytest.CaptureFixture[st
     assert "share no passage" in capsys.readouterr().out
 
 
-def test_a_missing_input_exits_2(tmp_path: Path) -> None:
+def test_a_missing_input_exits_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     (tmp_path / "a.txt").write_text("some text", encoding="utf-8")
-    assert main(["compare", str(tmp_path / "a.txt"), str(tmp_path / "nothing.txt")]) == 2
+    with pytest.raises(SystemExit) as stop:
+        main(["compare", str(tmp_path / "a.txt"), str(tmp_path / "nothing.txt")])
+    assert stop.value.code == 2
+    assert "no such file or folder" in capsys.readouterr().err
+
+
+def test_an_input_without_a_document_exits_2(tmp_path: Path) -> None:
+    (tmp_path / "a.txt").write_text("some text", encoding="utf-8")
+    (tmp_path / "empty.txt").write_text("   \n", encoding="utf-8")
+    assert main(["compare", str(tmp_path / "a.txt"), str(tmp_path / "empty.txt")]) == 2
 
 
 def test_api_compare_offsets_slice_both_texts() -> None:

@@ -7,6 +7,7 @@ import logging
 import os
 import sys
 from collections.abc import Callable, Iterable, Iterator
+from pathlib import Path
 from typing import TypeVar
 
 from rich.console import Console
@@ -43,11 +44,20 @@ def _at_least(low: int) -> Callable[[str], int]:
     return parse
 
 
+def existing_input(value: str) -> str:
+    """An INPUT on the command line must exist: a typo is a usage error, not a skipped
+    file in a run that reads nothing (files inside folders are skipped and counted)."""
+    if value != "-" and not Path(value).exists():
+        raise argparse.ArgumentTypeError(f"no such file or folder: {value}")
+    return value
+
+
 def add_input_options(parser: argparse.ArgumentParser) -> None:
     """Inputs and how to read them: the same for every command that reads documents."""
     parser.add_argument(
         "inputs",
         nargs="+",
+        type=existing_input,
         metavar="INPUT",
         help="files or folders (read recursively): .txt, .jsonl, .html, .warc, .parquet, and "
         "text formats compressed with .gz, .zst or .bz2; '-' reads JSON Lines from standard input",
