@@ -30,3 +30,17 @@ def test_shared_anchor_counts_and_threshold() -> None:
 def test_no_anchors() -> None:
     found = find_candidates(np.zeros(0, np.uint64), np.zeros(0, np.int64), max_df=5)
     assert found.pairs.shape == (0, 2) and found.self_docs.shape == (0,)
+
+
+def test_pairs_counted_in_small_chunks_equal_one_pass(monkeypatch) -> None:
+    import reprints.candidates as candidates
+
+    rng = np.random.default_rng(4)
+    hashes = rng.integers(0, 300, size=5000).astype(np.uint64)
+    docs = rng.integers(0, 400, size=5000).astype(np.int64)
+    whole = candidates.find_candidates(hashes, docs, max_df=60)
+    monkeypatch.setattr(candidates, "_PAIRS_PER_CHUNK", 97)
+    chunked = candidates.find_candidates(hashes, docs, max_df=60)
+    assert whole.pairs.shape[0] > 1000
+    assert np.array_equal(whole.pairs, chunked.pairs)
+    assert np.array_equal(whole.shared_anchors, chunked.shared_anchors)

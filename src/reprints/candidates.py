@@ -11,6 +11,7 @@ anchor twice is a candidate for internal repeats.
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
 
 import numpy as np
@@ -60,6 +61,42 @@ def _pairs_within_groups(docs: I64, starts: I64, ends: I64) -> tuple[I64, I64]:
     return docs[left], docs[right]
 
 
+# Pairs expanded at once: the expansion takes ~6 int64 arrays of this length, so
+# memory stays bounded by the distinct pairs, not by every anchor's pairs at once.
+_PAIRS_PER_CHUNK = 4_000_000
+
+
+def _count_pairs(docs: I64, starts: I64, ends: I64, num_docs: int) -> tuple[I64, I64]:
+    """Distinct pairs over all groups, as codes ``a * num_docs + b`` (sorted), and how
+    many groups (distinct anchors) each pair shares; expanded chunk by chunk."""
+    sizes = ends - starts
+    pairs_per_group = sizes * (sizes - 1) // 2
+    cut = np.searchsorted(
+        np.cumsum(pairs_per_group),
+        np.arange(1, 1 + int(pairs_per_group.sum()) // _PAIRS_PER_CHUNK) * _PAIRS_PER_CHUNK,
+    )
+    bounds = [0, *np.unique(cut).tolist(), starts.shape[0]]
+    all_codes, all_counts = [], []
+    for lo, hi in itertools.pairwise(bounds):
+        if hi <= lo:
+            continue
+        base = int(starts[lo])
+        left, right = _pairs_within_groups(
+            docs[base : int(ends[hi - 1])], starts[lo:hi] - base, ends[lo:hi] - base
+        )
+        codes, counts = np.unique(left * num_docs + right, return_counts=True)
+        all_codes.append(codes)
+        all_counts.append(counts)
+    if not all_codes:
+        empty = np.zeros(0, dtype=np.int64)
+        return empty, empty
+    if len(all_codes) == 1:
+        return all_codes[0], all_counts[0].astype(np.int64)
+    codes, inverse = np.unique(np.concatenate(all_codes), return_inverse=True)
+    counts = np.bincount(inverse.reshape(-1), weights=np.concatenate(all_counts))
+    return codes, counts.astype(np.int64)
+
+
 def find_candidates(hashes: U64, docs: I64, max_df: int, min_shared: int = 1) -> Candidates:
     """Candidate pairs of documents from their anchors.
 
@@ -95,10 +132,8 @@ def find_candidates(hashes: U64, docs: I64, max_df: int, min_shared: int = 1) ->
     # Starts of the kept groups inside the compacted kept_docs array.
     kept_sizes = df[keep]
     kept_ends = np.cumsum(kept_sizes)
-    left, right = _pairs_within_groups(kept_docs, kept_ends - kept_sizes, kept_ends)
-
     num_docs = int(docs.max()) + 1 if n else 1
-    codes, counts = np.unique(left * num_docs + right, return_counts=True)
+    codes, counts = _count_pairs(kept_docs, kept_ends - kept_sizes, kept_ends, num_docs)
     enough = counts >= min_shared
     codes, counts = codes[enough], counts[enough]
     pairs = np.stack((codes // num_docs, codes % num_docs), axis=1).astype(np.int64)

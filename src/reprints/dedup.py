@@ -35,13 +35,12 @@ from __future__ import annotations
 import dataclasses
 import gzip
 import json
-import multiprocessing
 import os
 import tempfile
 import time
-from collections import Counter, deque
+from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures import Executor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any, TypeVar
@@ -66,7 +65,15 @@ from reprints.minhash import (
     sorted_jaccard,
 )
 from reprints.output import atomic_open, write_json, write_jsonl
-from reprints.pipeline import OwnsScratch, ProgressHook, StageClock, batches, no_progress
+from reprints.pipeline import (
+    OwnsScratch,
+    ProgressHook,
+    StageClock,
+    batches,
+    no_progress,
+    ordered_map,
+    process_pool,
+)
 from reprints.text import Tokenizer, char_classes
 
 I64 = npt.NDArray[np.int64]
@@ -267,31 +274,17 @@ class _Pool:
 
     def __init__(self, workers: int, options: DedupOptions, folder: Path) -> None:
         self.workers = workers
-        self._executor: ProcessPoolExecutor | None = None
+        self._executor: Executor | None = None
         if workers > 1:
-            method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
-            if method == "fork":
-                char_classes()  # built once here and inherited, not once per worker
-            self._executor = ProcessPoolExecutor(
-                workers,
-                mp_context=multiprocessing.get_context(method),
-                initializer=_init_worker,
-                initargs=(options, folder),
-            )
+            char_classes()  # built once here and inherited, not once per worker
+            self._executor = process_pool(workers, _init_worker, options, folder)
         else:
             _init_worker(options, folder)
 
     def map(self, func: Callable[[T], R], tasks: Iterable[T]) -> Iterator[R]:
         if self._executor is None:
-            yield from map(func, tasks)
-            return
-        window: deque[Future[R]] = deque()
-        for task in tasks:
-            window.append(self._executor.submit(func, task))
-            if len(window) >= 2 * self.workers + 1:
-                yield window.popleft().result()
-        while window:
-            yield window.popleft().result()
+            return map(func, tasks)
+        return ordered_map(self._executor, func, tasks, 2 * self.workers + 1)
 
     def close(self) -> None:
         if self._executor is not None:

@@ -9,7 +9,6 @@ numbers, so the output does not depend on the input order or the worker count.
 
 from __future__ import annotations
 
-import multiprocessing
 import os
 import tempfile
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
@@ -31,9 +30,17 @@ from reprints.align import (
 from reprints.candidates import find_candidates
 from reprints.documents import Document, Pair, Passage, Repeat, SelfRepeats
 from reprints.fingerprint import ngram_hashes, usable_ngrams, window_for, winnow
-from reprints.pipeline import OwnsScratch, ProgressHook, StageClock, batches, no_progress
+from reprints.pipeline import (
+    OwnsScratch,
+    ProgressHook,
+    StageClock,
+    batches,
+    no_progress,
+    ordered_map,
+    process_pool,
+)
 from reprints.store import TextSpool, TokenReader, TokenStore, TokenStoreFiles
-from reprints.text import Tokenizer, Tokens
+from reprints.text import Tokenizer, Tokens, char_classes
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -321,10 +328,9 @@ def _run(
         finally:
             _context = None  # don't keep this run's arrays alive after it
         return
-    method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
-    pool_context = multiprocessing.get_context(method)
-    with pool_context.Pool(workers, initializer=_init_worker, initargs=(context,)) as pool:
-        yield from pool.imap(func, batches, chunksize=1)
+    char_classes()  # built once here, inherited by the forked workers
+    with process_pool(workers, _init_worker, context) as pool:
+        yield from ordered_map(pool, func, batches, 2 * workers + 1)
 
 
 def find(
