@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pickle
 from pathlib import Path
 
 import numpy as np
@@ -126,15 +127,51 @@ def test_site_header_and_footer_are_marked(tmp_path: Path) -> None:
     assert all(t["documents"] == 10 and t["site"] == "valley.example" for t in top)
 
 
-def test_site_is_the_folder_when_there_is_no_url() -> None:
+def test_site_is_the_folder_of_saved_pages_when_there_is_no_url() -> None:
     docs = [
-        Document(f"d{i}", f"Shared footer line\nText of {NAMES[i]}", {"source": f"/c/a/{i}.txt"})
+        Document(f"d{i}", f"Shared footer line\nText of {NAMES[i]}", {"source": f"/c/a/{i}.html"})
         for i in range(3)
-    ] + [Document("e", "Shared footer line\nOther", {"source": "/c/b/e.txt"})]
+    ] + [Document("e", "Shared footer line\nOther", {"source": "/c/b/e.html.gz"})]
     detector = BoilerplateDetector(min_docs=3, line_rules=False)
     for doc in docs:
         detector.observe(doc)
     assert [len(detector.spans(d)) for d in docs] == [1, 1, 1, 0]
+
+
+def test_a_folder_of_text_files_is_not_a_site() -> None:
+    # An archive of papers as .txt files: a line in three of them is a reprint.
+    docs = [
+        Document(f"d{i}", f"Shared line of text\nText of {NAMES[i]}", {"source": f"/c/{i}.txt"})
+        for i in range(4)
+    ]
+    detector = BoilerplateDetector(min_docs=3, line_rules=False)
+    for doc in docs:
+        detector.observe(doc)
+    assert [detector.spans(d) for d in docs] == [[], [], [], []]
+
+
+def test_a_paragraph_on_a_few_pages_of_a_site_is_a_reprint_not_chrome() -> None:
+    paragraph = (
+        "The council voted on Tuesday to rebuild the stone bridge over the river before "
+        "winter, after engineers warned that the old arches could not carry lorries."
+    )
+    about = "About the Valley Gazette: news from the valley since 1901, every day of the year."
+    pages = [
+        Document(
+            f"p{i}",
+            f"Story {NAMES[i]} of the day.\n{paragraph if i < 3 else 'Nothing else.'}\n{about}",
+            {"url": f"https://valley.example/{i}"},
+        )
+        for i in range(8)
+    ]
+    detector = BoilerplateDetector(min_docs=3, line_rules=False)
+    for page in pages:
+        detector.observe(page)
+    copy = pickle.loads(pickle.dumps(detector))  # as a worker process gets it
+    for page in pages:
+        marked = {page.text[s.start : s.end] for s in copy.spans(page)}
+        assert about in marked  # on every page: chrome
+        assert paragraph not in marked  # on 3 of 8 pages: an article reprinted
 
 
 def test_a_story_published_several_times_on_a_site_is_not_chrome() -> None:

@@ -6,9 +6,12 @@ so that they never pair two documents, and ``--drop-boilerplate`` can remove the
 from written output with :func:`drop_spans`.
 
 **Site boilerplate.** Documents are grouped by site: the host of their ``url``
-metadata, else the folder of their ``source`` file (documents with neither belong to
-no site). A line that occurs in at least ``min_docs`` documents of one site is site
-chrome (headers, footers, "Share this" rows) and is marked ``site-repeat``. Counting
+metadata, else the folder of their ``source`` file when it is a saved web page
+(documents with neither belong to no site: a folder of text files is as often an
+archive of many papers, whose shared lines are reprints). A line that occurs in at
+least ``min_docs`` documents of one site is site chrome (headers, footers, "Share
+this" rows) and is marked ``site-repeat``, except a sentence-length line found on
+fewer than half of the site's pages: that is an article the site ran again. Counting
 is one hash per distinct line per document, kept in numpy arrays and compacted as
 they grow, so a first pass over millions of documents stays cheap. One guard: a
 document whose lines are *all* repeated on its site is a copy of another page of that
@@ -79,6 +82,9 @@ _TOP_LINES = 20
 _TOP_KEPT = 100_000  # repeated lines whose text is kept for the summary's top lines
 _ENTIRELY_REPEATED = 0.95  # share of a document's characters: a copy, not chrome
 _SENTENCE_TOKENS = 12  # lines this long are kept in documents that are entirely repeated
+# A sentence-length line is chrome only if most of its site's pages carry it (an "About
+# us" footer); in fewer it is an article reprinted on the site, to be found, not hidden.
+_CHROME_SHARE = 0.5
 
 _LINE = re.compile(r"[^\n]+")
 _WORD = re.compile(r"\w+")
@@ -177,8 +183,20 @@ def _lines(text: str) -> list[_Line]:
     return out
 
 
+# Saved web pages: a folder of them is taken for one site. A folder of plain-text or
+# JSON Lines files is not: it is as often an archive of many papers, where a story
+# reprinted in a few of them is exactly the reuse to find, not chrome.
+_PAGE_SUFFIXES = (".html", ".htm", ".xhtml", ".shtml")
+
+
+def _is_saved_page(path: str) -> bool:
+    suffixes = [s.lower() for s in PurePath(path).suffixes]
+    return any(s in _PAGE_SUFFIXES for s in suffixes[-2:])
+
+
 def site_of(doc: Document) -> str | None:
-    """The site a document belongs to: its URL's host, else its source folder, else None."""
+    """The site a document belongs to: its URL's host, else the folder of its source
+    file when that is a saved web page, else None."""
     url = doc.meta.get("url")
     if isinstance(url, str) and url:
         try:
@@ -188,7 +206,7 @@ def site_of(doc: Document) -> str | None:
         if host:
             return host.removeprefix("www.")
     source = doc.meta.get("source")
-    if isinstance(source, str) and source and source != "-":
+    if isinstance(source, str) and source and source != "-" and _is_saved_page(source):
         return "folder:" + PurePath(source).parent.as_posix()
     return None
 
@@ -366,6 +384,7 @@ class BoilerplateDetector:
         self._keys = np.zeros(0, dtype=np.uint64)
         self._counts = np.zeros(0, dtype=np.int64)
         self._repeated: npt.NDArray[np.uint64] | None = None
+        self._repeated_counts = np.zeros(0, dtype=np.int64)  # documents per repeated key
         self._documents = 0
         self._site_docs: Counter[str] = Counter()
         self._eligible: set[str] | None = None  # sites with at least min_docs documents
@@ -374,11 +393,14 @@ class BoilerplateDetector:
     def __getstate__(self) -> dict[str, Any]:
         state = dict(self.__dict__)
         state["_repeated"] = self._repeated_keys()
+        state["_repeated_counts"] = self._repeated_counts
         state["_keys"] = np.zeros(0, dtype=np.uint64)  # workers never count lines
         state["_counts"] = np.zeros(0, dtype=np.int64)
         state["_pending"], state["_pending_size"] = [], 0
         state["_eligible"] = self._eligible_sites()
-        state["_site_docs"], state["_marked"] = Counter(), MarkCounts()
+        eligible = state["_eligible"]
+        state["_site_docs"] = Counter({s: n for s, n in self._site_docs.items() if s in eligible})
+        state["_marked"] = MarkCounts()
         return state
 
     def take_counts(self) -> MarkCounts:
@@ -435,7 +457,9 @@ class BoilerplateDetector:
     def _repeated_keys(self) -> npt.NDArray[np.uint64]:
         if self._repeated is None:
             self._compact()
-            self._repeated = self._keys[self._counts >= self.min_docs]
+            repeated = self._counts >= self.min_docs
+            self._repeated = self._keys[repeated]
+            self._repeated_counts = self._counts[repeated]
         return self._repeated
 
     def _count_of(self, key: int) -> int:
@@ -486,8 +510,11 @@ class BoilerplateDetector:
         entirely = lengths[hit].sum() >= _ENTIRELY_REPEATED * lengths[counted].sum()
         if entirely:
             self._marked.copies_unmarked += 1
+        pages = self._site_docs[site]
         for i in np.flatnonzero(hit).tolist():
-            if entirely and lines[i].tokens >= _SENTENCE_TOKENS:
+            if lines[i].tokens >= _SENTENCE_TOKENS and (
+                entirely or self._repeated_counts[at[i]] < _CHROME_SHARE * pages
+            ):
                 continue
             reasons[i] = SITE_REPEAT
             key = int(keys[i])
