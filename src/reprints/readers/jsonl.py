@@ -10,6 +10,8 @@ import json
 from collections.abc import Iterator
 from typing import IO, Any
 
+import orjson
+
 from reprints.documents import Document
 from reprints.readers.base import ReadLog, ReadOptions, Source
 from reprints.readers.decode import open_binary, stream_error
@@ -61,6 +63,17 @@ def _records(
     for line_number, raw in enumerate(stream, start=1):
         lines[0] = line_number
         where = f"line {line_number}"
+        try:
+            # orjson reads the bytes directly, ~3x faster than decode + json.loads; what
+            # it refuses (bad UTF-8, NaN, huge integers, blank lines) takes the path below.
+            record = orjson.loads(raw)
+        except orjson.JSONDecodeError:
+            pass
+        else:
+            doc = document_from_record(record, source, where, options, log)
+            if doc is not None:
+                yield doc
+            continue
         line = raw.decode("utf-8", errors="replace")
         if "\ufffd" in line and b"\xef\xbf\xbd" not in raw:
             log.warn(source.name, where, "undecodable bytes replaced")
