@@ -73,3 +73,13 @@ def test_batch_hashes_of_long_and_repeated_words() -> None:
     hashes, offsets = tokenizer.hashes_batch(texts)
     for k, text in enumerate(texts):
         assert np.array_equal(hashes[offsets[k] : offsets[k + 1]], tokenizer.hashes(text))
+
+
+@given(st.lists(st.text(max_size=120), max_size=10))
+def test_batch_tokenize_equals_tokenize(texts: list[str]) -> None:
+    tokenizer = Tokenizer()
+    for text, batched in zip(texts, tokenizer.tokenize_batch(texts), strict=True):
+        single = tokenizer.tokenize(text)
+        assert np.array_equal(batched.hashes, single.hashes)
+        assert np.array_equal(batched.starts, single.starts)
+        assert np.array_equal(batched.ends, single.ends)

@@ -211,8 +211,9 @@ def _fingerprint_batch(batch: list[Document]) -> tuple[list[Fingerprint], Any]:
     ctx = _ctx()
     window = window_for(ctx.options.min_tokens, ctx.options.ngram)
     fingerprints = []
-    for doc in batch:
-        tokens = ctx.tokenizer.tokenize(doc.text)
+    for doc, tokens in zip(
+        batch, ctx.tokenizer.tokenize_batch([d.text for d in batch]), strict=True
+    ):
         if ctx.boilerplate is not None:
             tokens = mark_boilerplate(tokens, ctx.boilerplate.spans(doc))
         fingerprints.append(fingerprint(tokens, ctx.options.ngram, window))

@@ -160,11 +160,29 @@ class _TokenHashTable:
         self._powers, self._inverse_powers = powers, inverse
 
     def hashes(self, texts: list[str]) -> tuple[npt.NDArray[np.uint64], npt.NDArray[np.int64]]:
+        """Token hashes of all texts, and ``offsets``: text k's are ``[offsets[k],
+        offsets[k + 1])``."""
+        hashes, _, _, offsets, _ = self.tokens(texts)
+        return hashes, offsets
+
+    def tokens(
+        self, texts: list[str]
+    ) -> tuple[
+        npt.NDArray[np.uint64],
+        npt.NDArray[np.int64],
+        npt.NDArray[np.int64],
+        npt.NDArray[np.int64],
+        npt.NDArray[np.int64],
+    ]:
+        """Hashes, starts and ends of every token of the texts joined by newlines, the
+        token offsets of each text, and each text's start in the joined string."""
         joined = "\n".join(texts)  # a separator: no token spans two texts
         lengths = np.fromiter(map(len, texts), dtype=np.int64, count=len(texts))
-        text_starts = np.concatenate(([0], np.cumsum(lengths + 1)))
+        text_starts = np.concatenate(([0], np.cumsum(lengths + 1))).astype(np.int64)
         if not joined:
-            return np.zeros(0, dtype=np.uint64), np.zeros(len(texts) + 1, dtype=np.int64)
+            empty = np.zeros(0, dtype=np.int64)
+            offsets = np.zeros(len(texts) + 1, dtype=np.int64)
+            return np.zeros(0, dtype=np.uint64), empty, empty, offsets, text_starts
         codepoints = _codepoints(joined)
         starts, ends = _boundaries(codepoints)
         self._ensure_powers(codepoints.shape[0])
@@ -184,7 +202,7 @@ class _TokenHashTable:
             self._fill(joined, starts, ends, keys, slots, long, missed, out)
         offsets = np.searchsorted(starts, text_starts).astype(np.int64)
         offsets[-1] = starts.shape[0]
-        return out, offsets
+        return out, starts, ends, offsets, text_starts
 
     def _fill(
         self,
@@ -267,3 +285,20 @@ class Tokenizer:
         if self._table is None:
             self._table = _TokenHashTable()
         return self._table.hashes(texts)
+
+    def tokenize_batch(self, texts: list[str]) -> list[Tokens]:
+        """:meth:`tokenize` of each text, computed for the whole batch at once."""
+        if self._table is None:
+            self._table = _TokenHashTable()
+        hashes, starts, ends, offsets, text_starts = self._table.tokens(texts)
+        out = []
+        for k in range(len(texts)):
+            lo, hi, base = int(offsets[k]), int(offsets[k + 1]), int(text_starts[k])
+            out.append(
+                Tokens(
+                    hashes=hashes[lo:hi].copy(),
+                    starts=(starts[lo:hi] - base).astype(np.int32),
+                    ends=(ends[lo:hi] - base).astype(np.int32),
+                )
+            )
+        return out
