@@ -9,8 +9,10 @@ NFKC, then case folding); its span always refers to the original, unaltered text
 
 Tokenising is vectorised: the text becomes an array of code points, a lookup table
 gives each code point its class, and token boundaries are where the class changes.
-Only the hashing of *distinct* words runs in Python, through a cache (word frequencies
-are Zipfian, so nearly every token is a cache hit).
+Only the hashing of *distinct* words runs in Python: one text at a time through a dict
+cache, or a whole batch of texts at a time through a numpy table keyed by a hash of
+each token's code points (:meth:`Tokenizer.tokenize_batch`, the pipelines' path). Word
+frequencies are Zipfian, so nearly every token is a hit.
 """
 
 from __future__ import annotations
