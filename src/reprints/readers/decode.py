@@ -115,6 +115,16 @@ def stream_error(stream: IO[bytes]) -> str | None:
     return raw.error if isinstance(raw, SalvagingReader) else None
 
 
+def read_text_file(source: Source, log: ReadLog) -> bytes | None:
+    """The bytes of a file meant to hold text, or None when it cannot be read or is
+    binary (reported either way)."""
+    data = read_bytes(source, log)
+    if data is not None and looks_binary(data):
+        log.skip(source.name, None, "binary file")
+        return None
+    return data
+
+
 def read_bytes(source: Source, log: ReadLog) -> bytes | None:
     """All bytes of a source; what a truncated archive yields before it breaks is kept."""
     chunks: list[bytes] = []

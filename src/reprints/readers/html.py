@@ -22,7 +22,7 @@ from typing import Any
 
 from reprints.documents import Document
 from reprints.readers.base import Page, ReadLog, ReadOptions, Source
-from reprints.readers.decode import decode_bytes, looks_binary, read_bytes
+from reprints.readers.decode import decode_bytes, read_text_file
 
 # trafilatura logs its own doubts about every odd page; the reader reports what matters.
 logging.getLogger("trafilatura").setLevel(logging.CRITICAL)
@@ -221,10 +221,7 @@ def extract_page(page: Page, options: ReadOptions, log: ReadLog) -> Document | N
 
 def read_html(source: Source, options: ReadOptions, log: ReadLog) -> Iterator[Page]:
     """One page per file; id = the file's name, like a text file."""
-    data = read_bytes(source, log)
+    data = read_text_file(source, log)
     if data is None:
-        return
-    if looks_binary(data):
-        log.skip(source.name, None, "binary file")
         return
     yield Page(data, source.name, source.name, None, meta={"source": str(source.path)})

@@ -6,15 +6,12 @@ from collections.abc import Iterator
 
 from reprints.documents import Document
 from reprints.readers.base import ReadLog, ReadOptions, Source
-from reprints.readers.decode import decode_bytes, looks_binary, read_bytes
+from reprints.readers.decode import decode_bytes, read_text_file
 
 
 def read_txt(source: Source, options: ReadOptions, log: ReadLog) -> Iterator[Document]:
-    data = read_bytes(source, log)
+    data = read_text_file(source, log)
     if data is None:
-        return
-    if looks_binary(data):
-        log.skip(source.name, None, "binary file")
         return
     text = decode_bytes(data, source.name, None, log)
     yield Document(id=source.name, text=text, meta={"source": str(source.path)})
