@@ -101,8 +101,9 @@ def add_boilerplate_options(parser: argparse.ArgumentParser, min_docs: int = 3) 
         type=_at_least(2),
         default=min_docs,
         metavar="N",
-        help="a line found in at least N documents of one site (URL host, else folder) is "
-        f"site boilerplate and never pairs documents (default: {min_docs})",
+        help="a line found in at least N documents of one site (URL host, else the folder "
+        "of saved HTML pages) is site boilerplate and never pairs documents (sentence-length "
+        f"lines: only on at least half the site's pages) (default: {min_docs})",
     )
     group.add_argument(
         "--no-line-rules",

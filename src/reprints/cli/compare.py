@@ -21,6 +21,7 @@ from reprints.cli.common import (
     read_options,
     stderr,
 )
+from reprints.cli.find import add_alignment_options
 from reprints.documents import Document, Pair, Passage
 from reprints.readers import ReadLog, read_documents
 from reprints.text import hash_token, token_spans
@@ -35,11 +36,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         "passages, 1 when not.",
     )
     add_input_options(parser)
-    defaults = FindOptions()
-    parser.add_argument(
-        "--min-tokens", type=int, default=defaults.min_tokens, help="shortest passage, in tokens"
-    )
-    parser.add_argument("--ngram", type=int, default=defaults.ngram, help="tokens per n-gram")
+    add_alignment_options(parser, with_max_df=False)
     parser.add_argument(
         "--explain",
         action="store_true",
@@ -84,7 +81,12 @@ def run(args: argparse.Namespace) -> int:
         stderr.print(f"reprints compare: no readable document in {missing}")
         return 2
     detector = boilerplate_detector(args)
-    options = FindOptions(ngram=args.ngram, min_tokens=args.min_tokens)
+    options = FindOptions(
+        ngram=args.ngram,
+        min_tokens=args.min_tokens,
+        max_gap=args.max_gap,
+        min_similarity=args.min_similarity,
+    )
     pair = compare_marked(a, b, options, detector)
     out = Console()
     if args.explain:

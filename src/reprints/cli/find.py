@@ -23,7 +23,6 @@ from reprints.readers import ReadLog, read_documents
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    defaults = FindOptions()
     parser = subparsers.add_parser(
         "find",
         help="find passages shared by documents, and documents that repeat themselves",
@@ -34,38 +33,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     )
     add_input_options(parser)
     parser.add_argument("-o", "--out", required=True, type=Path, help="output folder")
-    parser.add_argument(
-        "--ngram",
-        type=int,
-        default=defaults.ngram,
-        help=f"tokens per n-gram (default: {defaults.ngram})",
-    )
-    parser.add_argument(
-        "--min-tokens",
-        type=int,
-        default=defaults.min_tokens,
-        help="shortest passage reported, in tokens; every verbatim run this long is found "
-        f"(default: {defaults.min_tokens})",
-    )
-    parser.add_argument(
-        "--max-df",
-        type=int,
-        default=defaults.max_df,
-        help="n-grams found in more documents than this are stock phrases and never pair "
-        f"documents (default: {defaults.max_df})",
-    )
-    parser.add_argument(
-        "--max-gap",
-        type=int,
-        default=defaults.max_gap,
-        help=f"longest edit bridged inside one passage, in tokens (default: {defaults.max_gap})",
-    )
-    parser.add_argument(
-        "--min-similarity",
-        type=float,
-        default=defaults.min_similarity,
-        help=f"least share of matching tokens in a passage (default: {defaults.min_similarity})",
-    )
+    add_alignment_options(parser, with_max_df=True)
     parser.add_argument(
         "--no-self", action="store_true", help="do not look for passages a document repeats"
     )
@@ -87,6 +55,44 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     add_boilerplate_options(parser)
     add_workers_option(parser)
     parser.set_defaults(func=run)
+
+
+def add_alignment_options(parser: argparse.ArgumentParser, with_max_df: bool) -> None:
+    """What makes a passage: the options `find` and `compare` share."""
+    defaults = FindOptions()
+    parser.add_argument(
+        "--ngram",
+        type=int,
+        default=defaults.ngram,
+        help=f"tokens per n-gram (default: {defaults.ngram})",
+    )
+    parser.add_argument(
+        "--min-tokens",
+        type=int,
+        default=defaults.min_tokens,
+        help="shortest passage reported, in tokens; every verbatim run this long is found "
+        f"(default: {defaults.min_tokens})",
+    )
+    if with_max_df:
+        parser.add_argument(
+            "--max-df",
+            type=int,
+            default=defaults.max_df,
+            help="n-grams found in more documents than this are stock phrases and never "
+            f"pair documents (default: {defaults.max_df})",
+        )
+    parser.add_argument(
+        "--max-gap",
+        type=int,
+        default=defaults.max_gap,
+        help=f"longest edit bridged inside one passage, in tokens (default: {defaults.max_gap})",
+    )
+    parser.add_argument(
+        "--min-similarity",
+        type=float,
+        default=defaults.min_similarity,
+        help=f"least share of matching tokens in a passage (default: {defaults.min_similarity})",
+    )
 
 
 def run(args: argparse.Namespace) -> int:
