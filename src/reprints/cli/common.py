@@ -23,6 +23,7 @@ from rich.progress import (
 )
 
 from reprints.boilerplate import BoilerplateDetector
+from reprints.pipeline import ProgressHook
 from reprints.readers import DEFAULT_MAX_CHARS, READERS, ReadOptions
 from reprints.readers.html import HTML_MODES
 
@@ -197,6 +198,20 @@ class ProgressBar:
     def stage(self, description: str, total: int | None) -> StageTask:
         return StageTask(self._progress, self._progress.add_task(description, total=total))
 
+    def hook(self) -> ProgressHook:
+        """A pipeline progress hook: one bar per stage, in the order stages start; a
+        stage of unknown length is shown complete once the next one starts."""
+        bars: dict[str, StageTask] = {}
+
+        def progress(stage: str, advance: int, total: int | None) -> None:
+            if stage not in bars:
+                for earlier in bars.values():
+                    earlier.finish()
+                bars[stage] = self.stage(stage, total)
+            bars[stage].advance(advance)
+
+        return progress
+
 
 class StageTask:
     """A handle to advance one stage's bar by any amount (a batch at a time)."""
@@ -207,6 +222,12 @@ class StageTask:
 
     def advance(self, amount: int = 1) -> None:
         self._progress.advance(self._task, amount)  # type: ignore[arg-type]
+
+    def finish(self) -> None:
+        """Show the stage complete: what it counted becomes its total."""
+        for task in self._progress.tasks:
+            if task.id == self._task and task.total is None:
+                self._progress.update(task.id, total=task.completed)
 
 
 def is_interactive() -> bool:

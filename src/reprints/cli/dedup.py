@@ -9,7 +9,6 @@ from rich.table import Table
 
 from reprints.cli.common import (
     ProgressBar,
-    StageTask,
     add_input_options,
     add_workers_option,
     read_options,
@@ -148,13 +147,7 @@ def run(args: argparse.Namespace) -> int:
     )
     log = ReadLog(strict=args.strict)
     with ProgressBar() as bar:
-        stages: dict[str, StageTask] = {}
-
-        def progress(stage: str, advance: int, total: int | None) -> None:
-            if stage not in stages:
-                stages[stage] = bar.stage(stage, total)
-            stages[stage].advance(advance)
-
+        progress = bar.hook()
         documents = read_documents(args.inputs, read_options(args), log)
         with dedup(documents, options, progress=progress) as result:
             summary = write_outputs(result, args.out, {"input": log.to_json()})

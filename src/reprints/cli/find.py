@@ -107,13 +107,7 @@ def run(args: argparse.Namespace) -> int:
     )
     log = ReadLog(strict=args.strict)
     with ProgressBar() as bar:
-        stages: dict[str, object] = {}
-
-        def progress(stage: str, advance: int, total: int | None) -> None:
-            if stage not in stages:
-                stages[stage] = bar.stage(stage, total)
-            stages[stage].advance(advance)  # type: ignore[attr-defined]
-
+        progress = bar.hook()
         documents = read_documents(args.inputs, read_options(args), log)
         detector = boilerplate_detector(args)
         with find(documents, options, boilerplate=detector, progress=progress) as result:
