@@ -1,10 +1,20 @@
 """The importable API: what the CLI calls and what users call.
 
->>> from reprints.api import find, FindOptions
->>> from reprints.readers import read_documents
->>> with find(read_documents(["corpus/"]), FindOptions(min_tokens=20)) as result:
-...     for pair in result.pairs:
-...         print(pair.a, pair.b, pair.containment_a, pair.containment_b)
+Find shared passages (``reprints find``)::
+
+    from reprints.api import FindOptions, find, read_documents
+    with find(read_documents(["corpus/"]), FindOptions(min_tokens=20)) as result:
+        for pair in result.pairs:
+            print(pair.a, pair.b, pair.containment_a, pair.containment_b)
+
+Deduplicate (``reprints dedup``)::
+
+    from reprints.api import DedupOptions, dedup, read_documents, write_dedup_outputs
+    with dedup(read_documents(["corpus/"]), DedupOptions(containment=0.8)) as result:
+        write_dedup_outputs(result, "deduplicated.jsonl")
+
+Two documents (``reprints compare``): :func:`compare`; one document's own repeats:
+:func:`internal_repeats`; site and line boilerplate: :class:`BoilerplateDetector`.
 """
 
 from __future__ import annotations
@@ -13,6 +23,9 @@ from pathlib import Path
 from typing import Any
 
 from reprints.align import Admission
+from reprints.boilerplate import BoilerplateDetector
+from reprints.dedup import DedupOptions, DedupResult, dedup
+from reprints.dedup import write_outputs as write_dedup_outputs
 from reprints.documents import Document, Pair, SelfRepeats
 from reprints.engine import (
     BoilerplateMarker,
@@ -26,16 +39,28 @@ from reprints.engine import (
 )
 from reprints.fingerprint import usable_ngrams
 from reprints.output import write_json, write_jsonl
+from reprints.readers import ReadLog, ReadOptions, read_documents
 from reprints.text import Tokenizer
 
 __all__ = [
+    "BoilerplateDetector",
     "BoilerplateMarker",
+    "DedupOptions",
+    "DedupResult",
+    "Document",
     "FindOptions",
     "FindResult",
+    "Pair",
     "ProgressHook",
+    "ReadLog",
+    "ReadOptions",
+    "SelfRepeats",
     "compare",
+    "dedup",
     "find",
     "internal_repeats",
+    "read_documents",
+    "write_dedup_outputs",
     "write_find_outputs",
     "write_groups_and_report",
 ]
