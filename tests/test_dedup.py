@@ -372,3 +372,17 @@ def test_empty_input(tmp_path: Path) -> None:
     assert main(["-q", "dedup", str(corpus), "-o", str(out), "--workers", "1"]) == 0
     assert out.read_text() == "" and Path(f"{out}.removed.jsonl").read_text() == ""
     assert np.isscalar(json.loads(Path(f"{out}.summary.json").read_text())["kept"])
+
+
+def test_drop_boilerplate_cuts_lines_repeated_across_a_corpus_without_urls(
+    gen: TextGenerator, tmp_path: Path
+) -> None:
+    disclaimer = "This article may not be republished without the written consent of its authors."
+    records = [{"id": f"d{k}", "text": f"{gen.article(80)}\n{disclaimer}"} for k in range(6)]
+    out = tmp_path / "kept.jsonl"
+    args = ["-q", "dedup", str(write_jsonl(tmp_path / "in.jsonl", records)), "-o", str(out)]
+    assert main([*args, "--drop-boilerplate", "--max-df", "4", "--workers", "1"]) == 0
+    kept = read_jsonl(out)
+    assert len(kept) == 6 and all(disclaimer not in r["text"] for r in kept)
+    assert main([*args, "--drop-boilerplate", "--max-df", "6", "--workers", "1"]) == 0
+    assert all(disclaimer in r["text"] for r in read_jsonl(out))  # in 6 documents, not > 6

@@ -374,11 +374,21 @@ class BoilerplateDetector:
     count of every line of the collection.
     """
 
-    def __init__(self, min_docs: int = 3, line_rules: bool = True) -> None:
+    def __init__(
+        self,
+        min_docs: int = 3,
+        line_rules: bool = True,
+        corpus_wide: bool = False,
+    ) -> None:
+        """``corpus_wide``: documents of no site count as one site, the corpus, and a
+        line in ``min_docs`` of them is marked whatever its length (for cleaning a
+        corpus, where a paragraph in hundreds of documents is boilerplate to cut)."""
         if min_docs < 2:
             raise ValueError("min_docs must be at least 2: one page's lines are not repeats")
         self.min_docs = min_docs
         self.line_rules = line_rules
+        self.corpus_wide = corpus_wide
+        self._chrome_share = 0.0 if corpus_wide else _CHROME_SHARE
         self._pending: list[npt.NDArray[np.uint64]] = []
         self._pending_size = 0
         self._keys = np.zeros(0, dtype=np.uint64)
@@ -412,12 +422,16 @@ class BoilerplateDetector:
         """Add what a worker's copy marked (from its :meth:`take_counts`)."""
         self._marked.add(counts)
 
+    def _site(self, doc: Document) -> str | None:
+        site = site_of(doc)
+        return "corpus:" if site is None and self.corpus_wide else site
+
     # first pass
 
     def observe(self, doc: Document) -> None:
         """Count the distinct lines of a document on its site."""
         self._documents += 1
-        site = site_of(doc)
+        site = self._site(doc)
         if site is None:
             return
         self._site_docs[site] += 1
@@ -472,7 +486,7 @@ class BoilerplateDetector:
         """Marked spans of one document, sorted and non-overlapping (after all observe)."""
         lines = _lines(doc.text)
         reasons: list[str | None] = [None] * len(lines)
-        site = site_of(doc)
+        site = self._site(doc)
         # A site with fewer than min_docs documents cannot repeat a line that often:
         # its lines are not even hashed.
         if site is not None and lines and site in self._eligible_sites():
@@ -513,7 +527,7 @@ class BoilerplateDetector:
         pages = self._site_docs[site]
         for i in np.flatnonzero(hit).tolist():
             if lines[i].tokens >= _SENTENCE_TOKENS and (
-                entirely or self._repeated_counts[at[i]] < _CHROME_SHARE * pages
+                entirely or self._repeated_counts[at[i]] < self._chrome_share * pages
             ):
                 continue
             reasons[i] = SITE_REPEAT

@@ -478,7 +478,7 @@ def dedup(
     workers = options.workers if options.workers > 0 else (os.cpu_count() or 1)
     pool = _Pool(workers, options, run.folder)
     boilerplate = (
-        BoilerplateDetector(min_docs=max(options.max_df + 1, 2))
+        BoilerplateDetector(min_docs=max(options.max_df + 1, 2), corpus_wide=True)
         if options.drop_boilerplate
         else None
     )

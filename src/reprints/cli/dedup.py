@@ -97,8 +97,9 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     parser.add_argument(
         "--drop-boilerplate",
         action="store_true",
-        help="cut boilerplate lines (found in more than --max-df documents of a site, or "
-        "share/navigation widgets) from kept documents",
+        help="cut boilerplate lines from kept documents: lines found in more than --max-df "
+        "documents of a site (of the whole corpus for documents with no URL), and "
+        "share/navigation widgets",
     )
     parser.add_argument(
         "--max-df",
