@@ -131,7 +131,7 @@ def print_findings(pairs: list[Pair], repeats: list[SelfRepeats], top: int) -> N
         return
     console = Console()
     if not console.is_terminal:
-        console = Console(width=120)  # piped or captured: don't fold ids at 80 columns
+        console = Console(width=160)  # piped or captured: don't fold ids at 80 columns
     if pairs:
         ranked = sorted(pairs, key=lambda p: (-max(p.containment_a, p.containment_b), p.a, p.b))
         table = Table(title=f"pairs sharing passages ({min(top, len(pairs))} of {len(pairs):,})")
