@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from reprints.align import Admission
-from reprints.boilerplate import BoilerplateDetector
+from reprints.boilerplate import BoilerplateDetector, mark_tokens
 from reprints.dedup import DedupOptions, DedupResult, dedup
 from reprints.dedup import write_outputs as write_dedup_outputs
 from reprints.documents import Document, Pair, SelfRepeats
@@ -33,7 +33,6 @@ from reprints.engine import (
     FindResult,
     ProgressHook,
     find,
-    mark_boilerplate,
     pair_of,
     repeats_of,
 )
@@ -81,8 +80,8 @@ def compare(
     tokenizer = Tokenizer()
     ta, tb = tokenizer.tokenize(a.text), tokenizer.tokenize(b.text)
     if boilerplate is not None:
-        ta = mark_boilerplate(ta, boilerplate.spans(a))
-        tb = mark_boilerplate(tb, boilerplate.spans(b))
+        ta = mark_tokens(ta, boilerplate.spans(a))
+        tb = mark_tokens(tb, boilerplate.spans(b))
     admission = Admission(usable_ngrams(ta, params.ngram))
     return pair_of(a.id, b.id, ta, tb, admission, params)
 

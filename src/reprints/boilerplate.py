@@ -55,6 +55,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import PurePath
 from typing import Any
@@ -560,7 +561,7 @@ class BoilerplateDetector:
 # --- using the spans ----------------------------------------------------------------
 
 
-def mark_tokens(tokens: Tokens, spans: list[MarkedSpan]) -> Tokens:
+def mark_tokens(tokens: Tokens, spans: Sequence[MarkedSpan]) -> Tokens:
     """``tokens`` with ``boilerplate`` set on every token that overlaps a marked span.
 
     Vectorised: spans sorted by start, their ends made non-decreasing, then for each

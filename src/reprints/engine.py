@@ -27,6 +27,7 @@ from reprints.align import (
     align_self,
     ngram_jaccard,
 )
+from reprints.boilerplate import mark_tokens
 from reprints.candidates import find_candidates
 from reprints.documents import Document, Pair, Passage, Repeat, SelfRepeats
 from reprints.fingerprint import ngram_hashes, usable_ngrams, window_for, winnow
@@ -156,20 +157,6 @@ def fingerprint(tokens: Tokens, ngram: int, window: int) -> Fingerprint:
     return Fingerprint(tokens, positions, grams[positions])
 
 
-def mark_boilerplate(tokens: Tokens, spans: Sequence[Any]) -> Tokens:
-    """Tokens with ``boilerplate`` set wherever a token overlaps a marked span."""
-    if not spans:
-        return tokens
-    starts = np.fromiter((s.start for s in spans), dtype=np.int64, count=len(spans))
-    ends = np.fromiter((s.end for s in spans), dtype=np.int64, count=len(spans))
-    order = np.argsort(starts)
-    starts, ends = starts[order], np.maximum.accumulate(ends[order])
-    # The last span starting before a token's end covers it if it ends after its start.
-    k = np.searchsorted(starts, tokens.ends, side="left") - 1
-    inside = (k >= 0) & (ends[np.maximum(k, 0)] > tokens.starts)
-    return Tokens(tokens.hashes, tokens.starts, tokens.ends, inside)
-
-
 # --- worker processes -------------------------------------------------------------
 # A pool's workers get their read-only context once, from the initializer, instead
 # of with every task: the tokenizer's word cache, the token store's memory maps.
@@ -215,7 +202,7 @@ def _fingerprint_batch(batch: list[Document]) -> tuple[list[Fingerprint], Any]:
         batch, ctx.tokenizer.tokenize_batch([d.text for d in batch]), strict=True
     ):
         if ctx.boilerplate is not None:
-            tokens = mark_boilerplate(tokens, ctx.boilerplate.spans(doc))
+            tokens = mark_tokens(tokens, ctx.boilerplate.spans(doc))
         fingerprints.append(fingerprint(tokens, ctx.options.ngram, window))
     marked = ctx.boilerplate.take_counts() if ctx.boilerplate is not None else None
     return fingerprints, marked
