@@ -74,7 +74,7 @@ from reprints.pipeline import (
     ordered_map,
     process_pool,
 )
-from reprints.text import Tokenizer, char_classes
+from reprints.text import Tokenizer
 
 I64 = npt.NDArray[np.int64]
 U64 = npt.NDArray[np.uint64]
@@ -276,7 +276,6 @@ class _Pool:
         self.workers = workers
         self._executor: Executor | None = None
         if workers > 1:
-            char_classes()  # built once here and inherited, not once per worker
             self._executor = process_pool(workers, _init_worker, options, folder)
         else:
             _init_worker(options, folder)

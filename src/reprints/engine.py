@@ -41,7 +41,7 @@ from reprints.pipeline import (
     process_pool,
 )
 from reprints.store import TextSpool, TokenReader, TokenStore, TokenStoreFiles
-from reprints.text import Tokenizer, Tokens, char_classes
+from reprints.text import Tokenizer, Tokens
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -316,7 +316,6 @@ def _run(
         finally:
             _context = None  # don't keep this run's arrays alive after it
         return
-    char_classes()  # built once here, inherited by the forked workers
     with process_pool(workers, _init_worker, context) as pool:
         yield from ordered_map(pool, func, batches, 2 * workers + 1)
 

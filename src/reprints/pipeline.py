@@ -12,6 +12,8 @@ from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Executor, Future, ProcessPoolExecutor
 from typing import Any, Self, TypeVar
 
+from reprints.text import char_classes
+
 T = TypeVar("T")
 R = TypeVar("R")
 
@@ -40,6 +42,8 @@ def process_pool(workers: int, initializer: Callable[..., None], *args: Any) -> 
     Forked where the platform allows: workers then share the parent's read-only
     tables (the tokeniser's character classes, the index arrays) without copying."""
     method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
+    if method == "fork":
+        char_classes()  # the tokeniser's 1.1 MB table, built once here, not once per worker
     return ProcessPoolExecutor(
         workers,
         mp_context=multiprocessing.get_context(method),
