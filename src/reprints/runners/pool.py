@@ -1,0 +1,186 @@
+"""The one process pool every parallel stage runs in: ``func(state, task)`` over tasks.
+
+A stage function takes its read-only (or process-private) *state* as an explicit
+argument, never from a module global: the token store's memory maps, the anchor index,
+the tokeniser with its word cache. :class:`WorkerPool` gives each worker process its
+own copy of that state once, when the process starts (inherited through ``fork``
+where the platform has it, so the parent's arrays are shared copy-on-write and never
+pickled; pickled once per worker under ``spawn``), and then sends only tasks.
+
+Why not :class:`concurrent.futures.ProcessPoolExecutor`: its workers can only receive
+state through an ``initializer``, which has nowhere to put it but a module global of
+the worker, and with one worker (run in-process) that global would be shared by every
+thread of the caller (two ``find()`` calls in a server). Here the state lives in the
+worker loop's local variable, and in-process it is just the argument.
+
+Results come back in task order, with at most ``in_flight`` tasks submitted and not
+yet taken, so a streaming input is never read far ahead of the workers. A worker that
+dies (killed, a crash in native code) raises :class:`WorkerDied` in the caller instead
+of hanging it; an exception raised by ``func`` is raised again in the caller.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import multiprocessing
+import os
+import queue
+import traceback
+from collections.abc import Callable, Iterable, Iterator
+from typing import Any, Generic, Self, TypeVar
+
+from reprints.text import char_classes
+
+S = TypeVar("S")
+T = TypeVar("T")
+R = TypeVar("R")
+
+_POLL_SECONDS = 0.5  # how often a waiting caller checks that every worker still lives
+
+
+class WorkerDied(RuntimeError):
+    """A worker process ended while it had work (killed, or crashed in native code)."""
+
+
+class WorkerError(RuntimeError):
+    """An exception raised in a worker that could not be sent back as itself."""
+
+
+def worker_count(requested: int) -> int:
+    """Processes to use: ``requested``, or every core for 0 (the CLI's default)."""
+    return requested if requested > 0 else (os.cpu_count() or 1)
+
+
+def _start_method() -> str:
+    return "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
+
+
+def _serve(state: Any, tasks: Any, results: Any) -> None:
+    """A worker's loop: take (number, func, task), send (number, ok, result or error)."""
+    while True:
+        item = tasks.get()
+        if item is None:
+            break
+        number, func, task = item
+        try:
+            results.put((number, True, func(state, task)))
+        except BaseException as err:  # sent back and raised in the caller
+            detail = "".join(traceback.format_exception(err))
+            try:
+                results.put((number, False, (err, detail)))
+            except Exception:  # the exception does not pickle: send its text
+                results.put((number, False, (WorkerError(detail), detail)))
+
+
+class WorkerPool(Generic[S]):
+    """``workers`` processes, each holding its own copy of ``state``; with one worker,
+    everything runs in the caller's process on ``state`` itself.
+
+    Use as a context manager (or call :meth:`close`): leaving it stops the workers.
+    """
+
+    def __init__(self, workers: int, state: S) -> None:
+        self.workers = max(1, workers)
+        self.state = state
+        self._processes: list[Any] = []
+        self._tasks: Any = None
+        self._results: Any = None
+        self._next = 0
+        if self.workers > 1:
+            self._start()
+
+    def _start(self) -> None:
+        method = _start_method()
+        if method == "fork":
+            char_classes()  # the tokeniser's 1.1 MB table, built once here, not per worker
+        context = multiprocessing.get_context(method)
+        self._tasks = context.Queue()
+        self._results = context.Queue()
+        for _ in range(self.workers):
+            process = context.Process(
+                target=_serve, args=(self.state, self._tasks, self._results), daemon=True
+            )
+            process.start()
+            self._processes.append(process)
+
+    @property
+    def in_process(self) -> bool:
+        return not self._processes
+
+    def map(
+        self, func: Callable[[S, T], R], tasks: Iterable[T], in_flight: int | None = None
+    ) -> Iterator[R]:
+        """``func(state, task)`` for every task, results in task order.
+
+        ``func`` must be a module-level function (it is sent to the workers by name).
+        """
+        if self.in_process:
+            for task in tasks:
+                yield func(self.state, task)
+            return
+        window = in_flight or 2 * self.workers + 1
+        # Task numbers go on across calls: results of an earlier map that was left
+        # unfinished (its numbers are below ``first``) are dropped when they arrive.
+        first = sent = wanted = self._next
+        done: dict[int, tuple[bool, Any]] = {}
+        try:
+            for task in tasks:
+                self._tasks.put((sent, func, task))
+                sent += 1
+                while sent - wanted >= window:
+                    yield self._take(wanted, first, done)
+                    wanted += 1
+            while wanted < sent:
+                yield self._take(wanted, first, done)
+                wanted += 1
+        finally:
+            self._next = sent
+
+    def _take(self, number: int, first: int, done: dict[int, tuple[bool, Any]]) -> Any:
+        while number not in done:
+            try:
+                got, ok, value = self._results.get(timeout=_POLL_SECONDS)
+            except queue.Empty:
+                self._check_alive()
+                continue
+            if got >= first:
+                done[got] = (ok, value)
+        ok, value = done.pop(number)
+        if ok:
+            return value
+        err, detail = value
+        if isinstance(err, BaseException):
+            err.add_note(f"raised in a worker process:\n{detail}")
+            raise err
+        raise WorkerError(detail)
+
+    def _check_alive(self) -> None:
+        dead = [p for p in self._processes if not p.is_alive()]
+        if dead:
+            codes = ", ".join(str(p.exitcode) for p in dead)
+            self.close()
+            raise WorkerDied(f"{len(dead)} worker process(es) ended (exit code {codes})")
+
+    def close(self) -> None:
+        """Stop the workers (idempotent)."""
+        processes, self._processes = self._processes, []
+        if not processes:
+            return
+        for _ in processes:
+            with contextlib.suppress(Exception):
+                self._tasks.put(None)
+        for process in processes:
+            process.join(timeout=5)
+            if process.is_alive():
+                process.terminate()
+                process.join(timeout=5)
+        for q in (self._tasks, self._results):
+            with contextlib.suppress(Exception):
+                q.close()
+                q.cancel_join_thread()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
