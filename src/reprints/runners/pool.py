@@ -93,7 +93,7 @@ class WorkerPool(Generic[S]):
         method = _start_method()
         if method == "fork":
             char_classes()  # the tokeniser's 1.1 MB table, built once here, not per worker
-        context = multiprocessing.get_context(method)
+        context: Any = multiprocessing.get_context(method)
         self._tasks = context.Queue()
         self._results = context.Queue()
         for _ in range(self.workers):
