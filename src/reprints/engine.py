@@ -31,6 +31,7 @@ from reprints.boilerplate import mark_tokens
 from reprints.candidates import find_candidates
 from reprints.documents import Document, Pair, Passage, Repeat, SelfRepeats
 from reprints.fingerprint import ngram_hashes, usable_ngrams, window_for, winnow
+from reprints.options import OptionsError
 from reprints.pipeline import (
     OwnsScratch,
     ProgressHook,
@@ -49,10 +50,6 @@ R = TypeVar("R")
 _FINGERPRINT_BATCH = 64
 _ALIGN_BATCH = 128
 _DIGITS = 4  # scores are rounded so that output bytes do not depend on float noise
-
-
-class OptionsError(ValueError):
-    """Settings that cannot work (a negative gap, an n-gram of no tokens, ...)."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from reprints import __version__
 from reprints.cli import compare, dedup, find
 from reprints.cli.common import setup_logging
-from reprints.engine import OptionsError
+from reprints.options import OptionsError
 from reprints.readers import InputError
 
 # Each command module has ``register(subparsers)``, which adds its parser and sets
