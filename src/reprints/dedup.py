@@ -74,6 +74,7 @@ from reprints.pipeline import (
     ordered_map,
     process_pool,
 )
+from reprints.scratch import scratch_folder
 from reprints.text import Tokenizer
 
 I64 = npt.NDArray[np.int64]
@@ -443,7 +444,7 @@ class _Run:
         self.options = options
         self.report = progress
         self.clock = StageClock()
-        self.workdir = tempfile.TemporaryDirectory(prefix="reprints-dedup-")
+        self.workdir = scratch_folder("dedup")
         self.folder = Path(self.workdir.name)
         self.ids: list[str] = []
         self.sketches: list[_Sketch] = []

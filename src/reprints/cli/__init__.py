@@ -11,6 +11,7 @@ from reprints.cli import compare, dedup, find
 from reprints.cli.common import setup_logging
 from reprints.options import OptionsError
 from reprints.readers import InputError
+from reprints.scratch import exit_on_sigterm, sweep_stale
 
 # Each command module has ``register(subparsers)``, which adds its parser and sets
 # ``func`` (args -> exit code) as the parser default.
@@ -34,6 +35,8 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     setup_logging(args.quiet)
+    exit_on_sigterm()  # a terminated run still removes its scratch folder
+    sweep_stale()  # ... and a killed one's is removed now
     try:
         code: int = args.func(args)
     except (InputError, OptionsError) as err:
