@@ -22,7 +22,8 @@ from typing import Any
 
 from reprints.documents import Document
 from reprints.readers.base import Page, ReadLog, ReadOptions, Source
-from reprints.readers.decode import decode_bytes, read_text_file
+from reprints.readers.decode import read_document_bytes
+from reprints.readers.html_text import MAX_DEPTH, decode_html, flat_visible_text, parse_html
 
 # trafilatura logs its own doubts about every odd page; the reader reports what matters.
 logging.getLogger("trafilatura").setLevel(logging.CRITICAL)
@@ -97,24 +98,6 @@ _MARKUP = re.compile(r"<[a-zA-Z!/?]")
 _META_FIELDS = ("title", "author", "date", "url", "sitename", "language")
 
 
-def decode_html(data: bytes, source: str, where: str | None, log: ReadLog) -> str:
-    """Page bytes to text: UTF-8 (or UTF-16/32 with a byte-order mark), else the charset
-    the page declares or that is guessed."""
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        if data[:2] in (b"\xff\xfe", b"\xfe\xff"):  # a UTF-16 or UTF-32 BOM
-            return decode_bytes(data, source, where, log)
-    from trafilatura.utils import detect_encoding
-
-    for encoding in detect_encoding(data):
-        try:
-            return data.decode(encoding)
-        except (LookupError, UnicodeDecodeError):
-            continue
-    return decode_bytes(data, source, where, log)
-
-
 def visible_text(tree: Any) -> str:
     """Every visible piece of text of a parsed page, one block element per line."""
     parts: list[str] = []
@@ -169,21 +152,45 @@ def html_document(
     log: ReadLog,
     url: str | None = None,
     meta: dict[str, Any] | None = None,
+    charset: str | None = None,
+    cut: bool = False,
 ) -> Document | None:
-    """A document from one page's bytes, or None (reported) when nothing can be read."""
+    """A document from one page's bytes, or None (reported) when nothing can be read.
+
+    A page over ``--max-html-bytes`` is cut there before parsing (reported): parsing
+    and extraction cost grows faster than the page. ``charset`` is what the HTTP head
+    declares; ``cut`` says the bytes already stop at a cap."""
     import trafilatura
     from trafilatura.metadata import extract_metadata
-    from trafilatura.utils import load_html
 
-    text = decode_html(data, source, where, log)
+    if len(data) > options.max_html_bytes:
+        log.warn(
+            source,
+            where,
+            "page truncated before parsing",
+            f"{len(data):,} bytes or more, over --max-html-bytes: parsed the first "
+            f"{options.max_html_bytes:,}",
+        )
+        data, cut = data[: options.max_html_bytes], True
+    text = decode_html(data, source, where, log, charset, cut)
     base = dict(meta or {})
-    tree = load_html(text)
+    with_url = base | ({"url": url} if url else {})
+    parsed = parse_html(text)
+    if parsed.too_deep:
+        log.warn(
+            source,
+            where,
+            "HTML nested too deep",
+            f"over {MAX_DEPTH:,} levels: kept all visible text",
+        )
+        return Document(doc_id, flat_visible_text(text, _INVISIBLE, _BLOCK), with_url)
+    tree = parsed.tree
     if tree is None:
         if _MARKUP.search(text):
             log.skip(source, where, "broken HTML", "markup does not parse")
             return None
         log.warn(source, where, "not HTML", "read as plain text")
-        return Document(doc_id, text, base | ({"url": url} if url else {}))
+        return Document(doc_id, text, with_url)
     if options.html == "raw":
         found = extract_metadata(tree, default_url=url)
         return Document(doc_id, visible_text(tree), base | _metadata(found, url))
@@ -214,14 +221,25 @@ def with_crawl_date(doc: Document | None, crawled: str | None) -> Document | Non
 def extract_page(page: Page, options: ReadOptions, log: ReadLog) -> Document | None:
     """The document of a page a reader found (see :class:`~reprints.readers.base.Page`)."""
     doc = html_document(
-        page.data, page.doc_id, page.source, page.where, options, log, page.url, page.meta
+        page.data,
+        page.doc_id,
+        page.source,
+        page.where,
+        options,
+        log,
+        page.url,
+        page.meta,
+        page.charset,
+        page.cut,
     )
     return with_crawl_date(doc, page.crawled)
 
 
 def read_html(source: Source, options: ReadOptions, log: ReadLog) -> Iterator[Page]:
-    """One page per file; id = the file's name, like a text file."""
-    data = read_text_file(source, log)
-    if data is None:
+    """One page per file; id = the file's name, like a text file. One byte over the
+    page cap is read, so that extraction sees (and reports) the page is longer."""
+    read = read_document_bytes(source, options, log, options.max_html_bytes + 1)
+    if read is None:
         return
-    yield Page(data, source.name, source.name, None, meta={"source": str(source.path)})
+    meta = {"source": str(source.path)}
+    yield Page(read.data, source.name, source.name, None, meta=meta, cut=read.cut)

@@ -27,16 +27,23 @@ from reprints.documents import Document
 from reprints.readers.base import Page, ReadLog, ReadOptions, Source
 from reprints.readers.decode import (
     COMPRESSED_SUFFIXES,
+    StreamEnd,
     decode_bytes,
+    decode_strict,
     looks_binary,
     open_binary,
-    stream_error,
+    report_capped_file,
+    stream_end,
 )
 
 _HTML_TYPES = ("text/html", "application/xhtml+xml")
 _TEXT_TYPES = ("text/plain",)
 _READ_TYPES = ("response", "resource", "conversion")
 _TRUNCATED = "truncated record"
+BAD_LENGTH = "bad Content-Length"
+# FastWARC cannot step over a record whose length is garbage: it stops at the next
+# header with "Invalid WARC header". What follows is counted under this reason.
+_LOST = "records lost after a bad Content-Length"
 
 
 def _record_types() -> Any:
@@ -106,31 +113,31 @@ def dechunk(body: bytes) -> bytes:
     return b"".join(out)
 
 
-def _decode_content(body: bytes, encoding: str) -> bytes | None:
+def _decode_content(body: bytes, encoding: str, limit: int) -> bytes | None:
+    """The body without its Content-Encoding, at most ``limit`` + 1 bytes of it (so the
+    caller sees it is longer, and a gzip bomb inside a record is never inflated whole)."""
     encoding = encoding.strip().lower()
     if encoding in ("", "identity"):
         return body
     if encoding in ("gzip", "x-gzip", "deflate"):
-        try:
-            # wbits 47 accepts both a gzip and a zlib header; raw deflate needs -15.
-            return zlib.decompressobj(47).decompress(body)
-        except zlib.error:
+        # wbits 47 accepts both a gzip and a zlib header; raw deflate needs -15.
+        for wbits in (47, -15):
             try:
-                return zlib.decompressobj(-15).decompress(body)
+                return zlib.decompressobj(wbits).decompress(body, limit + 1)
             except zlib.error:
-                return None
+                continue
     return None
 
 
 def _text_document(
-    body: bytes, charset: str | None, doc_id: str, source: str, where: str, log: ReadLog
+    body: bytes, charset: str | None, source: str, where: str, log: ReadLog, cut: bool
 ) -> str:
     if charset:
         try:
-            return body.decode(charset)
+            return decode_strict(body, charset, cut)
         except (LookupError, UnicodeDecodeError):
             pass
-    return decode_bytes(body, source, where, log)
+    return decode_bytes(body, source, where, log, cut)
 
 
 def _document(
@@ -144,10 +151,19 @@ def _document(
         return None
     headers = record.headers
     declared = headers.get("Content-Length")
-    block = record.reader.read()
-    if declared is None or not declared.strip().isdigit() or len(block) < int(declared):
+    if declared is None or not declared.strip():  # a head cut short
+        log.skip(source.name, where, _TRUNCATED, "no Content-Length")
+        return None
+    if not declared.strip().isdigit():
+        log.skip(source.name, where, BAD_LENGTH, repr(declared))
+        return None
+    # One byte over the cap is read, to know the record is longer; FastWARC skips the
+    # rest of the record by itself.
+    block = record.reader.read(options.max_doc_bytes + 1)
+    if len(block) < min(int(declared), options.max_doc_bytes + 1):
         log.skip(source.name, where, _TRUNCATED, f"{len(block)} of {declared} bytes")
         return None
+    cut = len(block) > options.max_doc_bytes
     record_id = (headers.get("WARC-Record-ID") or "").strip().strip("<>")
     doc_id = record_id or f"{source.name}#{where}"
     url = headers.get("WARC-Target-URI") or None
@@ -168,11 +184,15 @@ def _document(
         content_type = http_headers.get("content-type")
         if "chunked" in http_headers.get("transfer-encoding", "").lower():
             body = dechunk(body)
-        decoded = _decode_content(body, http_headers.get("content-encoding", ""))
+        decoded = _decode_content(
+            body, http_headers.get("content-encoding", ""), options.max_doc_bytes
+        )
         if decoded is None:
             log.skip(source.name, where, "undecodable content encoding")
             return None
         body = decoded
+    if len(body) > options.max_doc_bytes:
+        body, cut = body[: options.max_doc_bytes], True
     media, charset = _media_type(content_type)
     if not media:
         media = "text/html" if body.lstrip()[:1] == b"<" else "text/plain"
@@ -180,12 +200,17 @@ def _document(
         if looks_binary(body):
             log.skip(source.name, where, "binary content")
             return None
-        return Page(body, doc_id, source.name, where, url, meta, crawled=meta.get("date"))
+        crawled = meta.get("date")
+        return Page(body, doc_id, source.name, where, url, meta, crawled, charset, cut)
     if media in _TEXT_TYPES:
         if looks_binary(body):
             log.skip(source.name, where, "binary content")
             return None
-        text = _text_document(body, charset, doc_id, source.name, where, log)
+        if cut:
+            log.warn(
+                source.name, where, "document truncated", f"read its first {len(body):,} bytes"
+            )
+        text = _text_document(body, charset, source.name, where, log, cut)
         return Document(doc_id, text, meta | ({"url": url} if url else {}))
     log.ignore(f"WARC {media} content")
     return None
@@ -213,26 +238,36 @@ def read_warc(source: Source, options: ReadOptions, log: ReadLog) -> Iterator[Do
         return
     number = 0
     reported = log.skipped[_TRUNCATED]
-    error: str | None = None
+    bad_length = log.skipped[BAD_LENGTH]
+    end = StreamEnd()
     try:
-        with open_binary(source) as stream:
+        with open_binary(source, options.max_file_bytes) as stream:
             records = ArchiveIterator(stream, parse_http=False, record_types=_record_types())
             for number, record in enumerate(records, start=1):
                 doc = _document(record, number, source, options, log)
                 if doc is not None:
                     yield doc
-            error = stream_error(stream)
+            end = stream_end(stream)
     except Exception as err:  # FastWARC raises its own types on a corrupt record
-        error = str(err) or type(err).__name__
+        end = StreamEnd(error=str(err) or type(err).__name__)
     except BaseException as err:  # a panic in FastWARC's Rust code is a BaseException
         if type(err).__name__ != "PanicException":
             raise
-        error = str(err) or "FastWARC failed"
+        end = StreamEnd(error=str(err) or "FastWARC failed")
+    if end.capped:
+        report_capped_file(source, f"record {number}", options, log)
+    error = end.error
     if number == 0:
         log.skip(source.name, None, "unreadable WARC file", error or "no WARC record found")
         return
-    if error is None and not _ends_cleanly(source):
+    if error is None and not end.capped and not _ends_cleanly(source):
         error = "the file ends inside a record"
-    if error is not None and log.skipped[_TRUNCATED] == reported:
+    if error is None:
+        return
+    where = f"record {number + 1}"
+    if log.skipped[BAD_LENGTH] > bad_length:
+        # The bad record threw FastWARC off: the rest of the file is lost, and said so.
+        log.skip(source.name, where, _LOST, f"{number} records read: {error}")
+    elif log.skipped[_TRUNCATED] == reported:
         # The record the file breaks in is lost; the ones before it are kept.
-        log.skip(source.name, f"record {number + 1}", _TRUNCATED, f"{number} records kept: {error}")
+        log.skip(source.name, where, _TRUNCATED, f"{number} records kept: {error}")
