@@ -21,9 +21,9 @@ from reprints.readers.base import ReadLog, ReadOptions, Source
 COMPRESSED_SUFFIXES = (".gz", ".zst", ".bz2")
 _CHUNK = 1 << 16
 # Compressed bytes given to zstd per call. A zstd block of at least 4 bytes holds at most
-# 128 KiB, so one call yields at most 128 MiB even from a bomb of zeros (a whole 64 KiB
-# chunk at once could yield 2 GiB).
-_ZSTD_PIECE = 4096
+# 128 KiB, so one call yields at most 32 MiB even from a bomb of zeros (a whole 64 KiB
+# chunk at once could yield 2 GiB); on real text a call still yields a few KiB.
+_ZSTD_PIECE = 1024
 # Bytes looked at to tell text from binary.
 SAMPLE_BYTES = 8192
 

@@ -146,16 +146,17 @@ def _document(
     """The document of one record, or None (counted as ignored or skipped)."""
     where = f"record {number}"
     kind = _type_name(record)
+    headers = record.headers
+    declared = headers.get("Content-Length")
+    if declared is not None and declared.strip() and not declared.strip().isdigit():
+        # Whatever the record's type: FastWARC loses the records after it.
+        log.skip(source.name, where, BAD_LENGTH, repr(declared))
+        return None
     if kind not in _READ_TYPES:
         log.ignore(f"WARC {kind} record")
         return None
-    headers = record.headers
-    declared = headers.get("Content-Length")
     if declared is None or not declared.strip():  # a head cut short
         log.skip(source.name, where, _TRUNCATED, "no Content-Length")
-        return None
-    if not declared.strip().isdigit():
-        log.skip(source.name, where, BAD_LENGTH, repr(declared))
         return None
     # One byte over the cap is read, to know the record is longer; FastWARC skips the
     # rest of the record by itself.
