@@ -29,8 +29,9 @@ DEFAULT_MAX_FILE_BYTES = 64 << 30  # decompressed bytes read from one file
 DEFAULT_MAX_LINE_BYTES = 256 * MiB  # one JSON line (a longer one is skipped, never buffered)
 DEFAULT_MAX_DOC_BYTES = 256 * MiB  # one document's bytes: a text file, a WARC record
 # An HTML page parsed: trafilatura's cost grows faster than linearly with the page
-# (a 4 MiB page of paragraphs: 14 s; 16 MiB: 211 s and 1 GB), so pages are cut here.
-DEFAULT_MAX_HTML_BYTES = 4 * MiB
+# (a 4 MiB page of paragraphs: 14 s; 16 MiB: 211 s and 1 GB), so pages are cut here,
+# after their scripts, styles and long attribute values are dropped.
+DEFAULT_MAX_HTML_BYTES = 2 * MiB
 
 
 class InputError(Exception):

@@ -23,7 +23,13 @@ from typing import Any
 from reprints.documents import Document
 from reprints.readers.base import Page, ReadLog, ReadOptions, Source
 from reprints.readers.decode import read_document_bytes
-from reprints.readers.html_text import MAX_DEPTH, decode_html, flat_visible_text, parse_html
+from reprints.readers.html_text import (
+    MAX_DEPTH,
+    decode_html,
+    flat_visible_text,
+    parse_html,
+    shrink_page,
+)
 
 # trafilatura logs its own doubts about every odd page; the reader reports what matters.
 logging.getLogger("trafilatura").setLevel(logging.CRITICAL)
@@ -163,15 +169,8 @@ def html_document(
     import trafilatura
     from trafilatura.metadata import extract_metadata
 
-    if len(data) > options.max_html_bytes:
-        log.warn(
-            source,
-            where,
-            "page truncated before parsing",
-            f"{len(data):,} bytes or more, over --max-html-bytes: parsed the first "
-            f"{options.max_html_bytes:,}",
-        )
-        data, cut = data[: options.max_html_bytes], True
+    data, shrunk = page_bytes(data, options, source, where, log)
+    cut = cut or shrunk
     text = decode_html(data, source, where, log, charset, cut)
     base = dict(meta or {})
     with_url = base | ({"url": url} if url else {})
@@ -206,6 +205,24 @@ def html_document(
     return Document(doc_id, main, base | _metadata(extracted, url))
 
 
+def page_bytes(
+    data: bytes, options: ReadOptions, source: str, where: str | None, log: ReadLog
+) -> tuple[bytes, bool]:
+    """The bytes of a page that are parsed (see :func:`shrink_page`), and whether they
+    were cut (reported)."""
+    size = len(data)
+    data, cut = shrink_page(data, options.max_html_bytes)
+    if cut:
+        log.warn(
+            source,
+            where,
+            "page truncated before parsing",
+            f"{size:,} bytes, over --max-html-bytes without scripts, styles and long "
+            f"attributes: parsed the first {options.max_html_bytes:,}",
+        )
+    return data, cut
+
+
 def with_crawl_date(doc: Document | None, crawled: str | None) -> Document | None:
     """The crawl's date as ``date``; a different date the page states is kept as
     ``published``."""
@@ -236,10 +253,11 @@ def extract_page(page: Page, options: ReadOptions, log: ReadLog) -> Document | N
 
 
 def read_html(source: Source, options: ReadOptions, log: ReadLog) -> Iterator[Page]:
-    """One page per file; id = the file's name, like a text file. One byte over the
-    page cap is read, so that extraction sees (and reports) the page is longer."""
-    read = read_document_bytes(source, options, log, options.max_html_bytes + 1)
+    """One page per file; id = the file's name, like a text file. A page is brought
+    under the page cap here, so pages waiting for extraction workers stay small."""
+    read = read_document_bytes(source, options, log, options.max_doc_bytes)
     if read is None:
         return
+    data, cut = page_bytes(read.data, options, source.name, None, log)
     meta = {"source": str(source.path)}
-    yield Page(read.data, source.name, source.name, None, meta=meta, cut=read.cut)
+    yield Page(data, source.name, source.name, None, meta=meta, cut=cut or read.cut)

@@ -117,6 +117,34 @@ def _detect(data: bytes, cut: bool) -> tuple[str, str] | None:
     return None if best is None else (best[1], best[2])
 
 
+# What makes real pages huge carries no text: inline scripts and styles, and attribute
+# values holding data (``src="data:image/png;base64,..."``, serialised app state).
+# An attribute is an ``=`` inside a tag (after ``<name``, with no ``<`` or ``>`` between),
+# so that text holding ``= "`` is never taken for one.
+_INVISIBLE_BULK = re.compile(
+    rb"<(script|style)\b[^>]*>.*?</\1\s*>"
+    rb"|(<[a-zA-Z][^<>]*?=\s*)(?:\"[^\"]{4096,}\"|'[^']{4096,}')",
+    re.IGNORECASE | re.DOTALL,
+)
+
+
+def _drop_bulk(found: re.Match[bytes]) -> bytes:
+    attribute = found.group(2)
+    return b"" if attribute is None else attribute + b'""'
+
+
+def shrink_page(data: bytes, limit: int) -> tuple[bytes, bool]:
+    """A page of at most ``limit`` bytes, and whether text was cut to get there.
+
+    A longer page first loses its scripts, styles and attribute values over 4 KiB
+    (never text, and what makes most huge pages huge); only a page still too long is
+    cut, so an 11 MB inline image does not push the article out of the cap."""
+    if len(data) <= limit:
+        return data, False
+    data = _INVISIBLE_BULK.sub(_drop_bulk, data)
+    return (data, False) if len(data) <= limit else (data[:limit], True)
+
+
 @dataclass(frozen=True, slots=True)
 class Parsed:
     """A page's tree (None when it is no HTML), and whether it nests too deep to parse."""

@@ -35,6 +35,7 @@ from reprints.readers.decode import (
     report_capped_file,
     stream_end,
 )
+from reprints.readers.html import page_bytes
 
 _HTML_TYPES = ("text/html", "application/xhtml+xml")
 _TEXT_TYPES = ("text/plain",)
@@ -201,8 +202,9 @@ def _document(
         if looks_binary(body):
             log.skip(source.name, where, "binary content")
             return None
+        body, shrunk = page_bytes(body, options, source.name, where, log)
         crawled = meta.get("date")
-        return Page(body, doc_id, source.name, where, url, meta, crawled, charset, cut)
+        return Page(body, doc_id, source.name, where, url, meta, crawled, charset, cut or shrunk)
     if media in _TEXT_TYPES:
         if looks_binary(body):
             log.skip(source.name, where, "binary content")
