@@ -237,16 +237,33 @@ def test_a_charset_lie_is_detected_and_reported_once(tmp_path: Path) -> None:
 # --- WARC and Parquet ---------------------------------------------------------------
 
 
-def test_a_garbage_content_length_is_reported_with_what_it_costs(tmp_path: Path) -> None:
-    good = warc_bytes([Response("https://a.example/1", TEXT.encode(), "text/plain")], gzip=False)
+@pytest.mark.parametrize("compressed", [False, True])
+def test_a_garbage_content_length_costs_only_its_record(tmp_path: Path, compressed: bool) -> None:
+    """FastWARC stops after a record whose Content-Length is garbage; the reader finds
+    the next record head and reads on."""
+
+    def one(i: int, length: bytes = b"") -> bytes:
+        page = Response(f"https://a.example/{i}", f"{TEXT} {i}".encode(), "text/plain")
+        data = warc_bytes([page], gzip=False, extras=False)
+        data = data.replace(b"Content-Length: ", b"Content-Length: " + length, 1)
+        return gzip.compress(data) if compressed else data
+
+    data = one(0) + one(1, b"-") + one(2) + one(3, b"x") + one(4)
+    path = tmp_path / ("c.warc.gz" if compressed else "c.warc")
+    path.write_bytes(data)
+    docs, log = _read([path])
+    assert [d.text for d in docs] == [f"{TEXT} {i}" for i in (0, 2, 4)]
+    assert log.skipped == {"bad Content-Length": 2}
+
+
+def test_a_bad_record_at_the_end_loses_nothing_else(tmp_path: Path) -> None:
+    page = Response("https://a.example/1", TEXT.encode(), "text/plain")
+    good = warc_bytes([page], gzip=False, extras=False)
     bad = good.replace(b"Content-Length: ", b"Content-Length: -", 1)
-    (tmp_path / "c.warc").write_bytes(good + bad + good)
+    (tmp_path / "c.warc").write_bytes(good + bad)
     docs, log = _read([tmp_path / "c.warc"])
     assert [d.text for d in docs] == [TEXT]
-    assert log.skipped == {
-        "bad Content-Length": 1,
-        "records lost after a bad Content-Length": 1,
-    }
+    assert log.skipped == {"bad Content-Length": 1}
 
 
 def test_parquet_binary_text_column_is_text(tmp_path: Path) -> None:

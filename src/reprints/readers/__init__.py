@@ -7,6 +7,11 @@ extension in :data:`READERS`; compressed files (``.gz``, ``.zst``, ``.bz2``) are
 by the reader of the extension beneath (``a.jsonl.gz`` → JSON Lines). HTML pages
 (files, WARC records) are extracted by :mod:`reprints.readers.extract`, in worker
 processes when ``ReadOptions.workers`` > 1, without changing the order of documents.
+
+Every input is a stream read under the caps of :class:`ReadOptions` (bytes per file,
+per JSON line, per document, per HTML page), so no input, however hostile, is held
+whole; folders are walked by :mod:`reprints.readers.sources` (links followed only
+inside the inputs, special files reported, the run's outputs excluded).
 """
 
 from __future__ import annotations

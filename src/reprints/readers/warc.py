@@ -19,8 +19,10 @@ every record (FastWARC silently drops a record whose head is cut).
 
 from __future__ import annotations
 
+import io
 import zlib
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
+from dataclasses import dataclass
 from typing import Any
 
 from reprints.documents import Document
@@ -43,8 +45,13 @@ _READ_TYPES = ("response", "resource", "conversion")
 _TRUNCATED = "truncated record"
 BAD_LENGTH = "bad Content-Length"
 # FastWARC cannot step over a record whose length is garbage: it stops at the next
-# header with "Invalid WARC header". What follows is counted under this reason.
+# header with "Invalid WARC header"; what cannot be found again is counted under this.
 _LOST = "records lost after a bad Content-Length"
+# Fresh starts after bad records, per file: each reads the file again up to the bad
+# record (a compressed stream cannot seek), so they are bounded.
+_MAX_RESYNCS = 16
+_RECORD_START = b"\nWARC/1."
+_CHUNK = 1 << 20
 
 
 def _record_types() -> Any:
@@ -233,30 +240,34 @@ def _ends_cleanly(source: Source) -> bool:
         return False
 
 
-def read_warc(source: Source, options: ReadOptions, log: ReadLog) -> Iterator[Document | Page]:
-    from fastwarc.warc import ArchiveIterator
+@dataclass(frozen=True, slots=True)
+class _Pass:
+    """How one pass of FastWARC over a file (from some offset on) ended."""
 
+    number: int  # the number of the last record read
+    end: StreamEnd
+    bad: int | None  # where the last record with a bad Content-Length starts, if any
+
+
+def read_warc(source: Source, options: ReadOptions, log: ReadLog) -> Iterator[Document | Page]:
+    """The documents of a WARC file. FastWARC cannot step over a record whose
+    Content-Length is garbage; the reader then finds the next record's head itself
+    (``WARC/1.`` at the start of a line) and reads on from there, so one bad record
+    costs only itself."""
     if str(source.path) == "-":
         log.skip(source.name, None, "unsupported file type", "a WARC must be a file, not stdin")
         return
-    number = 0
     reported = log.skipped[_TRUNCATED]
-    bad_length = log.skipped[BAD_LENGTH]
-    end = StreamEnd()
-    try:
-        with open_binary(source, options.max_file_bytes) as stream:
-            records = ArchiveIterator(stream, parse_http=False, record_types=_record_types())
-            for number, record in enumerate(records, start=1):
-                doc = _document(record, number, source, options, log)
-                if doc is not None:
-                    yield doc
-            end = stream_end(stream)
-    except Exception as err:  # FastWARC raises its own types on a corrupt record
-        end = StreamEnd(error=str(err) or type(err).__name__)
-    except BaseException as err:  # a panic in FastWARC's Rust code is a BaseException
-        if type(err).__name__ != "PanicException":
-            raise
-        end = StreamEnd(error=str(err) or "FastWARC failed")
+    offset, resyncs = 0, 0
+    result = yield from _pass(source, options, log, offset, 0)
+    while result.end.error is not None and result.bad is not None and resyncs < _MAX_RESYNCS:
+        found = _next_record(source, options, result.bad + 1)
+        if found is None:  # the bad record was the last: nothing else to lose
+            result = _Pass(result.number, StreamEnd(capped=result.end.capped), None)
+            break
+        offset, resyncs = found, resyncs + 1
+        result = yield from _pass(source, options, log, offset, result.number)
+    number, end = result.number, result.end
     if end.capped:
         report_capped_file(source, f"record {number}", options, log)
     error = end.error
@@ -268,9 +279,63 @@ def read_warc(source: Source, options: ReadOptions, log: ReadLog) -> Iterator[Do
     if error is None:
         return
     where = f"record {number + 1}"
-    if log.skipped[BAD_LENGTH] > bad_length:
-        # The bad record threw FastWARC off: the rest of the file is lost, and said so.
+    if result.bad is not None:
+        # No record head after the bad record (or too many bad records): what follows
+        # is lost, and said so.
         log.skip(source.name, where, _LOST, f"{number} records read: {error}")
     elif log.skipped[_TRUNCATED] == reported:
         # The record the file breaks in is lost; the ones before it are kept.
         log.skip(source.name, where, _TRUNCATED, f"{number} records kept: {error}")
+
+
+def _pass(
+    source: Source, options: ReadOptions, log: ReadLog, offset: int, number: int
+) -> Generator[Document | Page, None, _Pass]:
+    """Records from byte ``offset`` of the (decompressed) file on, numbered after
+    ``number``, until the file ends or FastWARC stops."""
+    from fastwarc.warc import ArchiveIterator
+
+    bad: int | None = None
+    end = StreamEnd()
+    try:
+        with _open_at(source, options, offset) as stream:
+            records = ArchiveIterator(stream, parse_http=False, record_types=_record_types())
+            for number, record in enumerate(records, start=number + 1):  # noqa: B020
+                before = log.skipped[BAD_LENGTH]
+                doc = _document(record, number, source, options, log)
+                if log.skipped[BAD_LENGTH] > before:
+                    bad = record.stream_pos  # FastWARC counts from the stream's tell()
+                if doc is not None:
+                    yield doc
+            end = stream_end(stream)
+    except Exception as err:  # FastWARC raises its own types on a corrupt record
+        end = StreamEnd(error=str(err) or type(err).__name__)
+    except BaseException as err:  # a panic in FastWARC's Rust code is a BaseException
+        if type(err).__name__ != "PanicException":
+            raise
+        end = StreamEnd(error=str(err) or "FastWARC failed")
+    return _Pass(number, end, bad)
+
+
+def _open_at(source: Source, options: ReadOptions, offset: int) -> io.BufferedReader:
+    """The file's decompressed bytes from ``offset`` on (read through: a compressed
+    stream cannot seek)."""
+    stream = open_binary(source, options.max_file_bytes)
+    left = offset
+    while left > 0 and (chunk := stream.read(min(left, _CHUNK))):
+        left -= len(chunk)
+    return stream
+
+
+def _next_record(source: Source, options: ReadOptions, after: int) -> int | None:
+    """Where the first record head after byte ``after`` starts, or None."""
+    position, tail = after, b""
+    with _open_at(source, options, after) as stream:
+        while chunk := stream.read(_CHUNK):
+            window = tail + chunk
+            found = window.find(_RECORD_START)
+            if found >= 0:
+                return position - len(tail) + found + 1  # after the newline
+            tail = window[-(len(_RECORD_START) - 1) :]
+            position += len(chunk)
+    return None
