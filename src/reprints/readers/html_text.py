@@ -70,14 +70,18 @@ def decode_html(
     declared: str | None = None,
     cut: bool = False,
 ) -> str:
-    """Page bytes to text: a byte-order mark wins; then the charset declared (by the
-    HTTP head, else the page's ``<meta>``), decoded strictly; then UTF-8; then the
-    best of the detected charsets. A declared charset the bytes do not fit is reported
-    once (a page saying UTF-8 that is windows-1252 would otherwise come out garbled)."""
+    """Page bytes to text: a byte-order mark wins; then UTF-8 when the bytes are valid
+    UTF-8 (legacy text almost never is, and pages saying ISO-8859-1 that are UTF-8 are
+    common); then the charset declared (by the HTTP head, else the page's ``<meta>``),
+    decoded strictly; then the best of the detected charsets. A declared charset the
+    bytes do not fit is reported once (a page saying UTF-8 that is windows-1252 would
+    otherwise come out garbled)."""
     if data.startswith(codecs.BOM_UTF8) or wide_encoding(data) is not None:
         return decode_bytes(data, source, where, log, cut)
     stated = _codec(declared) or _codec(declared_charset(data))
-    for encoding in dict.fromkeys(e for e in (stated, "utf-8") if e):
+    if stated is not None and data.isascii():
+        stated = None  # ASCII fits every charset a page may declare: nothing to check
+    for encoding in dict.fromkeys(e for e in ("utf-8", stated) if e):
         try:
             text = decode_strict(data, encoding, cut)
         except UnicodeDecodeError:
