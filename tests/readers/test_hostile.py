@@ -224,11 +224,14 @@ def test_a_page_over_the_cap_is_cut_before_parsing(tmp_path: Path) -> None:
     assert log.warnings == {"page truncated before parsing": 1}
 
 
-def test_a_charset_lie_is_detected_and_reported_once(tmp_path: Path) -> None:
+@pytest.mark.parametrize(("declared", "actual"), [("utf-8", "cp1252"), ("iso-8859-1", "utf-8")])
+def test_a_charset_lie_is_detected_and_reported_once(
+    tmp_path: Path, declared: str, actual: str
+) -> None:
     text = "Café crème à la française, servi chaque matin près de la gare du village."
-    page = f'<html><head><meta charset="utf-8"></head><body><article><p>{text}</p>'
+    page = f'<html><head><meta charset="{declared}"></head><body><article><p>{text}</p>'
     page += f"<p>{text}</p></article></body></html>"
-    (tmp_path / "lie.html").write_bytes(page.encode("cp1252"))
+    (tmp_path / "lie.html").write_bytes(page.encode(actual))
     docs, log = _read([tmp_path / "lie.html"], html="raw")
     assert text in docs[0].text
     assert log.warnings == {"wrong charset declared": 1}
