@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from reprints import __version__
 from reprints.cli import compare, dedup, find
 from reprints.cli.common import setup_logging
+from reprints.cli.terminal import printable
 from reprints.options import OptionsError
 from reprints.readers import InputError
 from reprints.scratch import exit_on_sigterm, sweep_stale
@@ -40,7 +41,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         code: int = args.func(args)
     except (InputError, OptionsError) as err:
-        print(f"reprints: error: {err}", file=sys.stderr)
+        print(f"reprints: error: {printable(str(err))}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("reprints: interrupted", file=sys.stderr)

@@ -14,6 +14,8 @@ from reprints.cli.common import (
     read_options,
     stderr,
 )
+from reprints.cli.inputs import check_out, dedup_outputs
+from reprints.cli.terminal import cell
 from reprints.dedup import DedupOptions, dedup, output_format, write_outputs
 from reprints.readers import ReadLog, read_documents
 
@@ -146,10 +148,11 @@ def run(args: argparse.Namespace) -> int:
         id_field=args.id_field,
         text_field=args.text_field,
     )
+    check_out(args.out, folder=False)
     log = ReadLog(strict=args.strict)
     with ProgressBar() as bar:
         progress = bar.hook()
-        documents = read_documents(args.inputs, read_options(args), log)
+        documents = read_documents(args.inputs, read_options(args, dedup_outputs(args.out)), log)
         with dedup(documents, options, progress=progress) as result:
             summary = write_outputs(result, args.out, {"input": log.to_json()})
     if not args.quiet:
@@ -158,7 +161,7 @@ def run(args: argparse.Namespace) -> int:
 
 
 def print_summary(summary: dict[str, object], out: Path) -> None:
-    table = Table(title=f"reprints dedup → {out}", show_header=False)
+    table = Table(title=cell(f"reprints dedup → {out}"), show_header=False)
     table.add_column(justify="left")
     table.add_column(justify="right")
     read = summary["input"]

@@ -18,6 +18,8 @@ from reprints.cli.common import (
     read_options,
     stderr,
 )
+from reprints.cli.inputs import check_out
+from reprints.cli.terminal import cell
 from reprints.documents import Pair, SelfRepeats
 from reprints.readers import ReadLog, read_documents
 
@@ -105,10 +107,11 @@ def run(args: argparse.Namespace) -> int:
         self_repeats=not args.no_self,
         workers=args.workers,
     )
+    check_out(args.out, folder=True)
     log = ReadLog(strict=args.strict)
     with ProgressBar() as bar:
         progress = bar.hook()
-        documents = read_documents(args.inputs, read_options(args), log)
+        documents = read_documents(args.inputs, read_options(args, exclude=(args.out,)), log)
         detector = boilerplate_detector(args)
         with find(documents, options, boilerplate=detector, progress=progress) as result:
             extra = {"input": log.to_json()}
@@ -142,8 +145,8 @@ def print_findings(pairs: list[Pair], repeats: list[SelfRepeats], top: int) -> N
         for pair in ranked[:top]:
             tokens = sum(p.tokens for p in pair.passages)
             table.add_row(
-                pair.a,
-                pair.b,
+                cell(pair.a),
+                cell(pair.b),
                 f"{pair.containment_a:.0%}",
                 f"{pair.containment_b:.0%}",
                 str(len(pair.passages)),
@@ -160,13 +163,13 @@ def print_findings(pairs: list[Pair], repeats: list[SelfRepeats], top: int) -> N
         table.add_column("tokens repeated", justify="right")
         for item in ranked_repeats[:top]:
             table.add_row(
-                item.doc, str(len(item.passages)), f"{sum(p.tokens for p in item.passages):,}"
+                cell(item.doc), str(len(item.passages)), f"{sum(p.tokens for p in item.passages):,}"
             )
         console.print(table)
 
 
 def print_summary(summary: dict[str, object], out: Path) -> None:
-    table = Table(title=f"reprints find → {out}", show_header=False)
+    table = Table(title=cell(f"reprints find → {out}"), show_header=False)
     table.add_column(justify="left")
     table.add_column(justify="right")
     read = summary["input"]
