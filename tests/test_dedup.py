@@ -386,3 +386,53 @@ def test_drop_boilerplate_cuts_lines_repeated_across_a_corpus_without_urls(
     assert len(kept) == 6 and all(disclaimer not in r["text"] for r in kept)
     assert main([*args, "--drop-boilerplate", "--max-df", "6", "--workers", "1"]) == 0
     assert all(disclaimer in r["text"] for r in read_jsonl(out))  # in 6 documents, not > 6
+
+
+# --- settings --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("flag", "value"),
+    [
+        ("--threshold", "0"),
+        ("--threshold", "1"),
+        ("--threshold", "nan"),
+        ("--num-perm", "0"),
+        ("--ngram", "0"),
+        ("--containment", "0"),
+        ("--containment", "1.5"),
+        ("--max-df", "0"),
+        ("--min-tokens", "0"),
+        ("--seed", "-1"),
+        ("--workers", "-1"),
+    ],
+)
+def test_every_impossible_number_is_one_line_naming_its_flag(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], flag: str, value: str
+) -> None:
+    corpus = write_jsonl(tmp_path / "in.jsonl", [{"id": "a", "text": "some words here"}])
+    out = tmp_path / "out.jsonl"
+    assert main(["-q", "dedup", str(corpus), "-o", str(out), flag, value]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"reprints: error: {flag} must be ") and err.count("\n") == 1
+    assert "Traceback" not in err and not out.exists()
+
+
+def test_max_chars_below_one_is_a_usage_error_naming_the_flag(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # A reading option, checked by argparse like every command's reading options.
+    with pytest.raises(SystemExit) as exit_:
+        main(["-q", "dedup", str(tmp_path), "-o", str(tmp_path / "o.jsonl"), "--max-chars", "0"])
+    assert exit_.value.code == 2
+    err = capsys.readouterr().err
+    assert "--max-chars" in err and "Traceback" not in err
+
+
+def test_options_built_in_code_are_checked_too() -> None:
+    from reprints.options import OptionsError
+
+    with pytest.raises(OptionsError, match=r"--num-perm must be at least 1 \(got 0\)"):
+        DedupOptions(num_perm=0)
+    with pytest.raises(OptionsError, match="--batch-size"):
+        DedupOptions(batch_size=0)
