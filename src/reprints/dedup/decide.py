@@ -112,13 +112,12 @@ def decide(
             sketched, clusters.rank, kept, documents_at, options, progress
         )
         _add_cuts(edits, cuts)
-        status = status.copy()
         status[np.array(sorted(contained), dtype=np.int64)] = REMOVED
         reasons.update(contained)
         clock.lap("find")
     if boilerplate is not None:
         kept_docs = documents_at(np.flatnonzero(status == KEPT))
-        _add_cuts(edits, {k: list(boilerplate.spans(doc)) for k, doc in kept_docs})
+        _add_cuts(edits, {k: spans for k, doc in kept_docs if (spans := boilerplate.spans(doc))})
         clock.lap("boilerplate")
         boilerplate_summary = boilerplate.summary()
     ids = sketched.ids
