@@ -149,26 +149,21 @@ def _verify_task(state: SpoolingSketcher, task: _VerifyTask) -> F64:
     return state.jaccards(task)
 
 
-@dataclass
-class _Spool:
-    """The spool files of a run, numbered in the order their processes first
-    reported, and where each document's record and shingles lie in them."""
+@dataclass(frozen=True, slots=True)
+class _ShingleSpool:
+    """Where every document's shingles lie: ``count[k]`` values from element ``at[k]``
+    of file ``paths[file_no[k]]``."""
 
-    folder: Path
-    file_of_pid: dict[int, int] = dataclasses.field(default_factory=dict)
-    file_no: npt.NDArray[np.int32] = dataclasses.field(
-        default_factory=lambda: np.zeros(0, np.int32)
-    )
-    shingle_at: I64 = dataclasses.field(default_factory=lambda: np.zeros(0, np.int64))
-    shingle_len: I64 = dataclasses.field(default_factory=lambda: np.zeros(0, np.int64))
+    paths: list[str]
+    file_no: npt.NDArray[np.int32]
+    at: I64
+    count: I64
 
-    def number(self, pid: int) -> int:
-        return self.file_of_pid.setdefault(pid, len(self.file_of_pid))
-
-    def paths(self, kind: str) -> list[str]:
-        """The files of ``kind`` (``records-{pid}.jsonl``, ``shingles-{pid}.u64``), by number."""
-        by_number = sorted(self.file_of_pid, key=self.file_of_pid.__getitem__)
-        return [str(self.folder / kind.format(pid=pid)) for pid in by_number]
+    def rows(self, pairs: I64) -> I64:
+        """One verification row per pair: (file, at, count) of a, then of b."""
+        a, b = pairs[:, 0], pairs[:, 1]
+        f, at, count = self.file_no, self.at, self.count
+        return np.stack((f[a], at[a], count[a], f[b], at[b], count[b]), axis=1).astype(np.int64)
 
 
 def dedup(
@@ -181,12 +176,12 @@ def dedup(
     options = options or DedupOptions()
     report = progress or no_progress
     workdir = tempfile.TemporaryDirectory(prefix="reprints-dedup-")
-    spool = _Spool(Path(workdir.name))
-    state = SpoolingSketcher(options, spool.folder)
+    folder = Path(workdir.name)
+    state = SpoolingSketcher(options, folder)
     try:
         with WorkerPool(worker_count(options.workers), state) as pool:
             try:
-                return _run(documents, options, pool, spool, workdir, report)
+                return _run(documents, options, pool, folder, workdir, report)
             finally:
                 state.close()  # the caller's own spool files, when it sketched in-process
     except BaseException:
@@ -198,7 +193,7 @@ def _run(
     documents: Iterable[Document],
     options: DedupOptions,
     pool: WorkerPool[SpoolingSketcher],
-    spool: _Spool,
+    folder: Path,
     workdir: tempfile.TemporaryDirectory[str],
     report: ProgressHook,
 ) -> DedupResult:
@@ -207,7 +202,7 @@ def _run(
     boilerplate = boilerplate_detector(options)
     spooled = _sketch_all(_read(documents, ids, boilerplate), options, pool, report)
     clock.lap("sketch")
-    records = _locate(spooled, spool, workdir)
+    records, shingles = _locate(spooled, folder, workdir)
     sketched = Sketched(
         ids=ids,
         tokens=_joined(spooled, "tokens", np.int64),
@@ -220,7 +215,7 @@ def _run(
     del spooled
 
     def verify(pairs: I64) -> F64:
-        return _verify(pairs, spool, pool, report)
+        return _verify(pairs, shingles, pool, report)
 
     def documents_at(indices: I64) -> Iterator[tuple[int, Document]]:
         return read_documents_at(records, indices, options)
@@ -270,21 +265,32 @@ def _joined(spooled: list[_Spooled], name: str, dtype: type, shape: tuple[int, .
 
 
 def _locate(
-    spooled: list[_Spooled], spool: _Spool, workdir: tempfile.TemporaryDirectory[str]
-) -> RecordSpool:
-    """Number the spool files and note where every document's shingles lie; the
-    records' places become the result's :class:`RecordSpool`."""
-    numbers = [np.full(s.tokens.shape[0], spool.number(s.pid), np.int32) for s in spooled]
-    spool.file_no = np.concatenate(numbers) if numbers else np.zeros(0, np.int32)
-    spool.shingle_at = _joined(spooled, "shingle_at", np.int64)
-    spool.shingle_len = _joined(spooled, "shingle_len", np.int64)
-    return RecordSpool(
-        paths=spool.paths("records-{pid}.jsonl"),
-        file_no=spool.file_no,
+    spooled: list[_Spooled], folder: Path, workdir: tempfile.TemporaryDirectory[str]
+) -> tuple[RecordSpool, _ShingleSpool]:
+    """Where every document's record and shingles lie: each process's spool files,
+    numbered in the order its first batch came back."""
+    number: dict[int, int] = {}
+    for s in spooled:
+        number.setdefault(s.pid, len(number))
+    pids = list(number)  # by number
+    file_no = np.concatenate(
+        [np.full(s.tokens.shape[0], number[s.pid], np.int32) for s in spooled]
+        or [np.zeros(0, np.int32)]
+    )
+    records = RecordSpool(
+        paths=[str(folder / f"records-{pid}.jsonl") for pid in pids],
+        file_no=file_no,
         at=_joined(spooled, "record_at", np.int64),
         length=_joined(spooled, "record_len", np.int64),
         workdir=workdir,
     )
+    shingles = _ShingleSpool(
+        paths=[str(folder / f"shingles-{pid}.u64") for pid in pids],
+        file_no=file_no,
+        at=_joined(spooled, "shingle_at", np.int64),
+        count=_joined(spooled, "shingle_len", np.int64),
+    )
+    return records, shingles
 
 
 def _stack_signatures(spooled: list[_Spooled], num_perm: int) -> npt.NDArray[np.uint32]:
@@ -302,15 +308,13 @@ def _stack_signatures(spooled: list[_Spooled], num_perm: int) -> npt.NDArray[np.
 
 
 def _verify(
-    pairs: I64, spool: _Spool, pool: WorkerPool[SpoolingSketcher], report: ProgressHook
+    pairs: I64, shingles: _ShingleSpool, pool: WorkerPool[SpoolingSketcher], report: ProgressHook
 ) -> F64:
     """Exact n-gram Jaccard of each pair, computed in the pool from the shingle spool."""
-    a, b = pairs[:, 0], pairs[:, 1]
-    f, at, count = spool.file_no, spool.shingle_at, spool.shingle_len
-    rows = np.stack((f[a], at[a], count[a], f[b], at[b], count[b]), axis=1).astype(np.int64)
-    paths = spool.paths("shingles-{pid}.u64")
+    rows = shingles.rows(pairs)
     tasks = (
-        (paths, rows[lo : lo + _VERIFY_BATCH]) for lo in range(0, rows.shape[0], _VERIFY_BATCH)
+        (shingles.paths, rows[lo : lo + _VERIFY_BATCH])
+        for lo in range(0, rows.shape[0], _VERIFY_BATCH)
     )
     out: list[F64] = []
     for scores in pool.map(_verify_task, tasks):
