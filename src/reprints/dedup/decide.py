@@ -49,8 +49,6 @@ from reprints.pipeline import ProgressHook, StageClock
 I64 = npt.NDArray[np.int64]
 F64 = npt.NDArray[np.float64]
 
-_NO_SIGNATURES = np.zeros((0, 0), dtype=np.uint32)
-
 # Exact n-gram Jaccard of each pair (rows of document numbers).
 Scorer = Callable[[I64], F64]
 # (number, document as read) of the documents asked for, in that order.
@@ -173,7 +171,7 @@ def _cluster(
     if unknown.size:
         near_scores[unknown] = score(near_pairs[unknown])
     reasons = removal_reasons(kept_of, exact_losers, near_losers, near_scores)
-    sketched.signatures = _NO_SIGNATURES
+    sketched.signatures = np.empty((0, signatures.shape[1]), dtype=np.uint32)
     clock.lap("cluster")
     figures = ClusterFigures(
         tokens=int(tokens.sum()),

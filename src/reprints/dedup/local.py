@@ -39,7 +39,6 @@ U64 = npt.NDArray[np.uint64]
 F64 = npt.NDArray[np.float64]
 
 _VERIFY_BATCH = 2048  # candidate pairs per verification task
-_NO_SIGNATURES = np.zeros((0, 0), dtype=np.uint32)
 
 
 @dataclass(frozen=True, slots=True)
@@ -303,7 +302,7 @@ def _stack_signatures(spooled: list[_Spooled], num_perm: int) -> npt.NDArray[np.
         size = s.signatures.shape[0]
         out[at : at + size] = s.signatures
         at += size
-        spooled[i] = dataclasses.replace(s, signatures=_NO_SIGNATURES)
+        spooled[i] = dataclasses.replace(s, signatures=np.empty((0, num_perm), np.uint32))
     return out
 
 
