@@ -436,3 +436,20 @@ def test_options_built_in_code_are_checked_too() -> None:
         DedupOptions(num_perm=0)
     with pytest.raises(OptionsError, match="--batch-size"):
         DedupOptions(batch_size=0)
+
+
+def test_two_runs_in_two_threads_give_what_they_give_one_after_the_other(
+    gen: TextGenerator,
+) -> None:
+    # No module-level state: each run's workers and spool files are its own.
+    from concurrent.futures import ThreadPoolExecutor
+
+    corpora = [
+        [Document(r["id"], r["text"]) for r in mixed_corpus(gen)],
+        [Document(r["id"], r["text"].lower()) for r in mixed_corpus(gen)],
+    ]
+    options = [ONE, DedupOptions(workers=2, containment=0.8, drop_repeats=True)]
+    alone = [run(docs, o) for docs, o in zip(corpora, options, strict=True)]
+    with ThreadPoolExecutor(2) as threads:
+        together = list(threads.map(run, corpora, options))
+    assert together == alone
