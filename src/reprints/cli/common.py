@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import logging
-import os
 import sys
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
@@ -28,6 +27,7 @@ from reprints.cli.terminal import EscapingFilter
 from reprints.pipeline import ProgressHook
 from reprints.readers import DEFAULT_MAX_CHARS, READERS, ReadOptions
 from reprints.readers.html import HTML_MODES
+from reprints.runners.pool import worker_count
 
 T = TypeVar("T")
 
@@ -152,10 +152,6 @@ def add_workers_option(parser: argparse.ArgumentParser) -> None:
         default=0,
         help="processes to use (default: 0 = all cores)",
     )
-
-
-def worker_count(requested: int) -> int:
-    return requested if requested > 0 else (os.cpu_count() or 1)
 
 
 def setup_logging(quiet: bool) -> None:
