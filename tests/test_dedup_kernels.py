@@ -53,15 +53,17 @@ def test_exact_groups_join_copies_to_their_first_member() -> None:
     assert sorted(groups.representatives.tolist()) == [0, 1]
 
 
-def test_keep_rank_policies_break_ties_by_input_order() -> None:
+def test_keep_rank_policies_break_ties_by_id_not_input_order() -> None:
     tokens = np.array([5, 9, 9, 1], dtype=np.int64)
-    assert keep_rank("first", tokens).tolist() == [0, 1, 2, 3]
-    assert keep_rank("longest", tokens).tolist() == [2, 0, 1, 3]
+    ids = ["d", "c", "b", "a"]
+    assert keep_rank("first", tokens, ids).tolist() == [3, 2, 1, 0]
+    assert keep_rank("longest", tokens, ids).tolist() == [2, 1, 0, 3]
     values = ["2021", None, 2020, "2020"]
-    # Numbers before strings, missing values last, ties by position.
-    assert keep_rank("date", tokens, values).tolist() == [2, 3, 0, 1]
+    # Numbers before strings, missing values last, ties by id.
+    assert keep_rank("date", tokens, ids, values).tolist() == [2, 3, 0, 1]
+    assert keep_rank("date", tokens, ids, ["x", "x", "x", "x"]).tolist() == [3, 2, 1, 0]
     with pytest.raises(ValueError, match="one value per document"):
-        keep_rank("date", tokens, None)
+        keep_rank("date", tokens, ids, None)
 
 
 def test_kept_member_and_reasons_of_each_cluster() -> None:

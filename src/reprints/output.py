@@ -119,7 +119,13 @@ def _write_parquet(path: str | Path, lines: Callable[[], Iterable[bytes]]) -> in
 
     def tables(schema: pa.Schema | None) -> Iterator[pa.Table]:
         for batch in batches(lines(), _PARQUET_BATCH):
-            yield pa.Table.from_pylist([json.loads(x) for x in batch], schema=schema)
+            rows = [json.loads(x) for x in batch]
+            if schema is None:
+                # from_pylist takes its columns from the FIRST row only: give every row
+                # every field of the batch, so a field the first record lacks is kept.
+                fields = list(dict.fromkeys(key for row in rows for key in row))
+                rows = [{key: row.get(key) for key in fields} for row in rows]
+            yield pa.Table.from_pylist(rows, schema=schema)
 
     schemas = [table.schema for table in tables(None)]
     if not schemas:

@@ -109,8 +109,9 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         "--keep",
         default=defaults.keep,
         metavar="first|longest|FIELD",
-        help="which copy is kept: the first read, the longest, or the smallest value of a "
-        "metadata FIELD (e.g. date: the earliest); default: first",
+        help="which copy is kept: 'first' (the smallest id), the longest, or the smallest value "
+        "of a metadata FIELD (e.g. date: the earliest); ties go to the smaller id, so the "
+        "read order never matters (default: first)",
     )
     parser.add_argument(
         "--seed", type=int, default=defaults.seed, help="seed of the MinHash permutations"

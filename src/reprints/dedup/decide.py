@@ -161,7 +161,7 @@ def _cluster(
     clock.lap("verify")
     near_edges = pairs[scores >= options.threshold]
     labels = connected_components(n, np.concatenate((groups.edges, near_edges)))
-    rank = keep_rank(options.keep, tokens, sketched.keep_values)
+    rank = keep_rank(options.keep, tokens, sketched.ids, sketched.keep_values)
     kept_of = kept_of_cluster(labels, rank)
     losers = np.flatnonzero((kept_of != np.arange(n)) & (status != SKIPPED))
     status[losers] = REMOVED

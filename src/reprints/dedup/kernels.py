@@ -154,33 +154,43 @@ def known_scores(queries: I64, pairs: I64, scores: F64, n: int) -> F64:
 # --- keep ------------------------------------------------------------------------------
 
 
-def keep_rank(keep: str, tokens: I64, values: Sequence[Any] | None = None) -> I64:
+def keep_rank(
+    keep: str, tokens: I64, ids: Sequence[str], values: Sequence[Any] | None = None
+) -> I64:
     """Rank of every document under the keep policy (lower is kept first): ``first``
-    (input order), ``longest`` (most tokens), or any other name: the smallest of the
-    documents' ``values`` of that field, documents without one last. Ties go to the
-    earlier document."""
+    (the smallest id), ``longest`` (most tokens), or any other name: the smallest of
+    the documents' ``values`` of that field, documents without one last.
+
+    Ties go to the smaller id (code-point order), never to the read order: the same
+    collection read in any order keeps the same documents.
+    """
     n = tokens.shape[0]
+    if len(ids) != n:
+        raise ValueError("keep_rank needs one id per document")
+    by_id = np.empty(n, dtype=np.int64)
+    by_id[np.array(sorted(range(n), key=ids.__getitem__), dtype=np.int64)] = np.arange(n)
     if keep == "first":
-        return np.arange(n, dtype=np.int64)
+        return by_id
     if keep == "longest":
-        order = np.lexsort((np.arange(n), -tokens))
+        order = np.lexsort((by_id, -tokens))
     else:
         if values is None or len(values) != n:
             raise ValueError(f"keep by field {keep!r} needs one value per document")
-        order = np.array(sorted(range(n), key=lambda k: _field_key(values[k], k)), np.int64)
+        keys = [_field_key(values[k], int(by_id[k])) for k in range(n)]
+        order = np.array(sorted(range(n), key=keys.__getitem__), np.int64)
     rank = np.empty(n, dtype=np.int64)
     rank[order] = np.arange(n, dtype=np.int64)
     return rank
 
 
-def _field_key(value: Any, k: int) -> tuple[int, str, Any, int]:
+def _field_key(value: Any, tie: int) -> tuple[int, str, Any, int]:
     # Values of different types are ordered by type name first, so that a stray
     # number among dates never breaks the sort.
     if value is None:
-        return (1, "", 0, k)
+        return (1, "", 0, tie)
     if isinstance(value, bool | int | float):
-        return (0, "number", float(value), k)
-    return (0, type(value).__name__, value if isinstance(value, str) else str(value), k)
+        return (0, "number", float(value), tie)
+    return (0, type(value).__name__, value if isinstance(value, str) else str(value), tie)
 
 
 def kept_of_cluster(labels: I64, rank: I64) -> I64:
