@@ -86,3 +86,25 @@ def test_recover_removes_staging_of_dead_runs_only(tmp_path: Path) -> None:
     live.mkdir()
     assert recover(out) == []
     assert not dead.exists() and live.exists()
+
+
+def test_find_failing_while_writing_leaves_the_previous_outputs(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from reprints.cli import main
+
+    examples = Path(__file__).resolve().parents[1] / "examples"
+    out = tmp_path / "out"
+    assert main(["-q", "find", str(examples), "-o", str(out)]) == 0
+    before = {p.name: p.read_bytes() for p in out.iterdir()}
+    assert {"pairs.jsonl", "summary.json", "report.html"} <= set(before)
+
+    import reprints.report
+
+    def disk_full(*args: object, **kwargs: object) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(reprints.report, "write_report", disk_full)
+    with pytest.raises(OSError, match="No space"):
+        main(["-q", "find", str(examples), "-o", str(out), "--min-tokens", "8"])
+    assert {p.name: p.read_bytes() for p in out.iterdir()} == before

@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
+from reprints.output_set import OutputSet
 from reprints.pipeline import batches
 
 if TYPE_CHECKING:  # reprints.dedup imports its writers from here
@@ -143,14 +144,18 @@ def _write_parquet(path: str | Path, lines: Callable[[], Iterable[bytes]]) -> in
 def write_dedup_outputs(
     result: DedupResult, out: str | Path, input_summary: Mapping[str, Any] | None = None
 ) -> DedupSummary:
-    """Write OUT (kept documents), OUT.removed.jsonl and OUT.summary.json; return the
-    summary as written. ``input_summary`` is the reader's log (its ``to_json()``)."""
+    """Write OUT (kept documents), OUT.removed.jsonl and OUT.summary.json, as one set
+    (:class:`~reprints.output_set.OutputSet`: the three appear together or, if the run
+    fails, the previous three stay); return the summary as written. ``input_summary``
+    is the reader's log (its ``to_json()``)."""
     out = Path(out)
     fmt = output_format(out)
     started = time.perf_counter()
-    written = write_documents(out, result.kept_lines, fmt)
-    write_jsonl(f"{out}.removed.jsonl", (r.to_json() for r in result.removed))
-    seconds = time.perf_counter() - started
-    summary = result.summary.written(str(out), fmt, written, seconds, input_summary)
-    write_json(f"{out}.summary.json", summary.to_json())
+    with OutputSet(out.parent) as outputs:
+        staged = outputs.folder / out.name
+        written = write_documents(staged, result.kept_lines, fmt)
+        write_jsonl(f"{staged}.removed.jsonl", (r.to_json() for r in result.removed))
+        seconds = time.perf_counter() - started
+        summary = result.summary.written(str(out), fmt, written, seconds, input_summary)
+        write_json(f"{staged}.summary.json", summary.to_json())
     return summary

@@ -21,6 +21,7 @@ from reprints.cli.common import (
 from reprints.cli.inputs import check_out
 from reprints.cli.terminal import cell
 from reprints.documents import Pair, SelfRepeats
+from reprints.output_set import OutputSet
 from reprints.readers import ReadLog, read_documents
 
 
@@ -113,14 +114,17 @@ def run(args: argparse.Namespace) -> int:
         progress = bar.hook()
         documents = read_documents(args.inputs, read_options(args, exclude=(args.out,)), log)
         detector = boilerplate_detector(args)
-        with find(documents, options, boilerplate=detector, progress=progress) as result:
+        with (
+            find(documents, options, boilerplate=detector, progress=progress) as result,
+            OutputSet(args.out) as outputs,  # all files of the run appear together
+        ):
             extra = {"input": log.to_json()}
             extra.update(
                 write_groups_and_report(
-                    result, args.out, report=not args.no_report, top_n=args.report_top
+                    result, outputs.folder, report=not args.no_report, top_n=args.report_top
                 )
             )
-            summary = write_find_outputs(result, args.out, extra)
+            summary = write_find_outputs(result, outputs.folder, extra)
             pairs, repeats = result.pairs, result.repeats
     if not args.quiet:
         print_summary(summary, args.out)

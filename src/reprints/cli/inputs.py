@@ -14,6 +14,7 @@ import tempfile
 from pathlib import Path
 
 from reprints.options import OptionsError
+from reprints.output_set import recover
 from reprints.readers import ReadOptions
 
 _UNITS = {"": 1, "k": 1 << 10, "m": 1 << 20, "g": 1 << 30, "t": 1 << 40}
@@ -84,7 +85,8 @@ def _human(size: int) -> str:
 def check_out(out: Path, folder: bool) -> None:
     """Raise :class:`OptionsError` (one line, exit 2) when the run could not write ``out``:
     a folder (``folder=True``) where a file stands or the other way round, or a place
-    that cannot be written. Creates nothing that stays."""
+    that cannot be written. Creates nothing that stays; completes or removes what a
+    killed earlier run left of its output set there (:func:`reprints.output_set.recover`)."""
     kind = "folder" if folder else "file"
     if out.exists() and out.is_dir() != folder:
         other = "file" if folder else "folder"
@@ -100,6 +102,7 @@ def check_out(out: Path, folder: bool) -> None:
             pass
     except OSError as err:
         raise OptionsError(f"--out {out}: cannot write in {place}: {err.strerror}") from err
+    recover(out if folder else out.parent)
 
 
 def dedup_outputs(out: Path) -> tuple[Path, ...]:
