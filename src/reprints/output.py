@@ -10,7 +10,10 @@ import os
 import tempfile
 from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from reprints.runners.local import FindResult
 
 
 @contextlib.contextmanager
@@ -60,3 +63,21 @@ def write_json(path: str | Path, obj: Any) -> None:
     with atomic_open(path) as stream:
         json.dump(obj, stream, ensure_ascii=False, indent=2, sort_keys=True)
         stream.write("\n")
+
+
+# --- find ---------------------------------------------------------------------------
+
+
+def write_find_outputs(
+    result: FindResult, out_dir: str | Path, extra_summary: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    """Write pairs.jsonl, self.jsonl and summary.json (each atomically); return the summary
+    (the run's figures, updated with ``extra_summary``)."""
+    out = Path(out_dir)
+    write_jsonl(out / "pairs.jsonl", (p.to_json() for p in result.pairs))
+    write_jsonl(out / "self.jsonl", (r.to_json() for r in result.repeats))
+    summary = result.summary
+    if extra_summary:
+        summary.update(extra_summary)
+    write_json(out / "summary.json", summary)
+    return summary
