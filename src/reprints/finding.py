@@ -176,6 +176,7 @@ def collect(found: Iterable[Pair | SelfRepeats | None]) -> tuple[list[Pair], lis
 
 # --- the run's figures --------------------------------------------------------------
 
+
 @dataclass(frozen=True, slots=True)
 class FindSummary:
     """The figures of a `find` run, as ``summary.json`` holds them.
