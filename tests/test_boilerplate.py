@@ -26,7 +26,6 @@ from reprints.boilerplate import (
     count_lines,
     drop_spans,
     explain,
-    line_rule_spans,
     mark_tokens,
 )
 from reprints.documents import Document
@@ -35,6 +34,12 @@ from tests.conftest import NEWS_PAGE, REPOST
 
 NEWS_TAIL = ("Latest news", "Must read", "You might also like", "Recommended to you")
 REPOST_WIDGETS = ("(More here.)", "0 Comments:", "Post a Comment", "<< Home")
+
+
+def line_rule_spans(text: str) -> list[MarkedSpan]:
+    """What the line rules alone mark in a text (a document of no site)."""
+    marker = BoilerplateMarker.from_counts(BoilerplateSettings(), LineCounts())
+    return marker.spans(Document("t", text))
 
 
 def _marked(doc: Document, spans: list[MarkedSpan]) -> list[str]:

@@ -330,16 +330,6 @@ def _side(judged: str | None) -> str | None:
     return None if judged is None else ("good" if judged == "good" else "bad")
 
 
-def line_rule_spans(text: str) -> list[MarkedSpan]:
-    """Spans the line rules mark in ``text`` alone (no collection needed)."""
-    lines = _lines(text)
-    return [
-        MarkedSpan(line.start, line.end, reason)
-        for line, reason in zip(lines, classify_lines(lines), strict=True)
-        if reason is not None
-    ]
-
-
 # --- the site rule as stages: counts that merge, a marker without side effects -----
 
 
@@ -414,11 +404,6 @@ class LineCounts:
         sites = Counter(self.site_docs)
         sites.update(other.site_docs)
         return LineCounts(keys, counts, dict(sites), self.documents + other.documents)
-
-    def count_of(self, key: int) -> int:
-        """Documents holding the line with this key (0 for a line never seen)."""
-        i = int(np.searchsorted(self.keys, np.uint64(key)))
-        return int(self.counts[i]) if i < self.keys.size and self.keys[i] == key else 0
 
 
 class LineCounter:
