@@ -654,7 +654,9 @@ class BoilerplateDetector:
     twice does not count it twice).
     """
 
-    def __init__(self, min_docs: int = 3, line_rules: bool = True, corpus_wide: bool = False):
+    def __init__(
+        self, min_docs: int = 3, line_rules: bool = True, corpus_wide: bool = False
+    ) -> None:
         self.settings = BoilerplateSettings(min_docs, line_rules, corpus_wide)
         self._counter = LineCounter(self.settings)
         self._marker: BoilerplateMarker | None = None
