@@ -7,14 +7,15 @@ import sys
 from collections.abc import Sequence
 
 from reprints import __version__
-from reprints.cli import compare, dedup, find
+from reprints.cli import compare, dedup, find, index, query, serve
 from reprints.cli.common import setup_logging
+from reprints.index import IndexError_
 from reprints.options import OptionsError
 from reprints.readers import InputError
 
 # Each command module has ``register(subparsers)``, which adds its parser and sets
 # ``func`` (args -> exit code) as the parser default.
-COMMANDS = (find, compare, dedup)
+COMMANDS = (find, compare, dedup, index, query, serve)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -36,7 +37,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     setup_logging(args.quiet)
     try:
         code: int = args.func(args)
-    except (InputError, OptionsError) as err:
+    except (InputError, OptionsError, IndexError_) as err:
         print(f"reprints: error: {err}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
