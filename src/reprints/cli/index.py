@@ -9,6 +9,7 @@ import sys
 from reprints.cli.common import (
     add_boilerplate_options,
     add_input_options,
+    add_workers_option,
     read_options,
     stderr,
 )
@@ -36,11 +37,13 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     _add_index_option(build)
     add_alignment_options(build, with_max_df=True)
     add_boilerplate_options(build)
+    add_workers_option(build)
     build.set_defaults(func=run_build)
 
     add = actions.add_parser("add", help="add documents to an index")
     add_input_options(add)
     _add_index_option(add)
+    add_workers_option(add)
     add.set_defaults(func=run_add)
 
     remove = actions.add_parser("remove", help="remove documents by id (until compact: tombstones)")
@@ -86,11 +89,11 @@ def _add(index: Index, args: argparse.Namespace) -> int:
 
 
 def run_build(args: argparse.Namespace) -> int:
-    return _add(Index.create(args.index, _options(args)), args)
+    return _add(Index.create(args.index, _options(args), workers=args.workers), args)
 
 
 def run_add(args: argparse.Namespace) -> int:
-    return _add(Index(args.index), args)
+    return _add(Index(args.index, workers=args.workers), args)
 
 
 def run_remove(args: argparse.Namespace) -> int:

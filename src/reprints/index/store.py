@@ -43,7 +43,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from reprints.boilerplate import mark_tokens
+from reprints.boilerplate import BoilerplateDetector, mark_tokens
 from reprints.documents import Document
 from reprints.engine import FindOptions, fingerprint
 from reprints.fingerprint import window_for
@@ -63,6 +63,7 @@ from reprints.index.sitelines import (
     detector_for,
     merge_counts,
 )
+from reprints.runners.pool import WorkerPool, worker_count
 from reprints.text import Tokenizer, Tokens
 
 I64 = npt.NDArray[np.int64]
@@ -222,8 +223,11 @@ class Index:
     snapshots are immutable.
     """
 
-    def __init__(self, folder: str | Path) -> None:
+    def __init__(self, folder: str | Path, workers: int = 1) -> None:
+        """Open the index in ``folder``; adds fingerprint in ``workers`` processes
+        (0: every core)."""
         self.folder = Path(folder)
+        self.workers = worker_count(workers)
         if not (self.folder / _DB).is_file():
             raise NotAnIndex(
                 f"no index in {self.folder} (make one with `reprints index build ... "
@@ -243,7 +247,9 @@ class Index:
     # --- creating ---------------------------------------------------------------------
 
     @classmethod
-    def create(cls, folder: str | Path, options: IndexOptions | None = None) -> Index:
+    def create(
+        cls, folder: str | Path, options: IndexOptions | None = None, workers: int = 1
+    ) -> Index:
         """A new, empty index in ``folder`` (which may exist but must hold no index)."""
         path = Path(folder)
         if (path / _DB).exists():
@@ -263,7 +269,7 @@ class Index:
             conn.close()
         os.replace(temp, path / _DB)  # the index exists all at once, or not at all
         fsync_dir(path)
-        return cls(path)
+        return cls(path, workers)
 
     # --- connections and snapshots ------------------------------------------------------
 
@@ -452,22 +458,16 @@ class Index:
         return AddReport(added, segments, tokens, postings)
 
     def _segment_of(self, nums: I64, batch: list[Document], lines: LineCounts) -> SegmentData:
-        """Tokenise, mark and fingerprint a batch of new documents."""
-        opts = self.options
-        detector = detector_for(lines, opts.boilerplate)
-        tokenizer = self.tokenizer()
-        all_tokens, anchors = [], []
-        for lo in range(0, len(batch), _TOKENIZE_BATCH):
-            chunk = batch[lo : lo + _TOKENIZE_BATCH]
-            for doc, toks in zip(
-                chunk, tokenizer.tokenize_batch([d.text for d in chunk]), strict=True
-            ):
-                if detector is not None:
-                    toks = mark_tokens(toks, detector.spans(doc))
-                fp = fingerprint(toks, opts.find.ngram, opts.window)
-                all_tokens.append(toks)
-                anchors.append(fp.anchor_hashes)
-        return build_segment(nums, all_tokens, anchors)
+        """Tokenise, mark and fingerprint a batch of new documents (in a pool)."""
+        state = _FingerprintState(self.options, detector_for(lines, self.options.boilerplate))
+        tokens: list[Tokens] = []
+        anchors: list[U64] = []
+        chunks = (batch[lo : lo + _TOKENIZE_BATCH] for lo in range(0, len(batch), _TOKENIZE_BATCH))
+        with WorkerPool(min(self.workers, max(1, len(batch) // _TOKENIZE_BATCH)), state) as pool:
+            for chunk_tokens, chunk_anchors in pool.map(_fingerprint_chunk, chunks):
+                tokens.extend(chunk_tokens)
+                anchors.extend(chunk_anchors)
+        return build_segment(nums, tokens, anchors)
 
     def _write(self, data: SegmentData) -> str:
         """Write a segment under a temporary name, then rename it into place."""
@@ -544,6 +544,31 @@ class Index:
             for name in old:
                 shutil.rmtree(self.folder / _SEGMENTS / name, ignore_errors=True)
             return len(old)
+
+
+@dataclass
+class _FingerprintState:
+    """What a worker needs to fingerprint new documents (its own copy, see WorkerPool)."""
+
+    options: IndexOptions
+    detector: BoilerplateDetector | None
+    tokenizer: Tokenizer = field(default_factory=Tokenizer)
+
+
+def _fingerprint_chunk(
+    state: _FingerprintState, chunk: list[Document]
+) -> tuple[list[Tokens], list[U64]]:
+    """Tokens (boilerplate marked) and anchor hashes of a chunk of documents."""
+    opts = state.options
+    out_tokens, out_anchors = [], []
+    for doc, toks in zip(
+        chunk, state.tokenizer.tokenize_batch([d.text for d in chunk]), strict=True
+    ):
+        if state.detector is not None:
+            toks = mark_tokens(toks, state.detector.spans(doc))
+        out_tokens.append(toks)
+        out_anchors.append(fingerprint(toks, opts.find.ngram, opts.window).anchor_hashes)
+    return out_tokens, out_anchors
 
 
 # --- SQLite helpers ---------------------------------------------------------------------
