@@ -41,6 +41,7 @@ from reprints.pipeline import (
     ordered_map,
     process_pool,
 )
+from reprints.scratch import scratch_folder
 from reprints.store import TextSpool, TokenReader, TokenStore, TokenStoreFiles
 from reprints.text import Tokenizer, Tokens
 
@@ -328,7 +329,7 @@ def find(
     report = progress or no_progress
     workers = options.workers if options.workers > 0 else (os.cpu_count() or 1)
     clock = StageClock()
-    workdir = tempfile.TemporaryDirectory(prefix="reprints-")
+    workdir = scratch_folder("find")
     folder = Path(workdir.name)
     try:
         texts, meta = _spool(documents, folder, boilerplate, report)

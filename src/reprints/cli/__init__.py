@@ -9,9 +9,11 @@ from collections.abc import Sequence
 from reprints import __version__
 from reprints.cli import compare, dedup, find, index, query, serve
 from reprints.cli.common import setup_logging
+from reprints.cli.terminal import printable
 from reprints.index import IndexError_
 from reprints.options import OptionsError
 from reprints.readers import InputError
+from reprints.scratch import exit_on_sigterm, sweep_stale
 
 # Each command module has ``register(subparsers)``, which adds its parser and sets
 # ``func`` (args -> exit code) as the parser default.
@@ -35,10 +37,12 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     setup_logging(args.quiet)
+    exit_on_sigterm()  # a terminated run still removes its scratch folder
+    sweep_stale()  # ... and a killed one's is removed now
     try:
         code: int = args.func(args)
     except (InputError, OptionsError, IndexError_) as err:
-        print(f"reprints: error: {err}", file=sys.stderr)
+        print(f"reprints: error: {printable(str(err))}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("reprints: interrupted", file=sys.stderr)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import logging
-import os
 import sys
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
@@ -23,9 +22,12 @@ from rich.progress import (
 )
 
 from reprints.boilerplate import BoilerplateDetector
+from reprints.cli.inputs import add_cap_options, cap_values
+from reprints.cli.terminal import EscapingFilter
 from reprints.pipeline import ProgressHook
 from reprints.readers import DEFAULT_MAX_CHARS, READERS, ReadOptions
 from reprints.readers.html import HTML_MODES
+from reprints.runners.pool import worker_count
 
 T = TypeVar("T")
 
@@ -89,6 +91,7 @@ def add_input_options(parser: argparse.ArgumentParser) -> None:
         default=DEFAULT_MAX_CHARS,
         help=f"truncate longer documents, with a warning (default: {DEFAULT_MAX_CHARS:,})",
     )
+    add_cap_options(group)
     group.add_argument(
         "--strict", action="store_true", help="stop at the first bad input instead of skipping it"
     )
@@ -127,8 +130,11 @@ def boilerplate_detector(args: argparse.Namespace) -> BoilerplateDetector | None
     )
 
 
-def read_options(args: argparse.Namespace) -> ReadOptions:
+def read_options(args: argparse.Namespace, exclude: tuple[Path, ...] = ()) -> ReadOptions:
+    """How to read the inputs; ``exclude``: the run's outputs, never read back."""
     return ReadOptions(
+        **cap_values(args),
+        exclude=exclude,
         id_field=args.id_field,
         text_field=args.text_field,
         format=args.format,
@@ -148,13 +154,10 @@ def add_workers_option(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def worker_count(requested: int) -> int:
-    return requested if requested > 0 else (os.cpu_count() or 1)
-
-
 def setup_logging(quiet: bool) -> None:
     """Warnings about inputs go to standard error, one line each."""
     handler = RichHandler(console=stderr, show_time=False, show_path=False, markup=False)
+    handler.addFilter(EscapingFilter())  # messages name files and ids from the data
     logging.basicConfig(
         level=logging.ERROR if quiet else logging.WARNING,
         format="%(message)s",

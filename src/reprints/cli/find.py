@@ -18,7 +18,10 @@ from reprints.cli.common import (
     read_options,
     stderr,
 )
+from reprints.cli.inputs import check_out
+from reprints.cli.terminal import cell
 from reprints.documents import Pair, SelfRepeats
+from reprints.output_set import OutputSet
 from reprints.readers import ReadLog, read_documents
 
 
@@ -105,19 +108,23 @@ def run(args: argparse.Namespace) -> int:
         self_repeats=not args.no_self,
         workers=args.workers,
     )
+    check_out(args.out, folder=True)
     log = ReadLog(strict=args.strict)
     with ProgressBar() as bar:
         progress = bar.hook()
-        documents = read_documents(args.inputs, read_options(args), log)
+        documents = read_documents(args.inputs, read_options(args, exclude=(args.out,)), log)
         detector = boilerplate_detector(args)
-        with find(documents, options, boilerplate=detector, progress=progress) as result:
+        with (
+            find(documents, options, boilerplate=detector, progress=progress) as result,
+            OutputSet(args.out) as outputs,  # all files of the run appear together
+        ):
             extra = {"input": log.to_json()}
             extra.update(
                 write_groups_and_report(
-                    result, args.out, report=not args.no_report, top_n=args.report_top
+                    result, outputs.folder, report=not args.no_report, top_n=args.report_top
                 )
             )
-            summary = write_find_outputs(result, args.out, extra)
+            summary = write_find_outputs(result, outputs.folder, extra)
             pairs, repeats = result.pairs, result.repeats
     if not args.quiet:
         print_summary(summary, args.out)
@@ -142,8 +149,8 @@ def print_findings(pairs: list[Pair], repeats: list[SelfRepeats], top: int) -> N
         for pair in ranked[:top]:
             tokens = sum(p.tokens for p in pair.passages)
             table.add_row(
-                pair.a,
-                pair.b,
+                cell(pair.a),
+                cell(pair.b),
                 f"{pair.containment_a:.0%}",
                 f"{pair.containment_b:.0%}",
                 str(len(pair.passages)),
@@ -160,13 +167,13 @@ def print_findings(pairs: list[Pair], repeats: list[SelfRepeats], top: int) -> N
         table.add_column("tokens repeated", justify="right")
         for item in ranked_repeats[:top]:
             table.add_row(
-                item.doc, str(len(item.passages)), f"{sum(p.tokens for p in item.passages):,}"
+                cell(item.doc), str(len(item.passages)), f"{sum(p.tokens for p in item.passages):,}"
             )
         console.print(table)
 
 
 def print_summary(summary: dict[str, object], out: Path) -> None:
-    table = Table(title=f"reprints find → {out}", show_header=False)
+    table = Table(title=cell(f"reprints find → {out}"), show_header=False)
     table.add_column(justify="left")
     table.add_column(justify="right")
     read = summary["input"]

@@ -25,6 +25,7 @@ import contextlib
 import multiprocessing
 import os
 import queue
+import signal
 import traceback
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any, Generic, Self, TypeVar
@@ -56,15 +57,31 @@ def _start_method() -> str:
 
 
 def _serve(state: Any, tasks: Any, results: Any) -> None:
-    """A worker's loop: take (number, func, task), send (number, ok, result or error)."""
+    """A worker's loop: take (number, func, task), send (number, ok, result or error).
+
+    The caller owns interruption: Ctrl-C reaches the whole process group, and the
+    caller stops the workers itself, so a worker ignores SIGINT; SIGTERM (what
+    :meth:`WorkerPool.close` sends a stuck worker) ends it at once, whatever handler
+    the caller installed before forking.
+    """
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    parent = os.getppid()
     while True:
-        item = tasks.get()
+        try:
+            item = tasks.get(timeout=_POLL_SECONDS)
+        except queue.Empty:
+            # A caller killed with SIGKILL cannot stop its workers: they notice that
+            # they were orphaned instead of waiting for work forever.
+            if os.getppid() != parent:
+                return
+            continue
         if item is None:
             break
         number, func, task = item
         try:
             results.put((number, True, func(state, task)))
-        except BaseException as err:  # sent back and raised in the caller
+        except Exception as err:  # sent back and raised in the caller
             detail = "".join(traceback.format_exception(err))
             try:
                 results.put((number, False, (err, detail)))
