@@ -17,9 +17,10 @@ from typing import IO, TYPE_CHECKING, Any
 from reprints.output_set import OutputSet
 from reprints.pipeline import batches
 
-if TYPE_CHECKING:  # reprints.dedup imports its writers from here
+if TYPE_CHECKING:  # reprints.dedup and the find runner import their writers from here
     from reprints.dedup.result import DedupResult
     from reprints.dedup.summary import DedupSummary
+    from reprints.runners.local import FindResult
 
 
 @contextlib.contextmanager
@@ -69,6 +70,24 @@ def write_json(path: str | Path, obj: Any) -> None:
     with atomic_open(path) as stream:
         json.dump(obj, stream, ensure_ascii=False, indent=2, sort_keys=True)
         stream.write("\n")
+
+
+# --- find ---------------------------------------------------------------------------
+
+
+def write_find_outputs(
+    result: FindResult, out_dir: str | Path, extra_summary: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    """Write pairs.jsonl, self.jsonl and summary.json (each atomically); return the summary
+    (the run's figures, updated with ``extra_summary``)."""
+    out = Path(out_dir)
+    write_jsonl(out / "pairs.jsonl", (p.to_json() for p in result.pairs))
+    write_jsonl(out / "self.jsonl", (r.to_json() for r in result.repeats))
+    summary = result.summary
+    if extra_summary:
+        summary.update(extra_summary)
+    write_json(out / "summary.json", summary)
+    return summary
 
 
 # --- dedup -----------------------------------------------------------------------------

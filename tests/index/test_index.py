@@ -9,9 +9,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from reprints.api import BoilerplateDetector, FindOptions, find
+from reprints.boilerplate import BoilerplateSettings
 from reprints.documents import Document, Pair
 from reprints.index import (
-    BoilerplateSettings,
     DuplicateId,
     Index,
     IndexBusy,
@@ -20,6 +20,7 @@ from reprints.index import (
     query,
 )
 from reprints.readers import read_documents
+from reprints.runners.reference import find_batch
 from tests.conftest import NEWS_PAGE, REPOST
 from tests.index.collections import collection
 
@@ -27,10 +28,11 @@ from tests.index.collections import collection
 def find_pairs_of(
     docs: list[Document], q: Document, options: FindOptions, boilerplate: bool
 ) -> list[Pair]:
-    """What `find` on the collection plus the query reports for the query's pairs."""
-    detector = BoilerplateDetector() if boilerplate else None
-    with find([*docs, q], options, boilerplate=detector) as result:
-        return sorted((p for p in result.pairs if q.id in (p.a, p.b)), key=lambda p: (p.a, p.b))
+    """What `find` (the reference runner) on the collection plus the query reports for
+    the query's pairs."""
+    settings = BoilerplateSettings() if boilerplate else None
+    found = find_batch([*docs, q], options, boilerplate=settings)
+    return sorted((p for p in found.pairs if q.id in (p.a, p.b)), key=lambda p: (p.a, p.b))
 
 
 def index_pairs(index: Index, q: Document) -> list[Pair]:
@@ -143,7 +145,7 @@ def test_query_equals_find(
     options = FindOptions(max_df=max_df, min_tokens=12, workers=1)
     index = Index.create(
         tmp_path_factory.mktemp("ix") / "ix",
-        IndexOptions(options, BoilerplateSettings(enabled=boilerplate)),
+        IndexOptions(options, BoilerplateSettings() if boilerplate else None),
     )
     for k in range(steps):  # in several adds: several segments
         index.add(stored[k::steps])

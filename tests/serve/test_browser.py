@@ -13,8 +13,8 @@ from urllib.parse import quote
 
 import pytest
 
-from reprints.report.browser import CHROMIUM, launch
 from tests.conftest import NEWS_PAGE, REPOST, SEEDS
+from tests.report.browser import CHROMIUM, launch
 from tests.report.test_browser import RUNS_JS
 from tests.report.test_report import PARAGRAPHS
 from tests.serve.server import HTML_ID, HTML_TEXT, running, seeds_index

@@ -24,7 +24,8 @@ from reprints.cli.common import (
 from reprints.cli.find import add_alignment_options
 from reprints.cli.terminal import markup_safe, printable, printable_layout
 from reprints.documents import Document, Pair, Passage
-from reprints.readers import ReadLog, read_documents
+from reprints.options import from_args
+from reprints.readers import ReadLog, ReadOptions, read_documents
 from reprints.text import hash_token, token_spans
 
 
@@ -47,8 +48,8 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     parser.set_defaults(func=run)
 
 
-def _first_document(path: str, args: argparse.Namespace, log: ReadLog) -> Document | None:
-    for doc in read_documents([path], read_options(args), log):
+def _first_document(path: str, reading: ReadOptions, log: ReadLog) -> Document | None:
+    for doc in read_documents([path], reading, log):
         return doc
     return None
 
@@ -74,20 +75,16 @@ def run(args: argparse.Namespace) -> int:
     if len(args.inputs) != 2:
         stderr.print("reprints compare: give exactly two inputs, A and B")
         return 2
+    options = from_args(FindOptions, args)  # checked before the inputs are read
+    detector = boilerplate_detector(args)
+    reading = read_options(args)
     log = ReadLog(strict=args.strict)
-    a = _first_document(args.inputs[0], args, log)
-    b = _first_document(args.inputs[1], args, log)
+    a = _first_document(args.inputs[0], reading, log)
+    b = _first_document(args.inputs[1], reading, log)
     if a is None or b is None:
         missing = args.inputs[0] if a is None else args.inputs[1]
         stderr.print(f"reprints compare: no readable document in {markup_safe(missing)}")
         return 2
-    detector = boilerplate_detector(args)
-    options = FindOptions(
-        ngram=args.ngram,
-        min_tokens=args.min_tokens,
-        max_gap=args.max_gap,
-        min_similarity=args.min_similarity,
-    )
     pair = compare_marked(a, b, options, detector)
     out = Console()
     if args.explain:
@@ -124,7 +121,7 @@ def show_marked(
         out.print("boilerplate marking is off (--no-boilerplate)", markup=False)
         return
     for label, doc in (("A", a), ("B", b)):
-        marked = explain(doc, detector.spans(doc))
+        marked = explain(doc, detector.marker().spans(doc))
         heading = f" {printable(doc.id)}: {len(marked)} line(s) marked as boilerplate"
         out.print(Text.assemble((label, "bold"), heading))
         for item in marked:

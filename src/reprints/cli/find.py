@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+from dataclasses import dataclass
 from pathlib import Path
 
 from rich.console import Console
@@ -21,6 +22,7 @@ from reprints.cli.common import (
 from reprints.cli.inputs import check_out
 from reprints.cli.terminal import cell
 from reprints.documents import Pair, SelfRepeats
+from reprints.options import check, from_args
 from reprints.output_set import OutputSet
 from reprints.readers import ReadLog, read_documents
 
@@ -98,37 +100,48 @@ def add_alignment_options(parser: argparse.ArgumentParser, with_max_df: bool) ->
     )
 
 
+@dataclass(frozen=True, slots=True)
+class FindDisplay:
+    """What `reprints find` shows besides its outputs: the terminal table and the report."""
+
+    top: int = 10
+    report: bool = True
+    report_top: int = 20
+
+    def __post_init__(self) -> None:
+        check(
+            [
+                ("top", self.top, self.top >= 0, "0 (none) or more"),
+                ("report_top", self.report_top, self.report_top >= 0, "0 or more"),
+            ]
+        )
+
+
 def run(args: argparse.Namespace) -> int:
-    options = FindOptions(
-        ngram=args.ngram,
-        min_tokens=args.min_tokens,
-        max_df=args.max_df,
-        max_gap=args.max_gap,
-        min_similarity=args.min_similarity,
-        self_repeats=not args.no_self,
-        workers=args.workers,
-    )
+    # Every setting is checked before the first input is read.
+    options = from_args(FindOptions, args, self_repeats=not args.no_self)
+    display = from_args(FindDisplay, args, report=not args.no_report)
+    detector = boilerplate_detector(args)
+    reading = read_options(args, exclude=(args.out,))
     check_out(args.out, folder=True)
     log = ReadLog(strict=args.strict)
     with ProgressBar() as bar:
-        progress = bar.hook()
-        documents = read_documents(args.inputs, read_options(args, exclude=(args.out,)), log)
-        detector = boilerplate_detector(args)
+        documents = read_documents(args.inputs, reading, log)
         with (
-            find(documents, options, boilerplate=detector, progress=progress) as result,
+            find(documents, options, boilerplate=detector, progress=bar.hook()) as result,
             OutputSet(args.out) as outputs,  # all files of the run appear together
         ):
             extra = {"input": log.to_json()}
             extra.update(
                 write_groups_and_report(
-                    result, outputs.folder, report=not args.no_report, top_n=args.report_top
+                    result, outputs.folder, report=display.report, top_n=display.report_top
                 )
             )
             summary = write_find_outputs(result, outputs.folder, extra)
             pairs, repeats = result.pairs, result.repeats
     if not args.quiet:
         print_summary(summary, args.out)
-        print_findings(pairs, repeats, args.top)
+        print_findings(pairs, repeats, display.top)
     return 0
 
 

@@ -6,6 +6,7 @@ import argparse
 import json
 import sys
 
+from reprints.boilerplate import BoilerplateSettings
 from reprints.cli.common import (
     add_boilerplate_options,
     add_input_options,
@@ -14,8 +15,8 @@ from reprints.cli.common import (
     stderr,
 )
 from reprints.cli.find import add_alignment_options
-from reprints.engine import FindOptions
-from reprints.index import BoilerplateSettings, Index, IndexOptions
+from reprints.finding import FindOptions
+from reprints.index import Index, IndexOptions
 from reprints.readers import ReadLog, read_documents
 
 
@@ -69,10 +70,12 @@ def _options(args: argparse.Namespace) -> IndexOptions:
         min_similarity=args.min_similarity,
         workers=1,
     )
-    boilerplate = BoilerplateSettings(
-        enabled=not args.no_boilerplate,
-        min_docs=args.boilerplate_min_docs,
-        line_rules=not args.no_line_rules,
+    boilerplate = (
+        None
+        if args.no_boilerplate
+        else BoilerplateSettings(
+            min_docs=args.boilerplate_min_docs, line_rules=not args.no_line_rules
+        )
     )
     return IndexOptions(find, boilerplate)
 

@@ -70,11 +70,6 @@ def add_cap_options(group: argparse._ArgumentGroup) -> None:
         )
 
 
-def cap_values(args: argparse.Namespace) -> dict[str, int]:
-    """The caps given on the command line, as ReadOptions fields."""
-    return {name: getattr(args, name) for _, name, _ in _CAPS if hasattr(args, name)}
-
-
 def _human(size: int) -> str:
     for unit in ("T", "G", "M", "K"):
         if size % _UNITS[unit.lower()] == 0:

@@ -6,7 +6,6 @@ answers what ``find`` would report for the queried text against the collection.
 """
 
 from reprints.index.query import Match, QueryResult, SharedPassage, query
-from reprints.index.sitelines import BoilerplateSettings
 from reprints.index.store import (
     AddReport,
     DuplicateId,
@@ -21,7 +20,6 @@ from reprints.index.store import (
 
 __all__ = [
     "AddReport",
-    "BoilerplateSettings",
     "DuplicateId",
     "Index",
     "IndexBusy",

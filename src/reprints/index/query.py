@@ -16,21 +16,23 @@ the document), ``contains`` (as much of the document lies in the query), or
 
 from __future__ import annotations
 
-import threading
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 
-from reprints import engine
-from reprints.align import Admission
-from reprints.boilerplate import mark_tokens, site_of
+from reprints.align import Admission, pair_of
+from reprints.boilerplate import count_lines
+from reprints.candidates import AnchorIndex, Candidates
 from reprints.documents import Document, Pair
-from reprints.engine import Fingerprint, fingerprint, pair_of
-from reprints.fingerprint import ngram_hashes
-from reprints.index.sitelines import count_lines, detector_for, merge_counts
+from reprints.finding import fingerprint_documents
+from reprints.fingerprint import Anchors, fingerprint, ngram_hashes
 from reprints.index.store import Index, Snapshot
 from reprints.text import Tokens
+
+I64 = npt.NDArray[np.int64]
+U64 = npt.NDArray[np.uint64]
 
 NEAR_JACCARD = 0.5  # datasketch's usual MinHashLSH threshold, for comparison
 CONTAINED = 0.8
@@ -93,73 +95,102 @@ class QueryResult:
         }
 
 
+@dataclass(frozen=True, slots=True)
+class _Side:
+    """One document of a pair being matched: its id, tokens and anchors."""
+
+    id: str
+    tokens: Tokens
+    positions: I64
+    hashes: U64
+
+
 def query(index: Index, doc: Document, top: int | None = None) -> QueryResult:
     """Match ``doc`` against one consistent version of ``index``, best match first."""
     with index.view() as (conn, snap):
-        fq = fingerprint(
-            _query_tokens(index, snap, doc), snap.options.find.ngram, snap.options.window
-        )
-        nums = _candidates(snap, fq)
+        q = _query_side(index, snap, doc)
+        nums = _candidates(snap, q)
         ids = index.ids_of(conn, nums.tolist())
         matches = [
-            m
-            for num in nums.tolist()
-            if (m := _match(snap, doc.id, fq, ids[num], snap.tokens(num))) is not None
+            m for num in nums.tolist() if (m := _match(snap, q, _stored_side(snap, ids[num], num)))
         ]
     matches.sort(key=_rank)
     kept = matches if top is None else matches[:top]
     return QueryResult(doc.id, tuple(kept), int(nums.shape[0]), snap.documents, snap.version)
 
 
-def _query_tokens(index: Index, snap: Snapshot, doc: Document) -> Tokens:
-    """The query's tokens, marked as ``find`` would mark it in the collection."""
-    tokens = index.tokenizer().tokenize(doc.text)
-    settings = snap.options.boilerplate
+def _query_side(index: Index, snap: Snapshot, doc: Document) -> _Side:
+    """The query tokenised, marked and fingerprinted as `find` would in the collection:
+    its lines counted with the collection's (find counts every document's lines)."""
+    opts = snap.options
     lines = snap.lines
-    if settings.enabled and site_of(doc) is not None:
-        lines = merge_counts(lines, count_lines([doc], settings))
-    detector = detector_for(lines, settings)
-    return tokens if detector is None else mark_tokens(tokens, detector.spans(doc))
+    if opts.boilerplate is not None and opts.boilerplate.site(doc) is not None:
+        lines = lines.merge(count_lines([doc], opts.boilerplate))
+    batch = fingerprint_documents([doc], opts.find, index.tokenizer(), opts.marker(lines))
+    positions, hashes = batch.anchors.of(0)
+    return _Side(doc.id, batch.tokens[0], positions, hashes)
 
 
-def _candidates(snap: Snapshot, fq: Fingerprint) -> np.ndarray:
+def _stored_side(snap: Snapshot, doc_id: str, num: int) -> _Side:
+    """A stored document's tokens (as marked when added) and its anchors, recomputed
+    by the same stage function that built its postings."""
+    tokens = snap.tokens(num)
+    positions, hashes = fingerprint(tokens, snap.options.find.ngram, snap.options.find.window())
+    return _Side(doc_id, tokens, positions, hashes)
+
+
+def _candidates(snap: Snapshot, q: _Side) -> I64:
     """Stored documents sharing an anchor with the query that the df cap leaves open."""
-    hashes = np.unique(fq.anchor_hashes)
+    hashes = np.unique(q.hashes)
     df = snap.document_frequency(hashes) + 1  # the query holds each of them too
     return snap.holders(hashes[df <= snap.options.find.max_df])
 
 
-def _capped_among(snap: Snapshot, tokens: Tokens, fq: Fingerprint) -> np.ndarray:
-    """The n-gram hashes of ``tokens`` that find's df cap would drop (sorted)."""
+def _capped_among(snap: Snapshot, tokens: Tokens, q: _Side) -> U64:
+    """The n-gram hashes of ``tokens`` that find's df cap would drop (sorted): their
+    documents in the index, plus the query when it holds them as anchors."""
     grams = np.unique(ngram_hashes(tokens.hashes, snap.options.find.ngram))
-    df = snap.document_frequency(grams) + np.isin(grams, fq.anchor_hashes)
+    df = snap.document_frequency(grams) + np.isin(grams, q.hashes)
     return grams[df > snap.options.find.max_df]
 
 
-def _match(snap: Snapshot, query_id: str, fq: Fingerprint, doc_id: str, td: Tokens) -> Match | None:
-    opts = snap.options
-    fd = fingerprint(td, opts.find.ngram, opts.window)
-    query_first = query_id < doc_id  # find numbers documents by sorted id
-    (a, fa), (b, fb) = (
-        ((query_id, fq), (doc_id, fd)) if query_first else ((doc_id, fd), (query_id, fq))
+def _admission(snap: Snapshot, a: _Side, b: _Side, q: _Side) -> Admission:
+    """find's admission of ``a`` aligned with ``b``: an :class:`AnchorIndex` of the two
+    documents whose cap is the one of the whole collection plus the query."""
+    anchors = Anchors(
+        np.array([0, a.positions.shape[0], a.positions.shape[0] + b.positions.shape[0]]),
+        np.concatenate([a.positions, b.positions]).astype(np.int64),
+        np.concatenate([a.hashes, b.hashes]).astype(np.uint64),
     )
-    admission = _admission(snap, fa, fb, _capped_among(snap, fa.tokens, fq))
-    pair = pair_of(a, b, fa.tokens, fb.tokens, admission, opts.find.align_params())
+    none = np.zeros(0, np.int64)
+    capped = _capped_among(snap, a.tokens, q)
+    found = Candidates(none.reshape(0, 2), none, none, capped, 0, 0)
+    opts = snap.options.find
+    pair_index = AnchorIndex(anchors, opts.ngram, opts.window(), opts.max_df, found)
+    return pair_index.admission(0, 1, a.tokens)
+
+
+def _match(snap: Snapshot, q: _Side, d: _Side) -> Match | None:
+    query_first = q.id < d.id  # find numbers documents by sorted id: a is the smaller
+    a, b = (q, d) if query_first else (d, q)
+    admission = _admission(snap, a, b, q)
+    pair = pair_of(a.id, b.id, a.tokens, b.tokens, admission, snap.options.find.align_params())
     if pair is None:
         return None
-    cq, cd = (
-        (pair.containment_a, pair.containment_b)
-        if query_first
-        else (pair.containment_b, pair.containment_a)
-    )
-    passages = tuple(
-        SharedPassage(p.a_start, p.a_end, p.b_start, p.b_end, p.tokens, p.similarity)
-        if query_first
-        else SharedPassage(p.b_start, p.b_end, p.a_start, p.a_end, p.tokens, p.similarity)
-        for p in pair.passages
-    )
-    exact = np.array_equal(fq.tokens.hashes, td.hashes)
-    return Match(doc_id, _kind(exact, pair.jaccard, cq, cd), cq, cd, pair.jaccard, passages, pair)
+    if query_first:
+        cq, cd = pair.containment_a, pair.containment_b
+        passages = tuple(
+            SharedPassage(p.a_start, p.a_end, p.b_start, p.b_end, p.tokens, p.similarity)
+            for p in pair.passages
+        )
+    else:
+        cq, cd = pair.containment_b, pair.containment_a
+        passages = tuple(
+            SharedPassage(p.b_start, p.b_end, p.a_start, p.a_end, p.tokens, p.similarity)
+            for p in pair.passages
+        )
+    exact = np.array_equal(q.tokens.hashes, d.tokens.hashes)
+    return Match(d.id, _kind(exact, pair.jaccard, cq, cd), cq, cd, pair.jaccard, passages, pair)
 
 
 def _kind(exact: bool, jaccard: float, cq: float, cd: float) -> str:
@@ -177,32 +208,3 @@ def _kind(exact: bool, jaccard: float, cq: float, cd: float) -> str:
 def _rank(m: Match) -> tuple[int, float, int, str]:
     shared = sum(p.tokens for p in m.passages)
     return (KINDS.index(m.kind), -max(m.containment_query, m.containment_document), -shared, m.id)
-
-
-# engine._admission reads a module global set by its pool initializer; until it is a
-# stage function of its own, the query sets that global under this lock.
-_ADMISSION_LOCK = threading.Lock()
-
-
-def _admission(snap: Snapshot, fa: Fingerprint, fb: Fingerprint, capped: np.ndarray) -> Admission:
-    offsets = np.array(
-        [
-            0,
-            fa.anchor_positions.shape[0],
-            fa.anchor_positions.shape[0] + fb.anchor_positions.shape[0],
-        ],
-        dtype=np.int64,
-    )
-    anchors = (
-        offsets,
-        np.concatenate([fa.anchor_positions, fb.anchor_positions]),
-        np.concatenate([fa.anchor_hashes, fb.anchor_hashes]),
-    )
-    context = engine._WorkerContext(snap.options.find, anchors=anchors, capped=capped)
-    context.reader = object()  # type: ignore[assignment]
-    with _ADMISSION_LOCK:
-        engine._init_worker(context)
-        try:
-            return engine._admission(0, 1, fa.tokens)
-        finally:
-            engine._context = None

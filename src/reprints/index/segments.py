@@ -9,7 +9,7 @@ order documents were added, never reused):
   posting list is one ``searchsorted`` range and its length is the hash's document
   frequency inside the segment. Anchor *positions* are not stored: a query
   re-fingerprints the few documents it aligns from their stored tokens (the same
-  :func:`reprints.engine.fingerprint` call that built the postings), which is
+  :func:`reprints.fingerprint.fingerprint` call that built the postings), which is
   cheaper than keeping 4 bytes per anchor of the whole collection on disk;
 - ``tok_offsets.npy`` and ``tok_hashes``/``tok_starts``/``tok_ends``/
   ``tok_boilerplate.npy``: every document's tokens as marked when it was added, slot
@@ -31,6 +31,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from reprints.fingerprint import Anchors
 from reprints.text import Tokens
 
 I64 = npt.NDArray[np.int64]
@@ -67,11 +68,11 @@ class SegmentData:
         return int(self.post_hash.shape[0])
 
 
-def build_segment(nums: I64, tokens: list[Tokens], anchor_hashes: list[U64]) -> SegmentData:
-    """A segment of documents ``nums`` (ascending), their tokens and anchor hashes."""
-    counts = np.fromiter((h.shape[0] for h in anchor_hashes), dtype=np.int64, count=len(nums))
-    owners = np.repeat(nums.astype(np.int64), counts)
-    hashes = np.concatenate(anchor_hashes) if anchor_hashes else np.zeros(0, np.uint64)
+def build_segment(nums: I64, tokens: list[Tokens], anchors: Anchors) -> SegmentData:
+    """A segment of documents ``nums`` (ascending), their tokens and anchors (document
+    ``k`` of ``anchors`` is document number ``nums[k]``)."""
+    owners = nums.astype(np.int64)[anchors.owners()]
+    hashes = anchors.hashes
     return SegmentData(
         nums.astype(np.int64), *_distinct_postings(hashes, owners), **_tokens(tokens)
     )

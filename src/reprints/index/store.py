@@ -34,7 +34,6 @@ import shutil
 import sqlite3
 import threading
 import uuid
-from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -43,10 +42,10 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from reprints.boilerplate import BoilerplateDetector, mark_tokens
+from reprints.boilerplate import BoilerplateMarker, BoilerplateSettings, LineCounts, count_lines
 from reprints.documents import Document
-from reprints.engine import FindOptions, fingerprint
-from reprints.fingerprint import window_for
+from reprints.finding import FindOptions, fingerprint_documents
+from reprints.fingerprint import Anchors
 from reprints.index.segments import (
     SegmentData,
     build_segment,
@@ -55,13 +54,6 @@ from reprints.index.segments import (
     read_segment,
     segment_tokens,
     write_segment,
-)
-from reprints.index.sitelines import (
-    BoilerplateSettings,
-    LineCounts,
-    count_lines,
-    detector_for,
-    merge_counts,
 )
 from reprints.runners.pool import WorkerPool, worker_count
 from reprints.text import Tokenizer, Tokens
@@ -114,25 +106,29 @@ class IndexOptions:
     """What the index was built with; every add and query uses the same."""
 
     find: FindOptions = field(default_factory=lambda: FindOptions(workers=1))
-    boilerplate: BoilerplateSettings = field(default_factory=BoilerplateSettings)
+    boilerplate: BoilerplateSettings | None = field(default_factory=BoilerplateSettings)
 
     def to_json(self) -> str:
         find = asdict(self.find)
         find.pop("workers")
         find.pop("self_repeats")
-        return json.dumps({"find": find, "boilerplate": asdict(self.boilerplate)}, sort_keys=True)
+        marking = None if self.boilerplate is None else asdict(self.boilerplate)
+        return json.dumps({"find": find, "boilerplate": marking}, sort_keys=True)
 
     @classmethod
     def from_json(cls, text: str) -> IndexOptions:
         data = json.loads(text)
+        marking = data["boilerplate"]
         return cls(
             FindOptions(**data["find"], workers=1),
-            BoilerplateSettings(**data["boilerplate"]),
+            None if marking is None else BoilerplateSettings(**marking),
         )
 
-    @property
-    def window(self) -> int:
-        return window_for(self.find.min_tokens, self.find.ngram)
+    def marker(self, lines: LineCounts) -> BoilerplateMarker | None:
+        """The boilerplate marker of these line counts (None: boilerplate off)."""
+        if self.boilerplate is None:
+            return None
+        return BoilerplateMarker.from_counts(self.boilerplate, lines)
 
 
 @dataclass(frozen=True)
@@ -361,7 +357,7 @@ class Index:
                 "postings": sum(s.postings for s in snap.segments),
                 "tokens": sum(int(s.tok_offsets[-1]) for s in snap.segments if s.documents),
                 "tombstones": int(snap.dead.shape[0]),
-                "sites": len(snap.lines.sites),
+                "sites": len(snap.lines.site_docs),
                 "bytes_segments": total,
                 "bytes_sqlite": db,
                 "options": json.loads(self.options.to_json()),
@@ -412,17 +408,17 @@ class Index:
 
     def _add(self, conn: sqlite3.Connection, documents: Iterable[Document]) -> AddReport:
         num = int(_meta(conn, "next_num"))
-        lines = _line_counts(conn) if self.options.boilerplate.enabled else LineCounts()
         settings = self.options.boilerplate
+        lines = _line_counts(conn) if settings is not None else LineCounts()
         batch: list[Document] = []
         added = segments = tokens = postings = 0
 
         def flush() -> None:
             nonlocal num, lines, segments, tokens, postings
-            if settings.enabled:
+            if settings is not None:
                 delta = count_lines(batch, settings)
                 _add_line_counts(conn, delta)
-                lines = merge_counts(lines, delta)
+                lines = lines.merge(delta)
             data = self._segment_of(np.arange(num, num + len(batch)), batch, lines)
             folder = self._write(data)
             conn.executemany(
@@ -458,16 +454,18 @@ class Index:
         return AddReport(added, segments, tokens, postings)
 
     def _segment_of(self, nums: I64, batch: list[Document], lines: LineCounts) -> SegmentData:
-        """Tokenise, mark and fingerprint a batch of new documents (in a pool)."""
-        state = _FingerprintState(self.options, detector_for(lines, self.options.boilerplate))
+        """Tokenise, mark and fingerprint a batch of new documents (in a pool), with
+        find's stage function."""
+        state = _FingerprintState(self.options.find, self.options.marker(lines))
         tokens: list[Tokens] = []
-        anchors: list[U64] = []
-        chunks = (batch[lo : lo + _TOKENIZE_BATCH] for lo in range(0, len(batch), _TOKENIZE_BATCH))
-        with WorkerPool(min(self.workers, max(1, len(batch) // _TOKENIZE_BATCH)), state) as pool:
+        anchors: list[Anchors] = []
+        size = _TOKENIZE_BATCH
+        chunks = (batch[lo : lo + size] for lo in range(0, len(batch), size))
+        with WorkerPool(min(self.workers, max(1, len(batch) // size)), state) as pool:
             for chunk_tokens, chunk_anchors in pool.map(_fingerprint_chunk, chunks):
                 tokens.extend(chunk_tokens)
-                anchors.extend(chunk_anchors)
-        return build_segment(nums, tokens, anchors)
+                anchors.append(chunk_anchors)
+        return build_segment(nums, tokens, Anchors.concat(anchors))
 
     def _write(self, data: SegmentData) -> str:
         """Write a segment under a temporary name, then rename it into place."""
@@ -504,9 +502,9 @@ class Index:
             return missing
         conn.executemany("DELETE FROM documents WHERE num = ?", ((d.num,) for d in gone))
         conn.executemany("INSERT INTO tombstones VALUES (?)", ((d.num,) for d in gone))
-        if self.options.boilerplate.enabled:
+        if self.options.boilerplate is not None:
             removed = count_lines(
-                (Document(d.id, d.text, d.meta) for d in gone), self.options.boilerplate
+                [Document(d.id, d.text, d.meta) for d in gone], self.options.boilerplate
             )
             _add_line_counts(conn, removed, sign=-1)
         _set_meta(conn, version=int(_meta(conn, "version")) + 1)
@@ -550,25 +548,17 @@ class Index:
 class _FingerprintState:
     """What a worker needs to fingerprint new documents (its own copy, see WorkerPool)."""
 
-    options: IndexOptions
-    detector: BoilerplateDetector | None
+    options: FindOptions
+    marker: BoilerplateMarker | None
     tokenizer: Tokenizer = field(default_factory=Tokenizer)
 
 
 def _fingerprint_chunk(
     state: _FingerprintState, chunk: list[Document]
-) -> tuple[list[Tokens], list[U64]]:
-    """Tokens (boilerplate marked) and anchor hashes of a chunk of documents."""
-    opts = state.options
-    out_tokens, out_anchors = [], []
-    for doc, toks in zip(
-        chunk, state.tokenizer.tokenize_batch([d.text for d in chunk]), strict=True
-    ):
-        if state.detector is not None:
-            toks = mark_tokens(toks, state.detector.spans(doc))
-        out_tokens.append(toks)
-        out_anchors.append(fingerprint(toks, opts.find.ngram, opts.window).anchor_hashes)
-    return out_tokens, out_anchors
+) -> tuple[list[Tokens], Anchors]:
+    """Tokens (boilerplate marked) and anchors of a chunk of documents."""
+    batch = fingerprint_documents(chunk, state.options, state.tokenizer, state.marker)
+    return batch.tokens, batch.anchors
 
 
 # --- SQLite helpers ---------------------------------------------------------------------
@@ -603,7 +593,7 @@ def _line_counts(conn: sqlite3.Connection) -> LineCounts:
     keys = np.array([r[0] for r in rows], dtype=np.int64).view(np.uint64)
     counts = np.array([r[1] for r in rows], dtype=np.int64)
     order = np.argsort(keys, kind="stable")  # SQLite sorted them as signed integers
-    sites = Counter(dict(conn.execute("SELECT site, count FROM site_docs")))
+    sites = dict(conn.execute("SELECT site, count FROM site_docs"))
     return LineCounts(keys[order], counts[order], sites)
 
 
@@ -617,7 +607,7 @@ def _add_line_counts(conn: sqlite3.Connection, delta: LineCounts, sign: int = 1)
     conn.executemany(
         "INSERT INTO site_docs VALUES (?, ?) "
         "ON CONFLICT(site) DO UPDATE SET count = count + excluded.count",
-        ((site, sign * n) for site, n in delta.sites.items()),
+        ((site, sign * n) for site, n in delta.site_docs.items()),
     )
     conn.execute("DELETE FROM site_lines WHERE count <= 0")
     conn.execute("DELETE FROM site_docs WHERE count <= 0")
