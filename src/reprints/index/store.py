@@ -404,6 +404,7 @@ class Index:
                 conn.execute("ROLLBACK")
                 self._clean_debris()
                 raise
+            _checkpoint(conn)
             return report
 
     def _add(self, conn: sqlite3.Connection, documents: Iterable[Document]) -> AddReport:
@@ -541,6 +542,7 @@ class Index:
                 raise
             for name in old:
                 shutil.rmtree(self.folder / _SEGMENTS / name, ignore_errors=True)
+            _checkpoint(conn)
             return len(old)
 
 
@@ -562,6 +564,13 @@ def _fingerprint_chunk(
 
 
 # --- SQLite helpers ---------------------------------------------------------------------
+
+
+def _checkpoint(conn: sqlite3.Connection) -> None:
+    """Copy the write-ahead log into the database and truncate it: a large add would
+    otherwise leave its texts on disk twice until SQLite checkpoints on its own. It
+    gives way to readers (a busy checkpoint is simply left for later)."""
+    conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
 
 
 def _meta(conn: sqlite3.Connection, key: str | None = None) -> Any:
