@@ -80,6 +80,14 @@ def test_paste_the_repost_and_see_the_news_page(base: str, page: Any, tmp_path: 
     )
     assert len(colours) == 3 and len(set(colours)) == 1
     assert colours[0] not in ("rgba(0, 0, 0, 0)", "transparent")
+    # The news page's boilerplate lines (its "Latest news" teaser list) are greyed,
+    # and no shared passage runs into them.
+    grey = page.locator('#pair-view .side[data-side="b"] .bp')
+    assert grey.count() > 0 and grey.locator(".run").count() == 0
+    assert (
+        page.evaluate("""() => getComputedStyle(document.querySelector('#pair-view .bp')).color""")
+        == "rgb(154, 160, 170)"
+    )
     # Nothing fetched from anywhere but the server.
     assert all(url.startswith(base) for url in requests)
 

@@ -335,6 +335,12 @@ class Index:
         with self.read() as conn:
             return _document(conn, "id = ?", doc_id)
 
+    def boilerplate_spans(self, doc: Document) -> list[tuple[int, int]]:
+        """The character spans of ``doc`` the index's boilerplate marker marks now."""
+        with self.view() as (_, snap):
+            marker = self.options.marker(snap.lines)
+        return [] if marker is None else [(s.start, s.end) for s in marker.spans(doc)]
+
     def ids_of(self, conn: sqlite3.Connection, nums: Sequence[int]) -> dict[int, str]:
         """Ids of document numbers, read in the caller's transaction."""
         out: dict[int, str] = {}

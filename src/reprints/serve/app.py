@@ -179,7 +179,11 @@ def create_app(
         match = next((m for m in found.matches if m.id == body.id), None)
         if doc is None or match is None:
             raise HTTPException(404, f"no match with id {body.id!r}")
-        return page.pair_fragment(body.text, doc, match, index.tokenizer())
+        muted = (
+            index.boilerplate_spans(Document("query", body.text)),
+            index.boilerplate_spans(Document(doc.id, doc.text, doc.meta)),
+        )
+        return page.pair_fragment(body.text, doc, match, index.tokenizer(), muted)
 
     @app.get("/browse", response_class=HTMLResponse, include_in_schema=False)
     def browse() -> str:

@@ -21,6 +21,7 @@ _EXTRA_STYLE = """
 textarea { width: 100%; min-height: 10em; font: 13px/1.4 Georgia, serif; }
 .match { cursor: pointer; } .match:hover { background: #f0f2f6; }
 .error { color: #b00020; white-space: pre-wrap; }
+.bp { color: #9aa0aa; }
 nav a { margin-right: 16px; }
 """
 
@@ -77,13 +78,20 @@ def matches_fragment(result: QueryResult) -> str:
     )
 
 
-def pair_fragment(text: str, doc: StoredDocument, match: Match, tokenizer: Tokenizer) -> str:
-    """Both texts side by side: every shared passage in its own colour on both sides."""
+def pair_fragment(
+    text: str,
+    doc: StoredDocument,
+    match: Match,
+    tokenizer: Tokenizer,
+    muted: tuple[list[tuple[int, int]], list[tuple[int, int]]] = ([], []),
+) -> str:
+    """Both texts side by side: every shared passage in its own colour on both sides,
+    boilerplate (``muted``: the query's spans, the document's) greyed."""
     passages = [
         Passage(p.query_start, p.query_end, p.doc_start, p.doc_end, p.tokens, p.similarity)
         for p in match.passages
     ]
-    view = pair_view("q", text, doc.text, passages, tokenizer)
+    view = pair_view("q", text, doc.text, passages, tokenizer, muted)
     legend = " · ".join(
         f'<span class="swatch g{g % 8}"></span>passage {i + 1}: yours {p.a_start}–{p.a_end}, '
         f"theirs {p.b_start}–{p.b_end}, {p.tokens} tokens, similarity {p.similarity:.3f}"
@@ -92,7 +100,8 @@ def pair_fragment(text: str, doc: StoredDocument, match: Match, tokenizer: Token
     return (
         f'<div class="pair" id="pair-view"><h2>Your text ↔ {_e(doc.id)} ({_e(match.kind)})</h2>'
         f'<div class="legend">{legend}. Same colour = same shared text on both sides; '
-        "<span class=df>wavy-underlined</span> words differ.</div>"
+        "<span class=df>wavy-underlined</span> words differ; <span class=bp>grey</span> "
+        "lines are boilerplate (never pair documents).</div>"
         '<div class="sides">'
         '<div class="side" data-side="a"><h3>your text</h3>'
         f'<div class="text">{view.side_a}</div></div>'
