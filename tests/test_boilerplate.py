@@ -347,3 +347,10 @@ def test_widget_lines(line: str, widget: bool) -> None:
     text = f"A paragraph of ordinary prose comes first, as it does in articles.\n{line}"
     marked = [text[s.start : s.end] for s in line_rule_spans(text)]
     assert (line in marked) is widget
+
+
+def test_empty_line_counts_merge() -> None:
+    from reprints.boilerplate import LineCounts
+
+    merged = LineCounts().merge(LineCounts(site_docs={"a": 1}))
+    assert merged.keys.size == 0 and merged.counts.size == 0 and merged.site_docs == {"a": 1}

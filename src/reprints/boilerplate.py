@@ -376,10 +376,12 @@ def _sum_by_key(
     keys: npt.NDArray[np.uint64], weights: npt.NDArray[np.int64]
 ) -> tuple[npt.NDArray[np.uint64], npt.NDArray[np.int64]]:
     """Sorted distinct keys and the sum of the weights of each."""
+    if keys.size == 0:  # two empty counts merge (an index's add of pages of no site)
+        return keys, weights
     order = np.argsort(keys, kind="stable")
     keys, weights = keys[order], weights[order]
     first = np.flatnonzero(np.concatenate(([True], keys[1:] != keys[:-1])))
-    return keys[first], (np.add.reduceat(weights, first) if first.size else weights[:0])
+    return keys[first], np.add.reduceat(weights, first)
 
 
 @dataclass(frozen=True, slots=True)
