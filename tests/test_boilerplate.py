@@ -341,6 +341,12 @@ def test_line_counts_merge_in_any_order_into_the_counts_of_the_whole(
         ("Most readers agree that the plan is good.", False),
         ("The blog's author said she would follow the story wherever it led.", False),
         ("He logged the share price every morning before the markets opened.", False),
+        ("Follow us on Twitter", True),
+        ("Follow @harbornews for updates", True),
+        ("Click here to subscribe", True),
+        # Ordinary article text that the rules once took for widgets (issue 9).
+        ("Click here to read the full report, the mayor told reporters after the vote.", False),
+        ("Follow us on the trail, the guide said, and keep left of the river bank.", False),
     ],
 )
 def test_widget_lines(line: str, widget: bool) -> None:
@@ -354,3 +360,19 @@ def test_empty_line_counts_merge() -> None:
 
     merged = LineCounts().merge(LineCounts(site_docs={"a": 1}))
     assert merged.keys.size == 0 and merged.counts.size == 0 and merged.site_docs == {"a": 1}
+
+
+def test_a_widget_sounding_line_inside_article_text_is_not_boilerplate() -> None:
+    """A short line between prose paragraphs ("Email this video to a friend" quoted by
+    the article) stays text when nothing around it is boilerplate."""
+    lines = [
+        "The council met on Tuesday to discuss the budget for the coming year.",
+        "Email this video to a friend",
+        "Click here to read the full report, the mayor told reporters after the vote.",
+        "Residents said they were pleased with the plans for the new park.",
+    ]
+    text = "\n\n".join(lines)
+    detector = BoilerplateDetector()
+    doc = Document("page", text)
+    detector.observe(doc)
+    assert detector.spans(doc) == []

@@ -111,10 +111,12 @@ _WIDGET_LINE = re.compile(
 )
 # Calls to action and notices recognised anywhere in a line that is not a long paragraph.
 _WIDGET_PHRASE = re.compile(
-    r"""(?:^(?:sign\ up|subscribe|register|log\ ?in)\b | \bclick\ here\b
+    r"""(?:^(?:sign\ up|subscribe|register|log\ ?in)\b
       | \b(?:newsletters?|inbox)\b.*\b(?:sign\ up|subscribe)
       | \b(?:sign\ up|subscribe)\b.*\b(?:newsletters?|inbox)\b
-      | \bfollow\ (?:us|him|her|them|@\w+)\ (?:on|at)\b
+      | \bfollow\ (?:us|him|her|them)\ (?:on|at)\ (?:\S+\ ){0,2}?(?:twitter|facebook|instagram
+          |x|tiktok|youtube|linkedin|threads|mastodon|bluesky|social\ media)\b
+      | \bfollow\ @\w+
       | \bfollow\ \S+(?:\ \S+){0,5}\ on\ (?:twitter|facebook|instagram)\b
       | \ball\ rights\ reserved\b | \bcopyright\ [©ⓒ] | [©ⓒ]\ ?\d{4}
       | \bcookie\ policy\b | \buse\ (?:of\ )?cookies\b
@@ -128,6 +130,11 @@ _WIDGET_PHRASE = re.compile(
     re.IGNORECASE | re.VERBOSE,
 )
 _WIDGET_PHRASE_MAX_TOKENS = 30
+# "Click here" is a call to action in a short line ("Click here to subscribe"); in a
+# longer one it is usually prose that reports one ("Click here to read the report, the
+# mayor told reporters").
+_CLICK_HERE = re.compile(r"\bclick\ here\b", re.IGNORECASE)
+_CLICK_HERE_MAX_TOKENS = 10
 # Every alternative of _WIDGET_PHRASE holds one of these (case-folded). Python's re
 # tries a pattern of many alternatives at every position of a line, which made it the
 # slowest step of the line rules; plain substring tests rule out nearly every line first.
@@ -244,6 +251,8 @@ def _judge(line: _Line) -> str | None:
     if _WIDGET_LINE.match(text):
         return WIDGET
     if line.tokens <= _WIDGET_PHRASE_MAX_TOKENS and _widget_phrase(text):
+        return WIDGET
+    if line.tokens <= _CLICK_HERE_MAX_TOKENS and _CLICK_HERE.search(text):
         return WIDGET
     if _URL_ONLY.match(text):
         return NON_TEXT
