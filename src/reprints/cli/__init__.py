@@ -7,14 +7,14 @@ import sys
 from collections.abc import Sequence
 
 from reprints import __version__
-from reprints.cli import compare, dedup, find
+from reprints.cli import compare, convert, dedup, find
 from reprints.cli.common import setup_logging
 from reprints.options import OptionsError
 from reprints.readers import InputError
 
 # Each command module has ``register(subparsers)``, which adds its parser and sets
 # ``func`` (args -> exit code) as the parser default.
-COMMANDS = (find, compare, dedup)
+COMMANDS = (find, compare, dedup, convert)
 
 
 def build_parser() -> argparse.ArgumentParser:
