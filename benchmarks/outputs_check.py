@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import re
 import subprocess
 import sys
@@ -43,7 +44,15 @@ def _blank_timings(folder: Path) -> None:
 def _run(args: list[str], cwd: Path) -> None:
     # Run inside the output folder with relative output paths: the dedup summary
     # names its output file, and two folders must give the same bytes.
-    subprocess.run([sys.executable, "-m", "reprints", "-q", *args], check=True, cwd=cwd)
+    # The code under test is this checkout's, whatever is installed: PYTHONPATH made
+    # absolute (a relative "src" would not survive the change of folder).
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT / "src"), *_pythonpath()])}
+    command = [sys.executable, "-m", "reprints", "-q", *args]
+    subprocess.run(command, check=True, cwd=cwd, env=env)
+
+
+def _pythonpath() -> list[str]:
+    return [str(Path(p).resolve()) for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p]
 
 
 def _collections(tmp: Path, docs: int) -> dict[str, Path]:

@@ -24,6 +24,6 @@ def test_find_then_dedup_on_the_examples(tmp_path: Path) -> None:
     options = api.DedupOptions(containment=0.8, workers=1)
     with api.dedup(api.read_documents([EXAMPLES]), options) as result:
         summary = api.write_dedup_outputs(result, tmp_path / "kept.jsonl")
-    assert summary["removed"] == {"contained": 2}
+    assert summary.removed == {"contained": 2}
     kept = [json.loads(line)["id"] for line in (tmp_path / "kept.jsonl").open()]
     assert "harbor-gazette/2026-03-02-lighthouse-lens.txt" in kept and len(kept) == 4

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import functools
+import itertools
 import pickle
+import random
 from pathlib import Path
 
 import numpy as np
@@ -14,10 +17,15 @@ from reprints.boilerplate import (
     SITE_REPEAT,
     WIDGET,
     BoilerplateDetector,
+    BoilerplateMarker,
+    BoilerplateSettings,
+    LineCounts,
+    MarkCounts,
     MarkedSpan,
+    boilerplate_summary,
+    count_lines,
     drop_spans,
     explain,
-    line_rule_spans,
     mark_tokens,
 )
 from reprints.documents import Document
@@ -26,6 +34,12 @@ from tests.conftest import NEWS_PAGE, REPOST
 
 NEWS_TAIL = ("Latest news", "Must read", "You might also like", "Recommended to you")
 REPOST_WIDGETS = ("(More here.)", "0 Comments:", "Post a Comment", "<< Home")
+
+
+def line_rule_spans(text: str) -> list[MarkedSpan]:
+    """What the line rules alone mark in a text (a document of no site)."""
+    marker = BoilerplateMarker.from_counts(BoilerplateSettings(), LineCounts())
+    return marker.spans(Document("t", text))
 
 
 def _marked(doc: Document, spans: list[MarkedSpan]) -> list[str]:
@@ -167,7 +181,7 @@ def test_a_paragraph_on_a_few_pages_of_a_site_is_a_reprint_not_chrome() -> None:
     detector = BoilerplateDetector(min_docs=3, line_rules=False)
     for page in pages:
         detector.observe(page)
-    copy = pickle.loads(pickle.dumps(detector))  # as a worker process gets it
+    copy = pickle.loads(pickle.dumps(detector.marker()))  # as a worker process gets it
     for page in pages:
         marked = {page.text[s.start : s.end] for s in copy.spans(page)}
         assert about in marked  # on every page: chrome
@@ -242,26 +256,75 @@ def test_mark_tokens_matches_the_definition(text: str, raw: list[tuple[int, int]
     assert [c for c in drop_spans(text, spans) if not c.isspace()] == outside
 
 
-def test_a_pickled_copy_marks_the_same_and_its_counts_add_up() -> None:
-    """Worker processes get a pickled copy: slim, same spans, counts handed back."""
-    import pickle
-
+def _settings_pages() -> tuple[BoilerplateSettings, list[Document]]:
     pages = [_site_page(i, _article(i)) for i in range(10)]
-    detector = BoilerplateDetector(min_docs=3)
+    pages.append(Document("other", "A page of no site.\nPost a Comment"))
+    return BoilerplateSettings(min_docs=3), pages
+
+
+def test_a_pickled_marker_marks_the_same_and_batch_counts_add_up() -> None:
+    """Worker processes get a pickled marker: slim, the same spans, counts as values."""
+    settings, pages = _settings_pages()
+    counts = count_lines(pages, settings)
+    marker = BoilerplateMarker.from_counts(settings, counts)
+    copy = pickle.loads(pickle.dumps(marker))
+    assert copy.repeated.size == len(HEADER) + len(FOOTER)  # not every line's count
+    assert [copy.spans(d) for d in pages] == [marker.spans(d) for d in pages]
+    _, first = copy.mark_batch(pages[:4])
+    _, second = marker.mark_batch(pages[4:])
+    _, whole = marker.mark_batch(pages)
+    assert first.merge(second) == second.merge(first) == whole
+    summary = boilerplate_summary(settings, counts, whole)
+    assert summary["marked_lines"] == {SITE_REPEAT: 50, WIDGET: 1}
+    assert summary["documents_with_marked_lines"] == 11
+    assert summary["documents"] == 11 and summary["sites"] == 1
+    assert len(summary["top_repeated_lines"]) == len(HEADER) + len(FOOTER)
+
+
+def test_marking_has_no_side_effects() -> None:
+    settings, pages = _settings_pages()
+    marker = BoilerplateMarker.from_counts(settings, count_lines(pages, settings))
+    once = marker.mark_batch(pages)
+    assert marker.mark_batch(pages) == once  # marking twice marks and counts the same
+
+
+def test_detector_counts_a_document_marked_twice_once() -> None:
+    settings, pages = _settings_pages()
+    detector = BoilerplateDetector.from_settings(settings)
     for doc in pages:
         detector.observe(doc)
-    copy = pickle.loads(pickle.dumps(detector))
-    assert copy._keys.size == 0  # the line counts stay in the main process
-    assert [copy.spans(d) for d in pages[:5]] == [detector.spans(d) for d in pages[:5]]
-    for doc in pages[5:]:
-        copy.spans(doc)
-    detector.take_counts()  # forget what the main copy marked above
-    detector.add_counts(copy.take_counts())
-    summary = detector.summary()
-    assert summary["marked_lines"][SITE_REPEAT] == 50
-    assert summary["documents_with_marked_lines"] == 10
-    assert len(summary["top_repeated_lines"]) == len(HEADER) + len(FOOTER)
-    assert copy.take_counts().lines == {}  # taking resets
+    for doc in [*pages, *pages]:
+        detector.spans(doc)
+    _, whole = detector.marker().mark_batch(pages)
+    assert detector.summary() == detector.summary(whole)
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.lists(st.integers(0, 10), min_size=1, max_size=12), st.randoms(use_true_random=False))
+def test_line_counts_merge_in_any_order_into_the_counts_of_the_whole(
+    cuts: list[int], rng: random.Random
+) -> None:
+    config, pages = _settings_pages()
+    pages = pages + [
+        Document(f"q{i}", f"Updated {i} May\nShared line\nText {i}", {"url": "https://b.example/"})
+        for i in range(5)
+    ]
+    whole = count_lines(pages, config)
+    bounds = sorted({0, len(pages), *(min(c, len(pages)) for c in cuts)})
+    parts = [count_lines(pages[lo:hi], config) for lo, hi in itertools.pairwise(bounds)]
+    rng.shuffle(parts)
+    merged = functools.reduce(LineCounts.merge, parts, LineCounts())
+    assert np.array_equal(merged.keys, whole.keys)
+    assert np.array_equal(merged.counts, whole.counts)
+    assert merged.site_docs == whole.site_docs and merged.documents == whole.documents
+    # A line that differs only in its digits is one line; the text shown for it comes
+    # from the smallest document id, whatever order the documents are marked in.
+    marker = BoilerplateMarker.from_counts(config, whole)
+    shuffled = pages[:]
+    rng.shuffle(shuffled)
+    marks = MarkCounts.total(marker.mark_batch([d])[1] for d in shuffled)
+    lines = {t.line for t in marks.top.values() if t.site == "b.example"}
+    assert lines == {"Updated 0 May", "Shared line", "Text 0"}
 
 
 @pytest.mark.parametrize(

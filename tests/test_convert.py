@@ -135,3 +135,15 @@ def test_cli_reads_every_format_with_the_same_bad_input_report(
         assert line in report
     assert main(["convert", str(corpus), "-o", str(tmp_path / "s.parquet"), "--strict"]) == 2
     assert not (tmp_path / "s.parquet").exists()
+
+
+def test_an_output_inside_the_input_folder_is_never_read_back(tmp_path: Path) -> None:
+    corpus = tmp_path / "in"
+    corpus.mkdir()
+    (corpus / "a.txt").write_text("a text of its own")
+    out = corpus / "out.parquet"
+    for _ in range(2):
+        assert main(["-q", "convert", str(corpus), "-o", str(out)]) == 0
+        assert [d.id for d in read_back(out)] == ["a.txt"]
+    (tmp_path / "file").write_text("x")
+    assert main(["-q", "convert", str(corpus), "-o", str(tmp_path / "file")]) == 2

@@ -7,7 +7,6 @@ import random
 import re
 from pathlib import Path
 
-import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -211,14 +210,3 @@ def test_repeats_stay_inside_the_text_with_short_loose_settings(seed: int) -> No
             for r in repeats.passages:
                 assert 0 <= r.first_start < r.first_end <= r.repeat_start < r.repeat_end
                 assert r.repeat_end <= len(text)
-
-
-def test_impossible_settings_exit_2_with_a_message(
-    seeds_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
-    from reprints.cli import main
-
-    code = main(["-q", "find", str(seeds_dir), "-o", str(tmp_path), "--max-gap", "-1"])
-    assert code == 2
-    assert "max_gap must be 0 or more (got -1)" in capsys.readouterr().err
-    assert not (tmp_path / "pairs.jsonl").exists()

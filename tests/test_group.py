@@ -20,7 +20,6 @@ from reprints.group import (
     UNIQUE,
     _regions,
     build_groups,
-    components,
     document_clusters,
     parse_date,
     passage_clusters,
@@ -271,33 +270,6 @@ def test_no_pairs_gives_no_clusters() -> None:
 )
 def test_parse_date(value: object, expected: str | None) -> None:
     assert parse_date(value) == expected
-
-
-@settings(max_examples=50, deadline=None)
-@given(st.lists(st.tuples(st.integers(0, 19), st.integers(0, 19)), max_size=40))
-def test_components_match_a_plain_union_find(edges: list[tuple[int, int]]) -> None:
-    n = 20
-    parent = list(range(n))
-
-    def root(i: int) -> int:
-        while parent[i] != i:
-            i = parent[i]
-        return i
-
-    for a, b in edges:
-        parent[root(a)] = root(b)
-    left = np.array([a for a, _ in edges], dtype=np.int64)
-    right = np.array([b for _, b in edges], dtype=np.int64)
-    labels = components(n, left, right).tolist()
-    for i in range(n):
-        for j in range(n):
-            assert (labels[i] == labels[j]) == (root(i) == root(j))
-    # Labels are numbered by first appearance: stable whatever scipy does inside.
-    seen: list[int] = []
-    for label in labels:
-        if label not in seen:
-            seen.append(label)
-    assert seen == list(range(len(seen)))
 
 
 @st.composite

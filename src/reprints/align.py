@@ -33,6 +33,7 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
+from reprints.documents import Pair, Passage, Repeat, SelfRepeats
 from reprints.fingerprint import ngram_hashes, usable_ngrams
 from reprints.text import Tokens
 
@@ -342,3 +343,45 @@ def ngram_jaccard(a: Tokens, b: Tokens, n: int) -> float:
     sb = np.unique(ngram_hashes(b.hashes, n))
     union = np.union1d(sa, sb).shape[0]
     return np.intersect1d(sa, sb, assume_unique=True).shape[0] / union if union else 0.0
+
+
+# --- alignments as records with character offsets ------------------------------------
+
+_DIGITS = 4  # scores are rounded so that output bytes do not depend on float noise
+
+
+def pair_of(
+    a: str, b: str, ta: Tokens, tb: Tokens, admission: Admission, params: AlignParams
+) -> Pair | None:
+    """The passages documents ``a`` and ``b`` share, as a record with character offsets."""
+    alignment = align(ta, tb, admission, params)
+    if not alignment.passages:
+        return None
+    return Pair(
+        a=a,
+        b=b,
+        containment_a=round(alignment.containment_a(), _DIGITS),
+        containment_b=round(alignment.containment_b(), _DIGITS),
+        jaccard=round(ngram_jaccard(ta, tb, params.ngram), _DIGITS),
+        passages=tuple(_to_passage(p, ta, tb) for p in alignment.passages),
+    )
+
+
+def repeats_of(
+    doc: str, tokens: Tokens, admission: Admission, params: AlignParams
+) -> SelfRepeats | None:
+    """The passages of a document that repeat an earlier passage of its own."""
+    found = align_self(tokens, admission, params)
+    if not found:
+        return None
+    repeats = []
+    for p in found:
+        span = _to_passage(p, tokens, tokens)
+        repeats.append(Repeat(span.a_start, span.a_end, span.b_start, span.b_end, p.a1 - p.a0))
+    return SelfRepeats(doc, tuple(repeats))
+
+
+def _to_passage(p: TokenPassage, ta: Tokens, tb: Tokens) -> Passage:
+    a_start, a_end = ta.char_span(p.a0, p.a1)
+    b_start, b_end = tb.char_span(p.b0, p.b1)
+    return Passage(a_start, a_end, b_start, b_end, p.a1 - p.a0, round(p.similarity, _DIGITS))

@@ -22,23 +22,18 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from reprints.align import Admission
-from reprints.boilerplate import BoilerplateDetector, mark_tokens
+from reprints.align import Admission, pair_of, repeats_of
+from reprints.boilerplate import BoilerplateDetector, BoilerplateMarker, mark_tokens
 from reprints.dedup import DedupOptions, DedupResult, dedup
 from reprints.dedup import write_outputs as write_dedup_outputs
 from reprints.documents import Document, Pair, SelfRepeats
-from reprints.engine import (
-    BoilerplateMarker,
-    FindOptions,
-    FindResult,
-    ProgressHook,
-    find,
-    pair_of,
-    repeats_of,
-)
+from reprints.finding import Findings, FindOptions
 from reprints.fingerprint import usable_ngrams
-from reprints.output import write_json, write_jsonl
+from reprints.output import write_find_outputs
+from reprints.pipeline import ProgressHook
 from reprints.readers import ReadLog, ReadOptions, read_documents
+from reprints.runners.local import FindResult, find
+from reprints.runners.reference import find_batch
 from reprints.text import Tokenizer
 
 __all__ = [
@@ -49,6 +44,7 @@ __all__ = [
     "Document",
     "FindOptions",
     "FindResult",
+    "Findings",
     "Pair",
     "ProgressHook",
     "ReadLog",
@@ -57,6 +53,7 @@ __all__ = [
     "compare",
     "dedup",
     "find",
+    "find_batch",
     "internal_repeats",
     "read_documents",
     "write_dedup_outputs",
@@ -69,19 +66,23 @@ def compare(
     a: Document,
     b: Document,
     options: FindOptions | None = None,
-    boilerplate: BoilerplateMarker | None = None,
+    boilerplate: BoilerplateDetector | BoilerplateMarker | None = None,
 ) -> Pair | None:
     """The passages two documents share, or None: `find` on a collection of two.
 
     With ``boilerplate`` (a detector that has observed both documents, and any others
-    it should count lines over), the text it marks is kept out of pairing.
+    it should count lines over, or a marker made from such counts), the text it marks
+    is kept out of pairing.
     """
     params = (options or FindOptions()).align_params()
     tokenizer = Tokenizer()
     ta, tb = tokenizer.tokenize(a.text), tokenizer.tokenize(b.text)
     if boilerplate is not None:
-        ta = mark_tokens(ta, boilerplate.spans(a))
-        tb = mark_tokens(tb, boilerplate.spans(b))
+        marker = (
+            boilerplate.marker() if isinstance(boilerplate, BoilerplateDetector) else boilerplate
+        )
+        ta = mark_tokens(ta, marker.spans(a))
+        tb = mark_tokens(tb, marker.spans(b))
     admission = Admission(usable_ngrams(ta, params.ngram))
     return pair_of(a.id, b.id, ta, tb, admission, params)
 
@@ -91,20 +92,6 @@ def internal_repeats(doc: Document, options: FindOptions | None = None) -> SelfR
     params = (options or FindOptions()).align_params()
     tokens = Tokenizer().tokenize(doc.text)
     return repeats_of(doc.id, tokens, Admission.everything(tokens, params.ngram), params)
-
-
-def write_find_outputs(
-    result: FindResult, out_dir: str | Path, extra_summary: dict[str, Any] | None = None
-) -> dict[str, Any]:
-    """Write pairs.jsonl, self.jsonl and summary.json (each atomically); return the summary."""
-    out = Path(out_dir)
-    write_jsonl(out / "pairs.jsonl", (p.to_json() for p in result.pairs))
-    write_jsonl(out / "self.jsonl", (r.to_json() for r in result.repeats))
-    summary = dict(result.summary)
-    if extra_summary:
-        summary.update(extra_summary)
-    write_json(out / "summary.json", summary)
-    return summary
 
 
 def write_groups_and_report(

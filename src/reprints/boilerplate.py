@@ -55,7 +55,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import PurePath
 from typing import Any
@@ -66,6 +66,7 @@ import numpy.typing as npt
 import xxhash
 
 from reprints.documents import Document
+from reprints.options import check
 from reprints.text import Tokens
 
 SITE_REPEAT = "site-repeat"
@@ -329,170 +330,252 @@ def _side(judged: str | None) -> str | None:
     return None if judged is None else ("good" if judged == "good" else "bad")
 
 
-def line_rule_spans(text: str) -> list[MarkedSpan]:
-    """Spans the line rules mark in ``text`` alone (no collection needed)."""
-    lines = _lines(text)
-    return [
-        MarkedSpan(line.start, line.end, reason)
-        for line, reason in zip(lines, classify_lines(lines), strict=True)
-        if reason is not None
-    ]
+# --- the site rule as stages: counts that merge, a marker without side effects -----
 
 
-# --- the detector -------------------------------------------------------------------
+@dataclass(frozen=True, slots=True)
+class BoilerplateSettings:
+    """How boilerplate is marked: the site rule's threshold, the line rules, and whether
+    documents of no site count as one site, the corpus.
 
-
-@dataclass
-class MarkCounts:
-    """What :meth:`BoilerplateDetector.spans` marked, for the summary. Worker processes
-    each mark their own documents with a copy of the detector; each hands its counts
-    back with :meth:`BoilerplateDetector.take_counts` and the main process adds them
-    up with :meth:`BoilerplateDetector.add_counts`."""
-
-    lines: Counter[str] = field(default_factory=Counter)
-    chars: Counter[str] = field(default_factory=Counter)
-    documents: int = 0  # documents with at least one marked line
-    copies_unmarked: int = 0  # documents entirely repeated on their site (kept)
-    top: dict[int, tuple[str, str]] = field(default_factory=dict)  # key -> (site, line)
-
-    def add(self, other: MarkCounts) -> None:
-        self.lines.update(other.lines)
-        self.chars.update(other.chars)
-        self.documents += other.documents
-        self.copies_unmarked += other.copies_unmarked
-        for key, line in other.top.items():
-            if len(self.top) >= _TOP_KEPT:
-                break
-            self.top.setdefault(key, line)
-
-
-class BoilerplateDetector:
-    """Marks site boilerplate and line-rule boilerplate; see the module docstring.
-
-    Use: :meth:`observe` every document (first pass), then :meth:`spans` for each
-    document, then :meth:`summary`. A pickled detector (what a worker process gets)
-    carries only what :meth:`spans` needs: the keys of the repeated lines, not the
-    count of every line of the collection.
+    ``corpus_wide`` is for cleaning a corpus (``dedup --drop-boilerplate``): a line in
+    ``min_docs`` documents is marked whatever its length, since a paragraph in hundreds
+    of documents is boilerplate to cut there.
     """
 
-    def __init__(
-        self,
-        min_docs: int = 3,
-        line_rules: bool = True,
-        corpus_wide: bool = False,
-    ) -> None:
-        """``corpus_wide``: documents of no site count as one site, the corpus, and a
-        line in ``min_docs`` of them is marked whatever its length (for cleaning a
-        corpus, where a paragraph in hundreds of documents is boilerplate to cut)."""
-        if min_docs < 2:
-            raise ValueError("min_docs must be at least 2: one page's lines are not repeats")
-        self.min_docs = min_docs
-        self.line_rules = line_rules
-        self.corpus_wide = corpus_wide
-        self._chrome_share = 0.0 if corpus_wide else _CHROME_SHARE
-        self._pending: list[npt.NDArray[np.uint64]] = []
-        self._pending_size = 0
-        self._keys = np.zeros(0, dtype=np.uint64)
-        self._counts = np.zeros(0, dtype=np.int64)
-        self._repeated: npt.NDArray[np.uint64] | None = None
-        self._repeated_counts = np.zeros(0, dtype=np.int64)  # documents per repeated key
-        self._documents = 0
-        self._site_docs: Counter[str] = Counter()
-        self._eligible: set[str] | None = None  # sites with at least min_docs documents
-        self._marked = MarkCounts()
+    min_docs: int = 3
+    line_rules: bool = True
+    corpus_wide: bool = False
 
-    def __getstate__(self) -> dict[str, Any]:
-        state = dict(self.__dict__)
-        state["_repeated"] = self._repeated_keys()
-        state["_repeated_counts"] = self._repeated_counts
-        state["_keys"] = np.zeros(0, dtype=np.uint64)  # workers never count lines
-        state["_counts"] = np.zeros(0, dtype=np.int64)
-        state["_pending"], state["_pending_size"] = [], 0
-        state["_eligible"] = self._eligible_sites()
-        eligible = state["_eligible"]
-        state["_site_docs"] = Counter({s: n for s, n in self._site_docs.items() if s in eligible})
-        state["_marked"] = MarkCounts()
-        return state
+    def __post_init__(self) -> None:
+        # One page's lines are not repeats. Named by the flag the CLI sets it with.
+        check([("boilerplate_min_docs", self.min_docs, self.min_docs >= 2, "at least 2")])
 
-    def take_counts(self) -> MarkCounts:
-        """What this copy marked since the last call (and forget it)."""
-        counts, self._marked = self._marked, MarkCounts()
-        return counts
-
-    def add_counts(self, counts: MarkCounts) -> None:
-        """Add what a worker's copy marked (from its :meth:`take_counts`)."""
-        self._marked.add(counts)
-
-    def _site(self, doc: Document) -> str | None:
+    def site(self, doc: Document) -> str | None:
+        """The site whose pages a document's lines are counted over, or None."""
         site = site_of(doc)
         return "corpus:" if site is None and self.corpus_wide else site
 
-    # first pass
+    @property
+    def chrome_share(self) -> float:
+        return 0.0 if self.corpus_wide else _CHROME_SHARE
 
-    def observe(self, doc: Document) -> None:
-        """Count the distinct lines of a document on its site."""
+
+def _line_keys(site: str, text: str) -> npt.NDArray[np.uint64]:
+    """The distinct line keys of a text, of lines with a word (what marking counts):
+    no _Line objects and no token counts, since this runs over every document."""
+    keys = {
+        _line_key(site, stripped)
+        for raw in _LINE.findall(text)
+        if (stripped := raw.strip()) and _WORD.search(stripped)
+    }
+    return np.fromiter(keys, dtype=np.uint64, count=len(keys))
+
+
+def _sum_by_key(
+    keys: npt.NDArray[np.uint64], weights: npt.NDArray[np.int64]
+) -> tuple[npt.NDArray[np.uint64], npt.NDArray[np.int64]]:
+    """Sorted distinct keys and the sum of the weights of each."""
+    order = np.argsort(keys, kind="stable")
+    keys, weights = keys[order], weights[order]
+    first = np.flatnonzero(np.concatenate(([True], keys[1:] != keys[:-1])))
+    return keys[first], (np.add.reduceat(weights, first) if first.size else weights[:0])
+
+
+@dataclass(frozen=True, slots=True)
+class LineCounts:
+    """How many documents hold each line of each site, as sorted ``keys`` and their
+    ``counts``, with the documents of each site and of the whole collection.
+
+    Counts of two parts of a collection :meth:`merge` into the counts of the whole, in
+    any order and any grouping: what a Spark job (counts per partition) and an index
+    (counts that grow with each addition) need.
+    """
+
+    keys: npt.NDArray[np.uint64] = field(default_factory=lambda: np.zeros(0, np.uint64))
+    counts: npt.NDArray[np.int64] = field(default_factory=lambda: np.zeros(0, np.int64))
+    site_docs: Mapping[str, int] = field(default_factory=dict)
+    documents: int = 0
+
+    def merge(self, other: LineCounts) -> LineCounts:
+        keys, counts = _sum_by_key(
+            np.concatenate((self.keys, other.keys)), np.concatenate((self.counts, other.counts))
+        )
+        sites = Counter(self.site_docs)
+        sites.update(other.site_docs)
+        return LineCounts(keys, counts, dict(sites), self.documents + other.documents)
+
+
+class LineCounter:
+    """Counts lines document by document (the streaming form of :func:`count_lines`):
+    keys are held in arrays and compacted as they grow, so a first pass over millions
+    of documents stays cheap. Its :meth:`counts` equal :func:`count_lines` on the same
+    documents."""
+
+    def __init__(self, settings: BoilerplateSettings) -> None:
+        self.settings = settings
+        self._counts = LineCounts()
+        self._pending: list[npt.NDArray[np.uint64]] = []
+        self._pending_size = 0
+        self._documents = 0
+        self._site_docs: Counter[str] = Counter()
+
+    def add(self, doc: Document) -> None:
         self._documents += 1
-        site = self._site(doc)
+        site = self.settings.site(doc)
         if site is None:
             return
         self._site_docs[site] += 1
-        self._eligible = None
-        # The first pass runs in the main process over every document: no _Line objects
-        # and no token counts, only "has a word" (what spans() requires of a line).
-        keys = {
-            _line_key(site, stripped)
-            for raw in _LINE.findall(doc.text)
-            if (stripped := raw.strip()) and _WORD.search(stripped)
-        }
-        if not keys:
-            return
-        self._pending.append(np.fromiter(keys, dtype=np.uint64, count=len(keys)))
-        self._pending_size += len(keys)
-        self._repeated = None
-        if self._pending_size >= _COMPACT_EVERY:
-            self._compact()
+        keys = _line_keys(site, doc.text)
+        if keys.size:
+            self._pending.append(keys)
+            self._pending_size += keys.size
+            if self._pending_size >= _COMPACT_EVERY:
+                self._compact()
 
     def _compact(self) -> None:
-        if not self._pending:
-            return
-        keys = np.concatenate([self._keys, *self._pending])
-        weights = np.concatenate([self._counts, np.ones(self._pending_size, dtype=np.int64)])
-        order = np.argsort(keys, kind="stable")
-        keys, weights = keys[order], weights[order]
-        first = np.flatnonzero(np.concatenate(([True], keys[1:] != keys[:-1])))
-        self._keys = keys[first]
-        self._counts = np.add.reduceat(weights, first) if first.size else weights[:0]
-        self._pending, self._pending_size = [], 0
+        if self._pending:
+            keys = np.concatenate(self._pending)
+            part = LineCounts(*_sum_by_key(keys, np.ones(keys.size, dtype=np.int64)))
+            self._counts = self._counts.merge(part)
+            self._pending, self._pending_size = [], 0
 
-    def _eligible_sites(self) -> set[str]:
-        if self._eligible is None:
-            self._eligible = {s for s, n in self._site_docs.items() if n >= self.min_docs}
-        return self._eligible
+    def counts(self) -> LineCounts:
+        """The counts of every document added so far."""
+        self._compact()
+        counts = self._counts
+        return LineCounts(counts.keys, counts.counts, dict(self._site_docs), self._documents)
 
-    def _repeated_keys(self) -> npt.NDArray[np.uint64]:
-        if self._repeated is None:
-            self._compact()
-            repeated = self._counts >= self.min_docs
-            self._repeated = self._keys[repeated]
-            self._repeated_counts = self._counts[repeated]
-        return self._repeated
 
-    def _count_of(self, key: int) -> int:
-        i = int(np.searchsorted(self._keys, np.uint64(key)))
-        return int(self._counts[i]) if i < self._keys.size and self._keys[i] == key else 0
+def count_lines(documents: Iterable[Document], settings: BoilerplateSettings) -> LineCounts:
+    """The line counts of a batch of documents (merge batches with :meth:`LineCounts.merge`)."""
+    counter = LineCounter(settings)
+    for doc in documents:
+        counter.add(doc)
+    return counter.counts()
 
-    # second pass
+
+@dataclass(frozen=True, slots=True)
+class TopLine:
+    """A repeated site line marked somewhere, with the documents holding it. Lines that
+    differ only in case, spacing or digits share a key; the one shown is the first in
+    the smallest document id, so that it comes from the data, not the marking order."""
+
+    documents: int
+    site: str
+    line: str
+    doc: str
+    line_no: int
+
+
+def _trim_top(top: dict[int, TopLine]) -> dict[int, TopLine]:
+    """At most _TOP_KEPT top lines, chosen by an order that does not depend on which
+    text shows a key: then trimming the parts of a collection and merging them keeps
+    the same keys as trimming the whole (a key in the top of the whole is in the top of
+    every part holding it)."""
+    if len(top) <= _TOP_KEPT:
+        return top
+    ranked = sorted(top.items(), key=lambda kv: (-kv[1].documents, kv[1].site, kv[0]))
+    return dict(ranked[:_TOP_KEPT])
+
+
+@dataclass(frozen=True, slots=True)
+class MarkCounts:
+    """What marking a batch of documents marked, for the summary; the counts of two
+    batches :meth:`merge` (in any order) into the counts of both."""
+
+    lines: Mapping[str, int] = field(default_factory=dict)
+    chars: Mapping[str, int] = field(default_factory=dict)
+    documents: int = 0  # documents with at least one marked line
+    copies_unmarked: int = 0  # documents entirely repeated on their site (kept)
+    top: Mapping[int, TopLine] = field(default_factory=dict)  # line key -> its line
+
+    def merge(self, other: MarkCounts) -> MarkCounts:
+        return MarkCounts.total((self, other))
+
+    @staticmethod
+    def total(parts: Iterable[MarkCounts]) -> MarkCounts:
+        """The counts of every part, merged at once."""
+        tally = _Tally()
+        for part in parts:
+            tally.add(part)
+        return tally.freeze()
+
+
+class _Tally:
+    """A MarkCounts being added up in place (one batch, or a detector's session)."""
+
+    def __init__(self) -> None:
+        self.lines: Counter[str] = Counter()
+        self.chars: Counter[str] = Counter()
+        self.documents = 0
+        self.copies_unmarked = 0
+        self.top: dict[int, TopLine] = {}
+
+    def top_line(self, key: int, line: TopLine) -> None:
+        known = self.top.get(key)
+        if known is None or (line.doc, line.line_no) < (known.doc, known.line_no):
+            self.top[key] = line
+
+    def add(self, counts: MarkCounts) -> None:
+        self.lines.update(counts.lines)
+        self.chars.update(counts.chars)
+        self.documents += counts.documents
+        self.copies_unmarked += counts.copies_unmarked
+        for key, line in counts.top.items():
+            self.top_line(key, line)
+        if len(self.top) > 2 * _TOP_KEPT:
+            self.top = _trim_top(self.top)
+
+    def freeze(self) -> MarkCounts:
+        return MarkCounts(
+            dict(self.lines),
+            dict(self.chars),
+            self.documents,
+            self.copies_unmarked,
+            _trim_top(self.top),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class BoilerplateMarker:
+    """Marks the boilerplate lines of documents, reading only what it was built from:
+    the repeated line keys of the collection and the page counts of its sites. It has
+    no state that marking changes, so it can be copied to worker processes (it pickles
+    without the count of every line) and called any number of times."""
+
+    settings: BoilerplateSettings
+    repeated: npt.NDArray[np.uint64]  # sorted keys of lines in at least min_docs documents
+    repeated_counts: npt.NDArray[np.int64]  # documents holding each repeated key
+    site_pages: Mapping[str, int]  # documents of each site with at least min_docs
+
+    @classmethod
+    def from_counts(cls, settings: BoilerplateSettings, counts: LineCounts) -> BoilerplateMarker:
+        repeated = counts.counts >= settings.min_docs
+        pages = {s: n for s, n in counts.site_docs.items() if n >= settings.min_docs}
+        return cls(settings, counts.keys[repeated], counts.counts[repeated], pages)
 
     def spans(self, doc: Document) -> list[MarkedSpan]:
-        """Marked spans of one document, sorted and non-overlapping (after all observe)."""
+        """Marked spans of one document, sorted and non-overlapping."""
+        return self._mark(doc, _Tally())
+
+    def mark_batch(
+        self, documents: Sequence[Document]
+    ) -> tuple[list[list[MarkedSpan]], MarkCounts]:
+        """Marked spans of each document, and what was marked, for the summary."""
+        tally = _Tally()
+        spans = [self._mark(doc, tally) for doc in documents]
+        return spans, tally.freeze()
+
+    def _mark(self, doc: Document, tally: _Tally) -> list[MarkedSpan]:
         lines = _lines(doc.text)
         reasons: list[str | None] = [None] * len(lines)
-        site = self._site(doc)
+        site = self.settings.site(doc)
         # A site with fewer than min_docs documents cannot repeat a line that often:
         # its lines are not even hashed.
-        if site is not None and lines and site in self._eligible_sites():
-            self._mark_site_repeats(site, lines, reasons)
-        if self.line_rules:
+        if site is not None and lines and site in self.site_pages:
+            self._mark_site_repeats(doc.id, site, lines, reasons, tally)
+        if self.settings.line_rules:
             for i, reason in enumerate(classify_lines(lines)):
                 if reasons[i] is None and reason is not None:
                     reasons[i] = reason
@@ -502,13 +585,15 @@ class BoilerplateDetector:
             if reason is not None
         ]
         for span in spans:
-            self._marked.lines[span.reason] += 1
-            self._marked.chars[span.reason] += span.end - span.start
-        self._marked.documents += bool(spans)
+            tally.lines[span.reason] += 1
+            tally.chars[span.reason] += span.end - span.start
+        tally.documents += bool(spans)
         return spans
 
-    def _mark_site_repeats(self, site: str, lines: list[_Line], reasons: list[str | None]) -> None:
-        repeated = self._repeated_keys()
+    def _mark_site_repeats(
+        self, doc_id: str, site: str, lines: list[_Line], reasons: list[str | None], tally: _Tally
+    ) -> None:
+        repeated = self.repeated
         if repeated.size == 0:
             return
         keys = np.fromiter(
@@ -524,38 +609,89 @@ class BoilerplateDetector:
         lengths = np.array([line.end - line.start for line in lines])
         entirely = lengths[hit].sum() >= _ENTIRELY_REPEATED * lengths[counted].sum()
         if entirely:
-            self._marked.copies_unmarked += 1
-        pages = self._site_docs[site]
+            tally.copies_unmarked += 1
+        pages = self.site_pages[site]
         for i in np.flatnonzero(hit).tolist():
+            documents = int(self.repeated_counts[at[i]])
             if lines[i].tokens >= _SENTENCE_TOKENS and (
-                entirely or self._repeated_counts[at[i]] < self._chrome_share * pages
+                entirely or documents < self.settings.chrome_share * pages
             ):
                 continue
             reasons[i] = SITE_REPEAT
-            key = int(keys[i])
-            if key not in self._marked.top and len(self._marked.top) < _TOP_KEPT:
-                self._marked.top[key] = (site, lines[i].text)
+            tally.top_line(int(keys[i]), TopLine(documents, site, lines[i].text, doc_id, i))
 
-    def summary(self) -> dict[str, Any]:
-        """Counts by reason and the most repeated site lines, for ``summary.json``."""
-        self._compact()
-        top = sorted(
-            ((self._count_of(k), site, line) for k, (site, line) in self._marked.top.items()),
-            key=lambda t: (-t[0], t[1], t[2]),
-        )[:_TOP_LINES]
-        return {
-            "min_docs": self.min_docs,
-            "line_rules": self.line_rules,
-            "documents": self._documents,
-            "sites": len(self._site_docs),
-            "documents_with_marked_lines": self._marked.documents,
-            "entirely_repeated_documents_kept": self._marked.copies_unmarked,
-            "marked_lines": dict(sorted(self._marked.lines.items())),
-            "marked_chars": dict(sorted(self._marked.chars.items())),
-            "top_repeated_lines": [
-                {"site": site, "line": line, "documents": count} for count, site, line in top
-            ],
-        }
+
+def boilerplate_summary(
+    settings: BoilerplateSettings, counts: LineCounts, marks: MarkCounts
+) -> dict[str, Any]:
+    """Counts by reason and the most repeated site lines, for ``summary.json``."""
+    top = sorted(
+        ((t.documents, t.site, t.line) for t in marks.top.values()),
+        key=lambda t: (-t[0], t[1], t[2]),
+    )[:_TOP_LINES]
+    return {
+        "min_docs": settings.min_docs,
+        "line_rules": settings.line_rules,
+        "documents": counts.documents,
+        "sites": len(counts.site_docs),
+        "documents_with_marked_lines": marks.documents,
+        "entirely_repeated_documents_kept": marks.copies_unmarked,
+        "marked_lines": dict(sorted(marks.lines.items())),
+        "marked_chars": dict(sorted(marks.chars.items())),
+        "top_repeated_lines": [
+            {"site": site, "line": line, "documents": count} for count, site, line in top
+        ],
+    }
+
+
+class BoilerplateDetector:
+    """The stages above in one object, for a caller in one process: :meth:`observe`
+    every document (counting its lines), then :meth:`marker` for a marker to mark with
+    (in any process), and :meth:`summary` with what the marker's batches marked.
+
+    :meth:`spans` marks one document with the current marker and tallies what it marked
+    for :meth:`summary` called without counts, once per document id (marking a document
+    twice does not count it twice).
+    """
+
+    def __init__(
+        self, min_docs: int = 3, line_rules: bool = True, corpus_wide: bool = False
+    ) -> None:
+        self.settings = BoilerplateSettings(min_docs, line_rules, corpus_wide)
+        self._counter = LineCounter(self.settings)
+        self._marker: BoilerplateMarker | None = None
+        self._tally = _Tally()
+        self._tallied: set[str] = set()
+
+    @classmethod
+    def from_settings(cls, settings: BoilerplateSettings) -> BoilerplateDetector:
+        return cls(settings.min_docs, settings.line_rules, settings.corpus_wide)
+
+    def observe(self, doc: Document) -> None:
+        """Count the distinct lines of a document on its site."""
+        self._counter.add(doc)
+        self._marker = None
+
+    def counts(self) -> LineCounts:
+        return self._counter.counts()
+
+    def marker(self) -> BoilerplateMarker:
+        """A marker built from every document observed so far."""
+        if self._marker is None:
+            self._marker = BoilerplateMarker.from_counts(self.settings, self.counts())
+        return self._marker
+
+    def spans(self, doc: Document) -> list[MarkedSpan]:
+        """Marked spans of one document, sorted and non-overlapping (after all observe)."""
+        tally = self._tally if doc.id not in self._tallied else _Tally()
+        self._tallied.add(doc.id)
+        return self.marker()._mark(doc, tally)
+
+    def summary(self, marks: MarkCounts | None = None) -> dict[str, Any]:
+        """The summary of ``marks`` (by default, what :meth:`spans` marked)."""
+        return boilerplate_summary(
+            self.settings, self.counts(), self._tally.freeze() if marks is None else marks
+        )
 
 
 # --- using the spans ----------------------------------------------------------------

@@ -7,6 +7,9 @@ spans more than ``max_df`` documents is a stock phrase or boilerplate: it is cap
 ``max_df²/2`` and keeps the cost near-linear in the collection size. Every remaining
 posting list pairs the distinct documents it holds; a document that holds the same
 anchor twice is a candidate for internal repeats.
+
+:class:`AnchorIndex` holds the anchors and the pairing, and says what of a document each
+alignment may rely on (:meth:`AnchorIndex.admission`).
 """
 
 from __future__ import annotations
@@ -16,6 +19,10 @@ from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
+
+from reprints.align import Admission
+from reprints.fingerprint import Anchors, ngram_hashes
+from reprints.text import Tokens
 
 I64 = npt.NDArray[np.int64]
 U64 = npt.NDArray[np.uint64]
@@ -145,3 +152,56 @@ def find_candidates(hashes: U64, docs: I64, max_df: int, min_shared: int = 1) ->
         anchors=int(n),
         postings=int(group_starts.shape[0]),
     )
+
+
+@dataclass(frozen=True, slots=True)
+class AnchorIndex:
+    """The inverted index of a collection's anchors, with its document-frequency cap:
+    which documents to align (:meth:`candidates`) and what each alignment may rely on
+    (:meth:`admission`). Built once from the anchors of every document; read-only after,
+    so one copy serves any number of alignments in any process."""
+
+    anchors: Anchors
+    ngram: int  # the anchors' n-gram
+    window: int  # the winnowing window they were chosen with
+    max_df: int
+    found: Candidates
+
+    @classmethod
+    def build(cls, anchors: Anchors, ngram: int, window: int, max_df: int) -> AnchorIndex:
+        found = find_candidates(anchors.hashes, anchors.owners(), max_df)
+        return cls(anchors, ngram, window, max_df, found)
+
+    def candidates(self) -> Candidates:
+        return self.found
+
+    def admission(self, doc: int, other: int | None, tokens: Tokens) -> Admission:
+        """What the index allows of ``doc`` (its ``tokens``) when aligned with ``other``
+        (``None``: with itself, for repeats): its anchors shared with the other and not
+        capped, and its stock text.
+
+        Stock text is every window around an n-gram whose hash was capped. Winnowing
+        picks anchors by context, so at the edges of a common phrase an n-gram of it
+        can be an anchor in only a few documents and escape the cap; every such n-gram
+        lies within one window of a capped one, which is why the whole neighbourhood
+        is stock.
+        """
+        capped, n = self.found.capped, self.ngram
+        length = len(tokens)
+        pos, own = self.anchors.of(doc)
+        if other is None:
+            values, counts = np.unique(own, return_counts=True)
+            shared = np.isin(own, values[counts > 1])
+        else:
+            shared = np.isin(own, self.anchors.of(other)[1])
+        anchors = np.zeros(max(length - n + 1, 0), dtype=bool)
+        anchors[pos[shared & ~np.isin(own, capped)]] = True
+        stock = None
+        if capped.shape[0]:
+            common = np.flatnonzero(np.isin(ngram_hashes(tokens.hashes, n), capped))
+            if common.shape[0]:
+                marks = np.zeros(length + 1, dtype=np.int32)
+                np.add.at(marks, np.maximum(common - self.window + 1, 0), 1)
+                np.add.at(marks, np.minimum(common + self.window + n - 1, length), -1)
+                stock = np.cumsum(marks[:length]) > 0
+        return Admission(anchors, stock)

@@ -13,7 +13,7 @@ document, a string in another) is stored as JSON text for every row, and named i
 the result.
 
 Documents are typed in two passes: each group is written as it comes to an Arrow
-file beside the output (its own types inferred), then the groups are cast to the one
+file in the run's scratch folder (its own types inferred), then the groups are cast to the one
 schema of the collection and written to Parquet. Memory stays bounded by a group.
 """
 
@@ -33,6 +33,7 @@ import pyarrow.parquet as pq
 
 from reprints.documents import Document
 from reprints.readers import InputError
+from reprints.scratch import scratch_folder
 
 ID, TEXT = "id", "text"
 GROUP_ROWS = 10_000
@@ -107,18 +108,17 @@ def write_parquet_documents(
     if out.exists() and not out.is_dir():
         raise InputError(f"{out} exists and is not a folder")
     out.parent.mkdir(parents=True, exist_ok=True)
-    work = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".tmp", dir=out.parent))
-    try:
-        spool = _Spool(work / "groups")
-        spool.folder.mkdir()
+    with scratch_folder("convert") as scratch:
+        spool = _Spool(Path(scratch))
         for group in _groups(documents, layout):
             spool.add(group)
-        dataset = work / "dataset"
-        result = _write_dataset(spool, dataset, layout)
-        shutil.rmtree(spool.folder)
-        _replace_folder(dataset, out, work)
-    finally:
-        shutil.rmtree(work, ignore_errors=True)
+        work = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".tmp", dir=out.parent))
+        try:
+            dataset = work / "dataset"
+            result = _write_dataset(spool, dataset, layout)
+            _replace_folder(dataset, out, work)
+        finally:
+            shutil.rmtree(work, ignore_errors=True)
     return result
 
 

@@ -60,17 +60,6 @@ class Pair:
             "passages": [p.to_json() for p in self.passages],
         }
 
-    @classmethod
-    def from_json(cls, obj: dict[str, Any]) -> Pair:
-        return cls(
-            a=obj["a"],
-            b=obj["b"],
-            containment_a=obj["containment_a"],
-            containment_b=obj["containment_b"],
-            jaccard=obj["jaccard"],
-            passages=tuple(Passage(**p) for p in obj["passages"]),
-        )
-
 
 @dataclass(frozen=True, slots=True)
 class Repeat:

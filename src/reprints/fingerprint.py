@@ -13,6 +13,9 @@ hence its minimum: at least one anchor is guaranteed.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
+
 import numpy as np
 import numpy.typing as npt
 
@@ -23,6 +26,7 @@ _MIX1 = np.uint64(0xBF58476D1CE4E5B9)
 _MIX2 = np.uint64(0x94D049BB133111EB)
 
 U64 = npt.NDArray[np.uint64]
+I64 = npt.NDArray[np.int64]
 
 
 def mix64(x: U64) -> U64:
@@ -76,3 +80,66 @@ def winnow(hashes: U64, window: int) -> npt.NDArray[np.int64]:
 def window_for(min_tokens: int, n: int) -> int:
     """The winnowing window that guarantees an anchor in every shared run of ``min_tokens``."""
     return max(1, min_tokens - n + 1)
+
+
+# --- anchors of documents -----------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Anchors:
+    """Winnowed anchors of consecutive documents as three arrays: document ``d``'s
+    anchors are ``positions[offsets[d]:offsets[d + 1]]`` (its n-gram positions, sorted)
+    and the same slice of ``hashes`` (their n-gram hashes)."""
+
+    offsets: I64
+    positions: I64
+    hashes: U64
+
+    def __len__(self) -> int:
+        return int(self.offsets.shape[0] - 1)
+
+    def of(self, doc: int) -> tuple[I64, U64]:
+        """Positions and hashes of one document's anchors."""
+        lo, hi = int(self.offsets[doc]), int(self.offsets[doc + 1])
+        return self.positions[lo:hi], self.hashes[lo:hi]
+
+    def owners(self) -> I64:
+        """The document of every anchor."""
+        return np.repeat(np.arange(len(self), dtype=np.int64), np.diff(self.offsets))
+
+    @classmethod
+    def concat(cls, parts: Sequence[Anchors]) -> Anchors:
+        """The anchors of consecutive batches of documents, as one collection."""
+        if not parts:
+            return cls(np.zeros(1, np.int64), np.zeros(0, np.int64), np.zeros(0, np.uint64))
+        starts = np.cumsum([0] + [int(p.offsets[-1]) for p in parts[:-1]])
+        offsets = np.concatenate(
+            [parts[0].offsets[:1]] + [p.offsets[1:] + s for p, s in zip(parts, starts, strict=True)]
+        )
+        return cls(
+            offsets.astype(np.int64),
+            np.concatenate([p.positions for p in parts]).astype(np.int64, copy=False),
+            np.concatenate([p.hashes for p in parts]).astype(np.uint64, copy=False),
+        )
+
+
+def fingerprint(tokens: Tokens, ngram: int, window: int) -> tuple[I64, U64]:
+    """Winnowed anchors of a document (positions of n-grams, their hashes), never taken
+    from n-grams touching boilerplate."""
+    grams = ngram_hashes(tokens.hashes, ngram)
+    usable = usable_ngrams(tokens, ngram)
+    masked = np.where(usable, grams, np.iinfo(np.uint64).max).astype(np.uint64)
+    positions = winnow(masked, window)
+    positions = positions[usable[positions]] if positions.size else positions
+    return positions, grams[positions]
+
+
+def fingerprint_batch(tokens: Sequence[Tokens], ngram: int, window: int) -> Anchors:
+    """The anchors of a batch of documents (:func:`fingerprint` of each)."""
+    found = [fingerprint(t, ngram, window) for t in tokens]
+    counts = np.fromiter((p.shape[0] for p, _ in found), dtype=np.int64, count=len(found))
+    return Anchors(
+        np.concatenate(([0], np.cumsum(counts))).astype(np.int64),
+        np.concatenate([p for p, _ in found]) if found else np.zeros(0, np.int64),
+        np.concatenate([h for _, h in found]) if found else np.zeros(0, np.uint64),
+    )

@@ -55,10 +55,9 @@ from typing import Any
 
 import numpy as np
 import numpy.typing as npt
-from scipy.sparse import coo_matrix
-from scipy.sparse.csgraph import connected_components
 
 from reprints.documents import Pair
+from reprints.graph import connected_components
 from reprints.output import write_jsonl
 
 MIN_OVERLAP = 0.8
@@ -185,23 +184,6 @@ def _order_key(date: str | None, doc: str, start: int = 0) -> tuple[int, str, st
     return (0, date, doc, start) if date is not None else (1, "", doc, start)
 
 
-# --- components -------------------------------------------------------------------
-
-
-def components(n: int, left: npt.NDArray[np.int64], right: npt.NDArray[np.int64]) -> np.ndarray:
-    """Component label of each of ``n`` nodes joined by edges ``left[i]``–``right[i]``,
-    labels numbered by each component's smallest node (so they are stable)."""
-    if n == 0:
-        return np.zeros(0, dtype=np.int64)
-    graph = coo_matrix((np.ones(left.shape[0], dtype=np.int8), (left, right)), shape=(n, n)).tocsr()
-    _, labels = connected_components(graph, directed=False)
-    # Renumber by first appearance so the labels do not depend on scipy's internals.
-    _, first = np.unique(labels, return_index=True)
-    rank = np.empty(first.shape[0], dtype=np.int64)
-    rank[np.argsort(np.argsort(first))] = np.arange(first.shape[0])
-    return rank[labels]
-
-
 # --- passage clusters -------------------------------------------------------------
 
 
@@ -308,7 +290,7 @@ def passage_clusters(
     np.minimum.at(region_start, span_region, distinct[:, 1])
     np.maximum.at(region_end, span_region, distinct[:, 2])
 
-    labels = components(n_regions, occ_region[0::2], occ_region[1::2])
+    labels = connected_components(n_regions, occ_region.reshape(-1, 2))
     dates = dict(zip(doc_ids, _dates(doc_ids, meta), strict=True))
 
     # Regions in (doc, start) order; overlapping regions of one document that ended
@@ -403,7 +385,7 @@ def document_clusters(
     ]
     left = np.array([index[p.a] for p in strong], dtype=np.int64)
     right = np.array([index[p.b] for p in strong], dtype=np.int64)
-    labels = components(len(ids), left, right)
+    labels = connected_components(len(ids), np.stack((left, right), axis=1))
     sizes = np.bincount(labels, minlength=int(labels.max()) + 1 if len(ids) else 0)
     # Cluster numbers: largest first, then by smallest member (labels already are).
     cluster_order = np.lexsort((np.arange(sizes.shape[0]), -sizes))

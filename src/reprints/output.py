@@ -1,16 +1,26 @@
-"""Writing results atomically: every file is written to a temporary name beside its
-destination and renamed into place only when complete, so a crash or an interrupted
-run never leaves a half-written output that looks whole."""
+"""Writing results, every output of every command: atomically, each file written to a
+temporary name beside its destination and renamed into place only when complete, so
+a crash or an interrupted run never leaves a half-written output that looks whole."""
 
 from __future__ import annotations
 
 import contextlib
+import gzip
 import json
 import os
 import tempfile
-from collections.abc import Iterable, Iterator
+import time
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
+
+from reprints.output_set import OutputSet
+from reprints.pipeline import batches
+
+if TYPE_CHECKING:  # reprints.dedup and the find runner import their writers from here
+    from reprints.dedup.result import DedupResult
+    from reprints.dedup.summary import DedupSummary
+    from reprints.runners.local import FindResult
 
 
 @contextlib.contextmanager
@@ -60,3 +70,111 @@ def write_json(path: str | Path, obj: Any) -> None:
     with atomic_open(path) as stream:
         json.dump(obj, stream, ensure_ascii=False, indent=2, sort_keys=True)
         stream.write("\n")
+
+
+# --- find ---------------------------------------------------------------------------
+
+
+def write_find_outputs(
+    result: FindResult, out_dir: str | Path, extra_summary: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    """Write pairs.jsonl, self.jsonl and summary.json (each atomically); return the summary
+    (the run's figures, updated with ``extra_summary``)."""
+    out = Path(out_dir)
+    write_jsonl(out / "pairs.jsonl", (p.to_json() for p in result.pairs))
+    write_jsonl(out / "self.jsonl", (r.to_json() for r in result.repeats))
+    summary = result.summary
+    if extra_summary:
+        summary.update(extra_summary)
+    write_json(out / "summary.json", summary)
+    return summary
+
+
+# --- dedup -----------------------------------------------------------------------------
+
+OUTPUT_SUFFIXES = (".jsonl", ".jsonl.gz", ".parquet")
+_PARQUET_BATCH = 10_000
+
+
+def output_format(path: str | Path) -> str:
+    """``jsonl``, ``jsonl.gz`` or ``parquet``, from the output file's name."""
+    name = str(path).lower()
+    for suffix in (".jsonl.gz", ".jsonl", ".parquet"):
+        if name.endswith(suffix):
+            return suffix[1:]
+    raise ValueError(f"output must end in {', '.join(OUTPUT_SUFFIXES)}: {path}")
+
+
+def write_documents(
+    path: str | Path, lines: Callable[[], Iterable[bytes]], fmt: str | None = None
+) -> int:
+    """Write records given as JSON lines to ``path`` (JSON Lines, gzip'd JSON Lines or
+    Parquet by its name), atomically; returns the number written.
+
+    ``lines`` returns a fresh iterator of the lines each time it is called (Parquet
+    reads them twice, so that memory holds one batch, never the collection).
+    """
+    fmt = fmt or output_format(path)
+    if fmt == "parquet":
+        return _write_parquet(path, lines)
+    count = 0
+    with atomic_open(path, "wb") as raw:
+        stream: IO[bytes] | gzip.GzipFile = raw
+        if fmt == "jsonl.gz":
+            stream = gzip.GzipFile(fileobj=raw, mode="wb", compresslevel=6, mtime=0)
+        for line in lines():
+            stream.write(line)
+            count += 1
+        if stream is not raw:
+            stream.close()
+    return count
+
+
+def _write_parquet(path: str | Path, lines: Callable[[], Iterable[bytes]]) -> int:
+    """Parquet from JSON lines, in row groups of bounded size: a first pass unifies the
+    schemas of all batches (a field missing from a batch is null there), a second
+    converts and writes them."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    def tables(schema: pa.Schema | None) -> Iterator[pa.Table]:
+        for batch in batches(lines(), _PARQUET_BATCH):
+            rows = [json.loads(x) for x in batch]
+            if schema is None:
+                # from_pylist takes its columns from the FIRST row only: give every row
+                # every field of the batch, so a field the first record lacks is kept.
+                fields = list(dict.fromkeys(key for row in rows for key in row))
+                rows = [{key: row.get(key) for key in fields} for row in rows]
+            yield pa.Table.from_pylist(rows, schema=schema)
+
+    schemas = [table.schema for table in tables(None)]
+    if not schemas:
+        schema = pa.schema([])
+    else:
+        schema = pa.unify_schemas(schemas, promote_options="permissive")
+    count = 0
+    with atomic_open(path, "wb") as stream, pq.ParquetWriter(stream, schema) as writer:
+        for table in tables(schema):
+            writer.write_table(table)
+            count += table.num_rows
+    return count
+
+
+def write_dedup_outputs(
+    result: DedupResult, out: str | Path, input_summary: Mapping[str, Any] | None = None
+) -> DedupSummary:
+    """Write OUT (kept documents), OUT.removed.jsonl and OUT.summary.json, as one set
+    (:class:`~reprints.output_set.OutputSet`: the three appear together or, if the run
+    fails, the previous three stay); return the summary as written. ``input_summary``
+    is the reader's log (its ``to_json()``)."""
+    out = Path(out)
+    fmt = output_format(out)
+    started = time.perf_counter()
+    with OutputSet(out.parent) as outputs:
+        staged = outputs.folder / out.name
+        written = write_documents(staged, result.kept_lines, fmt)
+        write_jsonl(f"{staged}.removed.jsonl", (r.to_json() for r in result.removed))
+        seconds = time.perf_counter() - started
+        summary = result.summary.written(str(out), fmt, written, seconds, input_summary)
+        write_json(f"{staged}.summary.json", summary.to_json())
+    return summary

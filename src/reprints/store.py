@@ -100,9 +100,12 @@ class TokenStore:
 
 
 class TokenReader:
-    """Read access to a sealed token store (in any process)."""
+    """Read access to a sealed token store (in any process): ``reader[k]`` is document
+    k's tokens. A reader pickles as the names of its files and maps them again where it
+    is unpickled, so a worker process started by ``spawn`` never receives the arrays."""
 
     def __init__(self, files: TokenStoreFiles) -> None:
+        self.files = files
         self._offsets = files.offsets
         total = int(files.offsets[-1])
         self._arrays = {
@@ -117,7 +120,10 @@ class TokenReader:
     def __len__(self) -> int:
         return int(self._offsets.shape[0] - 1)
 
-    def tokens(self, doc: int) -> Tokens:
+    def __reduce__(self) -> tuple[type[TokenReader], tuple[TokenStoreFiles]]:
+        return TokenReader, (self.files,)
+
+    def __getitem__(self, doc: int) -> Tokens:
         lo, hi = int(self._offsets[doc]), int(self._offsets[doc + 1])
         mask = np.asarray(self._arrays["boilerplate"][lo:hi])
         return Tokens(

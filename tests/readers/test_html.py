@@ -75,7 +75,7 @@ def test_broken_and_non_html(tmp_path: Path) -> None:
     plain = html_document(b"just words, no markup", "p", "p.html", None, options, log)
     assert plain is not None and plain.text == "just words, no markup"
     binary = tmp_path / "b.html"
-    binary.write_bytes(b"<html>\x00\x00\x00")
+    binary.write_bytes(b"<html>" + b"\x00" * 64)
     docs, log2 = _read(binary)
     assert docs == [] and log2.skipped == {"binary file": 1}
 
@@ -141,7 +141,7 @@ def test_pages_extracted_in_worker_processes_read_the_same(tmp_path: Path) -> No
     for i in range(12):
         (tmp_path / f"p{i:02}.html").write_text(PAGE.replace("The mill", f"The mill {i}"))
     (tmp_path / "p05.txt").write_text("a text file between the pages")
-    (tmp_path / "p07.html").write_bytes(b"<html>\x00binary</html>")
+    (tmp_path / "p07.html").write_bytes(b"<html>" + bytes(range(256)) * 8)  # binary
     (tmp_path / "p09.html").write_text("   ")
     pages = [Response(f"https://valley.example/{i}", PAGE.encode()) for i in range(5)]
     write_warc(tmp_path / "q.warc.gz", pages)

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from reprints.report.browser import CHROMIUM, launch
+from tests.report.browser import CHROMIUM, launch
 from tests.report.test_report import PARAGRAPHS
 
 pytestmark = pytest.mark.browser

@@ -9,8 +9,10 @@ from collections.abc import Sequence
 from reprints import __version__
 from reprints.cli import compare, convert, dedup, find
 from reprints.cli.common import setup_logging
+from reprints.cli.terminal import printable
 from reprints.options import OptionsError
 from reprints.readers import InputError
+from reprints.scratch import exit_on_sigterm, sweep_stale
 
 # Each command module has ``register(subparsers)``, which adds its parser and sets
 # ``func`` (args -> exit code) as the parser default.
@@ -34,10 +36,12 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     setup_logging(args.quiet)
+    exit_on_sigterm()  # a terminated run still removes its scratch folder
+    sweep_stale()  # ... and a killed one's is removed now
     try:
         code: int = args.func(args)
     except (InputError, OptionsError) as err:
-        print(f"reprints: error: {err}", file=sys.stderr)
+        print(f"reprints: error: {printable(str(err))}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("reprints: interrupted", file=sys.stderr)

@@ -4,9 +4,6 @@ from __future__ import annotations
 
 import argparse
 import logging
-import os
-import sys
-from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import TypeVar
 
@@ -22,27 +19,18 @@ from rich.progress import (
     TimeRemainingColumn,
 )
 
-from reprints.boilerplate import BoilerplateDetector
+from reprints.boilerplate import BoilerplateDetector, BoilerplateSettings
+from reprints.cli.inputs import add_cap_options
+from reprints.cli.terminal import EscapingFilter
+from reprints.options import check, from_args
 from reprints.pipeline import ProgressHook
 from reprints.readers import DEFAULT_MAX_CHARS, READERS, ReadOptions
 from reprints.readers.html import HTML_MODES
+from reprints.runners.pool import worker_count
 
 T = TypeVar("T")
 
 stderr = Console(stderr=True)
-
-
-def _at_least(low: int) -> Callable[[str], int]:
-    """An argparse type: an integer no smaller than ``low``."""
-
-    def parse(value: str) -> int:
-        number = int(value)
-        if number < low:
-            raise argparse.ArgumentTypeError(f"must be at least {low}: {value}")
-        return number
-
-    parse.__name__ = "int"  # argparse names the type in "invalid int value"
-    return parse
 
 
 def existing_input(value: str) -> str:
@@ -85,10 +73,11 @@ def add_input_options(parser: argparse.ArgumentParser) -> None:
     )
     group.add_argument(
         "--max-chars",
-        type=_at_least(1),
+        type=int,
         default=DEFAULT_MAX_CHARS,
         help=f"truncate longer documents, with a warning (default: {DEFAULT_MAX_CHARS:,})",
     )
+    add_cap_options(group)
     group.add_argument(
         "--strict", action="store_true", help="stop at the first bad input instead of skipping it"
     )
@@ -99,7 +88,7 @@ def add_boilerplate_options(parser: argparse.ArgumentParser, min_docs: int = 3) 
     group = parser.add_argument_group("boilerplate")
     group.add_argument(
         "--boilerplate-min-docs",
-        type=_at_least(2),
+        type=int,
         default=min_docs,
         metavar="N",
         help="a line found in at least N documents of one site (URL host, else the folder "
@@ -122,19 +111,26 @@ def boilerplate_detector(args: argparse.Namespace) -> BoilerplateDetector | None
     """The detector the boilerplate options ask for, or None with --no-boilerplate."""
     if args.no_boilerplate:
         return None
-    return BoilerplateDetector(
-        min_docs=args.boilerplate_min_docs, line_rules=not args.no_line_rules
+    settings = from_args(
+        BoilerplateSettings,
+        args,
+        min_docs=args.boilerplate_min_docs,
+        line_rules=not args.no_line_rules,
     )
+    return BoilerplateDetector.from_settings(settings)
 
 
-def read_options(args: argparse.Namespace) -> ReadOptions:
-    return ReadOptions(
-        id_field=args.id_field,
-        text_field=args.text_field,
-        format=args.format,
+def read_options(args: argparse.Namespace, exclude: tuple[Path, ...] = ()) -> ReadOptions:
+    """How to read the inputs (the caps too: their flags are named as ReadOptions'
+    fields); ``exclude``: the run's outputs, never read back. ``--max-chars`` is checked
+    here, the one reading option with an impossible value (ReadOptions has no rules of
+    its own)."""
+    check([("max_chars", args.max_chars, args.max_chars >= 1, "at least 1")])
+    return from_args(
+        ReadOptions,
+        args,
+        exclude=exclude,
         html=getattr(args, "html", "main"),
-        max_chars=args.max_chars,
-        strict=args.strict,
         workers=worker_count(getattr(args, "workers", 1)),
     )
 
@@ -148,13 +144,10 @@ def add_workers_option(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def worker_count(requested: int) -> int:
-    return requested if requested > 0 else (os.cpu_count() or 1)
-
-
 def setup_logging(quiet: bool) -> None:
     """Warnings about inputs go to standard error, one line each."""
     handler = RichHandler(console=stderr, show_time=False, show_path=False, markup=False)
+    handler.addFilter(EscapingFilter())  # messages name files and ids from the data
     logging.basicConfig(
         level=logging.ERROR if quiet else logging.WARNING,
         format="%(message)s",
@@ -186,14 +179,6 @@ class ProgressBar:
 
     def __exit__(self, *exc: object) -> None:
         self._progress.__exit__(None, None, None)
-
-    def track(self, items: Iterable[T], description: str, total: int | None = None) -> Iterator[T]:
-        """Yield ``items``, advancing a bar named ``description``."""
-        task = self._progress.add_task(description, total=total)
-        for item in items:
-            yield item
-            self._progress.advance(task)
-        self._progress.update(task, total=self._progress.tasks[task].completed)
 
     def stage(self, description: str, total: int | None) -> StageTask:
         return StageTask(self._progress, self._progress.add_task(description, total=total))
@@ -228,7 +213,3 @@ class StageTask:
         for task in self._progress.tasks:
             if task.id == self._task and task.total is None:
                 self._progress.update(task.id, total=task.completed)
-
-
-def is_interactive() -> bool:
-    return sys.stderr.isatty()

@@ -22,8 +22,10 @@ from reprints.cli.common import (
     stderr,
 )
 from reprints.cli.find import add_alignment_options
+from reprints.cli.terminal import markup_safe, printable, printable_layout
 from reprints.documents import Document, Pair, Passage
-from reprints.readers import ReadLog, read_documents
+from reprints.options import from_args
+from reprints.readers import ReadLog, ReadOptions, read_documents
 from reprints.text import hash_token, token_spans
 
 
@@ -46,8 +48,8 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     parser.set_defaults(func=run)
 
 
-def _first_document(path: str, args: argparse.Namespace, log: ReadLog) -> Document | None:
-    for doc in read_documents([path], read_options(args), log):
+def _first_document(path: str, reading: ReadOptions, log: ReadLog) -> Document | None:
+    for doc in read_documents([path], reading, log):
         return doc
     return None
 
@@ -57,7 +59,7 @@ def word_diff(a_text: str, b_text: str) -> tuple[Text, Text]:
     a_spans, b_spans = (list(zip(*token_spans(t), strict=True)) for t in (a_text, b_text))
     a_keys = [hash_token(a_text[s:e]) for s, e in a_spans]
     b_keys = [hash_token(b_text[s:e]) for s, e in b_spans]
-    a_out, b_out = Text(a_text), Text(b_text)
+    a_out, b_out = Text(printable_layout(a_text)), Text(printable_layout(b_text))
     matcher = difflib.SequenceMatcher(None, a_keys, b_keys, autojunk=False)
     for tag, i1, i2, j1, j2 in matcher.get_opcodes():
         if tag == "equal":
@@ -73,30 +75,27 @@ def run(args: argparse.Namespace) -> int:
     if len(args.inputs) != 2:
         stderr.print("reprints compare: give exactly two inputs, A and B")
         return 2
+    options = from_args(FindOptions, args)  # checked before the inputs are read
+    detector = boilerplate_detector(args)
+    reading = read_options(args)
     log = ReadLog(strict=args.strict)
-    a = _first_document(args.inputs[0], args, log)
-    b = _first_document(args.inputs[1], args, log)
+    a = _first_document(args.inputs[0], reading, log)
+    b = _first_document(args.inputs[1], reading, log)
     if a is None or b is None:
         missing = args.inputs[0] if a is None else args.inputs[1]
-        stderr.print(f"reprints compare: no readable document in {missing}")
+        stderr.print(f"reprints compare: no readable document in {markup_safe(missing)}")
         return 2
-    detector = boilerplate_detector(args)
-    options = FindOptions(
-        ngram=args.ngram,
-        min_tokens=args.min_tokens,
-        max_gap=args.max_gap,
-        min_similarity=args.min_similarity,
-    )
     pair = compare_marked(a, b, options, detector)
     out = Console()
     if args.explain:
         show_marked(out, a, b, detector)
     if pair is None:
-        out.print(f"{a.id} and {b.id} share no passage of {args.min_tokens}+ tokens", markup=False)
+        ids = f"{printable(a.id)} and {printable(b.id)}"
+        out.print(f"{ids} share no passage of {args.min_tokens}+ tokens", markup=False)
         return 1
     out.print(
-        f"[bold]A[/] {a.id}: {pair.containment_a:.1%} inside B    "
-        f"[bold]B[/] {b.id}: {pair.containment_b:.1%} inside A    "
+        f"[bold]A[/] {markup_safe(a.id)}: {pair.containment_a:.1%} inside B    "
+        f"[bold]B[/] {markup_safe(b.id)}: {pair.containment_b:.1%} inside A    "
         f"n-gram Jaccard {pair.jaccard:.3f}    {len(pair.passages)} shared passage(s)"
     )
     for number, passage in enumerate(pair.passages, start=1):
@@ -122,12 +121,12 @@ def show_marked(
         out.print("boilerplate marking is off (--no-boilerplate)", markup=False)
         return
     for label, doc in (("A", a), ("B", b)):
-        marked = explain(doc, detector.spans(doc))
-        heading = f" {doc.id}: {len(marked)} line(s) marked as boilerplate"
+        marked = explain(doc, detector.marker().spans(doc))
+        heading = f" {printable(doc.id)}: {len(marked)} line(s) marked as boilerplate"
         out.print(Text.assemble((label, "bold"), heading))
         for item in marked:
             line = Text(f"  [{item['start']}:{item['end']}] {item['reason']}: ", style="dim")
-            line.append(str(item["text"]))
+            line.append(printable(str(item["text"])))
             out.print(line)
 
 

@@ -8,6 +8,7 @@ from pathlib import Path
 from rich.table import Table
 
 from reprints.cli.common import add_input_options, add_workers_option, read_options, stderr
+from reprints.cli.inputs import check_out
 from reprints.convert import ConvertResult, write_parquet_documents
 from reprints.readers import ReadLog, read_documents
 
@@ -31,8 +32,10 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 
 def run(args: argparse.Namespace) -> int:
+    reading = read_options(args, exclude=(args.out,))
+    check_out(args.out, folder=True)
     log = ReadLog(strict=args.strict)
-    documents = read_documents(args.inputs, read_options(args), log)
+    documents = read_documents(args.inputs, reading, log)
     result = write_parquet_documents(documents, args.out)
     if not args.quiet:
         print_summary(result, log, args.out)

@@ -14,22 +14,12 @@ from reprints.cli.common import (
     read_options,
     stderr,
 )
-from reprints.dedup import DedupOptions, dedup, output_format, write_outputs
+from reprints.cli.inputs import check_out, dedup_outputs
+from reprints.cli.terminal import cell
+from reprints.dedup import DedupOptions, DedupSummary, dedup
+from reprints.options import from_args
+from reprints.output import output_format, write_dedup_outputs
 from reprints.readers import ReadLog, read_documents
-
-
-def _fraction(value: str) -> float:
-    number = float(value)
-    if not 0.0 < number < 1.0:
-        raise argparse.ArgumentTypeError(f"must be between 0 and 1 (exclusive): {value}")
-    return number
-
-
-def _containment(value: str) -> float:
-    number = float(value)
-    if not 0.0 < number <= 1.0:
-        raise argparse.ArgumentTypeError(f"must be in (0, 1]: {value}")
-    return number
 
 
 def _output(value: str) -> Path:
@@ -58,7 +48,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     )
     parser.add_argument(
         "--threshold",
-        type=_fraction,
+        type=float,
         default=defaults.threshold,
         help=f"n-gram Jaccard from which documents are near-duplicates (default: "
         f"{defaults.threshold})",
@@ -82,7 +72,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     )
     parser.add_argument(
         "--containment",
-        type=_containment,
+        type=float,
         default=None,
         metavar="C",
         help="also remove a document covered at least C (e.g. 0.8) by passages shared "
@@ -119,8 +109,9 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         "--keep",
         default=defaults.keep,
         metavar="first|longest|FIELD",
-        help="which copy is kept: the first read, the longest, or the smallest value of a "
-        "metadata FIELD (e.g. date: the earliest); default: first",
+        help="which copy is kept: 'first' (the smallest id), the longest, or the smallest value "
+        "of a metadata FIELD (e.g. date: the earliest); ties go to the smaller id, so the "
+        "read order never matters (default: first)",
     )
     parser.add_argument(
         "--seed", type=int, default=defaults.seed, help="seed of the MinHash permutations"
@@ -130,46 +121,30 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 
 def run(args: argparse.Namespace) -> int:
-    options = DedupOptions(
-        threshold=args.threshold,
-        num_perm=args.num_perm,
-        ngram=args.ngram,
-        verify=not args.no_verify,
-        containment=args.containment,
-        drop_repeats=args.drop_repeats,
-        drop_boilerplate=args.drop_boilerplate,
-        max_df=args.max_df,
-        min_tokens=args.min_tokens,
-        keep=args.keep,
-        workers=args.workers,
-        seed=args.seed,
-        id_field=args.id_field,
-        text_field=args.text_field,
-    )
+    # Checked here, before any input is read: a bad setting is one line and exit 2.
+    options = from_args(DedupOptions, args, verify=not args.no_verify)
+    check_out(args.out, folder=False)
     log = ReadLog(strict=args.strict)
     with ProgressBar() as bar:
         progress = bar.hook()
-        documents = read_documents(args.inputs, read_options(args), log)
+        documents = read_documents(args.inputs, read_options(args, dedup_outputs(args.out)), log)
         with dedup(documents, options, progress=progress) as result:
-            summary = write_outputs(result, args.out, {"input": log.to_json()})
+            summary = write_dedup_outputs(result, args.out, log.to_json())
     if not args.quiet:
         print_summary(summary, args.out)
     return 0
 
 
-def print_summary(summary: dict[str, object], out: Path) -> None:
-    table = Table(title=f"reprints dedup → {out}", show_header=False)
+def print_summary(summary: DedupSummary, out: Path) -> None:
+    table = Table(title=cell(f"reprints dedup → {out}"), show_header=False)
     table.add_column(justify="left")
     table.add_column(justify="right")
-    read = summary["input"]
-    removed = summary["removed"]
-    seconds = summary["seconds"]
-    assert isinstance(read, dict) and isinstance(removed, dict) and isinstance(seconds, dict)
-    table.add_row("documents read", f"{read['read']:,}")
-    table.add_row("inputs skipped", f"{read['skipped_total']:,}")
-    table.add_row("kept", f"{summary['kept']:,}")
-    for reason, count in removed.items():
+    read = summary.input or {}
+    table.add_row("documents read", f"{read.get('read', summary.documents):,}")
+    table.add_row("inputs skipped", f"{read.get('skipped_total', 0):,}")
+    table.add_row("kept", f"{summary.kept:,}")
+    for reason, count in summary.removed.items():
         table.add_row(f"removed: {reason}", f"{count:,}")
-    table.add_row("skipped: no words", f"{summary['skipped_total']:,}")
-    table.add_row("seconds", f"{sum(seconds.values()):.2f}")
+    table.add_row("skipped: no words", f"{summary.skipped_total:,}")
+    table.add_row("seconds", f"{sum(summary.seconds.values()):.2f}")
     stderr.print(table)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+from dataclasses import dataclass
 from pathlib import Path
 
 from rich.console import Console
@@ -18,7 +19,11 @@ from reprints.cli.common import (
     read_options,
     stderr,
 )
+from reprints.cli.inputs import check_out
+from reprints.cli.terminal import cell
 from reprints.documents import Pair, SelfRepeats
+from reprints.options import check, from_args
+from reprints.output_set import OutputSet
 from reprints.readers import ReadLog, read_documents
 
 
@@ -95,33 +100,48 @@ def add_alignment_options(parser: argparse.ArgumentParser, with_max_df: bool) ->
     )
 
 
+@dataclass(frozen=True, slots=True)
+class FindDisplay:
+    """What `reprints find` shows besides its outputs: the terminal table and the report."""
+
+    top: int = 10
+    report: bool = True
+    report_top: int = 20
+
+    def __post_init__(self) -> None:
+        check(
+            [
+                ("top", self.top, self.top >= 0, "0 (none) or more"),
+                ("report_top", self.report_top, self.report_top >= 0, "0 or more"),
+            ]
+        )
+
+
 def run(args: argparse.Namespace) -> int:
-    options = FindOptions(
-        ngram=args.ngram,
-        min_tokens=args.min_tokens,
-        max_df=args.max_df,
-        max_gap=args.max_gap,
-        min_similarity=args.min_similarity,
-        self_repeats=not args.no_self,
-        workers=args.workers,
-    )
+    # Every setting is checked before the first input is read.
+    options = from_args(FindOptions, args, self_repeats=not args.no_self)
+    display = from_args(FindDisplay, args, report=not args.no_report)
+    detector = boilerplate_detector(args)
+    reading = read_options(args, exclude=(args.out,))
+    check_out(args.out, folder=True)
     log = ReadLog(strict=args.strict)
     with ProgressBar() as bar:
-        progress = bar.hook()
-        documents = read_documents(args.inputs, read_options(args), log)
-        detector = boilerplate_detector(args)
-        with find(documents, options, boilerplate=detector, progress=progress) as result:
+        documents = read_documents(args.inputs, reading, log)
+        with (
+            find(documents, options, boilerplate=detector, progress=bar.hook()) as result,
+            OutputSet(args.out) as outputs,  # all files of the run appear together
+        ):
             extra = {"input": log.to_json()}
             extra.update(
                 write_groups_and_report(
-                    result, args.out, report=not args.no_report, top_n=args.report_top
+                    result, outputs.folder, report=display.report, top_n=display.report_top
                 )
             )
-            summary = write_find_outputs(result, args.out, extra)
+            summary = write_find_outputs(result, outputs.folder, extra)
             pairs, repeats = result.pairs, result.repeats
     if not args.quiet:
         print_summary(summary, args.out)
-        print_findings(pairs, repeats, args.top)
+        print_findings(pairs, repeats, display.top)
     return 0
 
 
@@ -142,8 +162,8 @@ def print_findings(pairs: list[Pair], repeats: list[SelfRepeats], top: int) -> N
         for pair in ranked[:top]:
             tokens = sum(p.tokens for p in pair.passages)
             table.add_row(
-                pair.a,
-                pair.b,
+                cell(pair.a),
+                cell(pair.b),
                 f"{pair.containment_a:.0%}",
                 f"{pair.containment_b:.0%}",
                 str(len(pair.passages)),
@@ -160,13 +180,13 @@ def print_findings(pairs: list[Pair], repeats: list[SelfRepeats], top: int) -> N
         table.add_column("tokens repeated", justify="right")
         for item in ranked_repeats[:top]:
             table.add_row(
-                item.doc, str(len(item.passages)), f"{sum(p.tokens for p in item.passages):,}"
+                cell(item.doc), str(len(item.passages)), f"{sum(p.tokens for p in item.passages):,}"
             )
         console.print(table)
 
 
 def print_summary(summary: dict[str, object], out: Path) -> None:
-    table = Table(title=f"reprints find → {out}", show_header=False)
+    table = Table(title=cell(f"reprints find → {out}"), show_header=False)
     table.add_column(justify="left")
     table.add_column(justify="right")
     read = summary["input"]

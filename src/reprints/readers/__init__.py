@@ -7,6 +7,11 @@ extension in :data:`READERS`; compressed files (``.gz``, ``.zst``, ``.bz2``) are
 by the reader of the extension beneath (``a.jsonl.gz`` → JSON Lines). HTML pages
 (files, WARC records) are extracted by :mod:`reprints.readers.extract`, in worker
 processes when ``ReadOptions.workers`` > 1, without changing the order of documents.
+
+Every input is a stream read under the caps of :class:`ReadOptions` (bytes per file,
+per JSON line, per document, per HTML page), so no input, however hostile, is held
+whole; folders are walked by :mod:`reprints.readers.sources` (links followed only
+inside the inputs, special files reported, the run's outputs excluded).
 """
 
 from __future__ import annotations
@@ -30,6 +35,7 @@ from reprints.readers.html import read_html
 from reprints.readers.jsonl import read_jsonl
 from reprints.readers.parquet import read_parquet
 from reprints.readers.plain import read_txt
+from reprints.readers.sources import sources
 from reprints.readers.warc import read_warc
 
 __all__ = [
@@ -75,24 +81,9 @@ def format_of(path: Path) -> str | None:
     return EXTENSIONS.get(suffixes[-1]) if suffixes else None
 
 
-def _sources(inputs: Iterable[str | Path], log: ReadLog) -> Iterator[Source]:
-    """Every file to read: folders recursively, in sorted order, ids relative to them."""
-    for given in inputs:
-        path = Path(given)
-        if str(given) == "-":
-            yield Source(path=path, name="stdin")
-        elif path.is_dir():
-            for child in sorted(p for p in path.rglob("*") if p.is_file()):
-                yield Source(path=child, name=child.relative_to(path).as_posix())
-        elif path.is_file():
-            yield Source(path=path, name=path.name)
-        else:
-            log.skip(str(path), None, "no such file or folder")
-
-
-def _reader_for(source: Source, options: ReadOptions, given_directly: bool) -> Reader | None:
+def _reader_for(source: Source, options: ReadOptions) -> Reader | None:
     name = options.format or ("jsonl" if str(source.path) == "-" else format_of(source.path))
-    if name is None and given_directly:
+    if name is None and source.direct:
         name = "txt"  # a file named on the command line is read as text whatever its name
     return READERS.get(name) if name else None
 
@@ -103,36 +94,60 @@ def read_documents(
     """Documents from files and folders, with problems reported to ``log`` and skipped.
 
     Empty documents are skipped; documents over ``options.max_chars`` are truncated
-    with a warning; a repeated id is renamed ``id#2``, ``id#3``... with a warning.
+    with a warning; a repeated id is renamed ``id#2``, ``id#3``... with a warning
+    (see :class:`_UniqueIds`), so every document's id is unique.
     HTML pages are extracted in ``options.workers`` processes; the order of the
     documents never depends on it.
     """
     options = options or ReadOptions()
     log = log if log is not None else ReadLog(strict=options.strict)
-    seen: dict[str, int] = {}
+    ids = _UniqueIds()
     for name, doc in extracted(_items(list(inputs), options, log), options, log):
         where = None if doc.id == name else doc.id  # one document per file
         if not doc.text.strip():
             log.skip(name, where, "empty document")
             continue
         if len(doc.text) > options.max_chars:
-            log.warn(name, where, "document truncated", f"{len(doc.text)} chars")
+            log.warn(
+                name, where, "document truncated", f"kept its first {options.max_chars:,} chars"
+            )
             doc = Document(doc.id, doc.text[: options.max_chars], doc.meta)
-        copies = seen.get(doc.id, 0) + 1
-        seen[doc.id] = copies
-        if copies > 1:
-            new_id = f"{doc.id}#{copies}"
-            log.warn(name, doc.id, "duplicate id", f"renamed {new_id}")
-            doc = Document(new_id, doc.text, doc.meta)
+        unique = ids.claim(doc.id)
+        if unique != doc.id:
+            log.warn(name, doc.id, "duplicate id", f"renamed {unique}")
+            # A renamed document is a new id: the original value of the id field (kept
+            # in meta when it is not a string) no longer stands for it.
+            meta = {k: v for k, v in doc.meta.items() if k != options.id_field}
+            doc = Document(unique, doc.text, meta)
         log.read += 1
         yield doc
 
 
+class _UniqueIds:
+    """Ids handed out so far; a repeated one becomes ``id#2``, ``id#3``..., skipping
+    names already taken (``a, a#2, a`` → ``a, a#2, a#3``). Ids are claimed in reading
+    order, so with ``a, a, a#2`` the second ``a`` is ``a#2`` and the real ``a#2``, met
+    later, becomes ``a#2#2``: every id is unique, whatever the input."""
+
+    def __init__(self) -> None:
+        self._taken: set[str] = set()
+        self._next: dict[str, int] = {}  # id → the copy number to try next
+
+    def claim(self, doc_id: str) -> str:
+        unique = doc_id
+        if unique in self._taken:
+            copy = self._next.get(doc_id, 2)
+            while (unique := f"{doc_id}#{copy}") in self._taken:
+                copy += 1
+            self._next[doc_id] = copy + 1
+        self._taken.add(unique)
+        return unique
+
+
 def _items(inputs: list[str | Path], options: ReadOptions, log: ReadLog) -> Iterator[Item]:
     """What the readers yield for every input, with the name of its source."""
-    direct = {Path(p) for p in inputs}
-    for source in _sources(inputs, log):
-        reader = _reader_for(source, options, source.path in direct)
+    for source in sources(inputs, options.exclude, log):
+        reader = _reader_for(source, options)
         if reader is None:
             log.skip(
                 source.name, None, "unsupported file type", source.path.suffix or "no extension"

@@ -21,6 +21,18 @@ log = logging.getLogger("reprints.readers")
 
 DEFAULT_MAX_CHARS = 5_000_000
 
+# Caps on what one input may make the reader hold or work through. Each is far above
+# anything a real corpus holds (Common Crawl cuts every record at 1 MiB), so only bombs
+# and broken files meet them; what goes over is cut or skipped with a message.
+MiB = 1 << 20
+DEFAULT_MAX_FILE_BYTES = 64 << 30  # decompressed bytes read from one file
+DEFAULT_MAX_LINE_BYTES = 256 * MiB  # one JSON line (a longer one is skipped, never buffered)
+DEFAULT_MAX_DOC_BYTES = 256 * MiB  # one document's bytes: a text file, a WARC record
+# An HTML page parsed: trafilatura's cost grows faster than linearly with the page
+# (a 4 MiB page of paragraphs: 14 s; 16 MiB: 211 s and 1 GB), so pages are cut here,
+# after their scripts, styles and long attribute values are dropped.
+DEFAULT_MAX_HTML_BYTES = 2 * MiB
+
 
 class InputError(Exception):
     """Bad input met while reading with ``strict=True``."""
@@ -37,6 +49,13 @@ class ReadOptions:
     max_chars: int = DEFAULT_MAX_CHARS
     strict: bool = False
     workers: int = 1  # processes extracting HTML pages (the costly step); 1 = in-process
+    max_file_bytes: int = DEFAULT_MAX_FILE_BYTES  # the rest of a longer file is not read
+    max_line_bytes: int = DEFAULT_MAX_LINE_BYTES  # longer JSON lines are skipped
+    max_doc_bytes: int = DEFAULT_MAX_DOC_BYTES  # longer documents are cut before decoding
+    max_html_bytes: int = DEFAULT_MAX_HTML_BYTES  # longer pages are cut before parsing
+    # Paths never read (with everything under them): the outputs of the run itself, so
+    # an output folder inside an input folder is not read back as input.
+    exclude: tuple[Path, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,6 +64,7 @@ class Source:
 
     path: Path  # Path("-") is standard input
     name: str  # id for a .txt file: path relative to the folder given, or the file name
+    direct: bool = False  # named on the command line (read as text whatever its name)
 
 
 @dataclass
@@ -107,6 +127,8 @@ class Page:
     url: str | None = None
     meta: dict[str, Any] = field(default_factory=dict)
     crawled: str | None = None  # WARC-Date: the document's date, over what the page says
+    charset: str | None = None  # the charset the HTTP head declares, tried before the page's
+    cut: bool = False  # the bytes stop at a cap, maybe inside a character
 
 
 # A reader turns one source into documents (or pages to extract), reporting problems

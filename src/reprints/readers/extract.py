@@ -8,24 +8,23 @@ out in input order whatever the worker count, and the problems a worker met are
 replayed on the run's log in that order, so counts, messages and ``--strict`` behave
 exactly as in-process.
 
-The pool starts its workers the way the engine's pools do (fork where there is fork);
-if they cannot start or die, extraction goes on in-process (see :class:`_Pool`).
+The pool is the package's one process pool (:class:`reprints.runners.pool.WorkerPool`,
+the read options as the workers' state); if its workers die, extraction goes on
+in-process (see :class:`_Pool`).
 """
 
 from __future__ import annotations
 
 import logging
-import multiprocessing
 from collections.abc import Iterator
-from concurrent.futures import ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
-from itertools import islice, repeat
+from itertools import islice
 from typing import Any
 
 from reprints.documents import Document
 from reprints.readers.base import Page, ReadLog, ReadOptions
 from reprints.readers.html import extract_page
+from reprints.runners.pool import WorkerDied, WorkerPool
 
 logger = logging.getLogger("reprints.readers")
 
@@ -56,9 +55,13 @@ class _Recorder(ReadLog):
 _Extracted = tuple[Document | None, list[tuple[str, tuple[Any, ...]]]]
 
 
-def _extract(page: Page, options: ReadOptions) -> _Extracted:
-    recorder = _Recorder()
-    return extract_page(page, options, recorder), recorder.calls
+def _extract(options: ReadOptions, pages: list[Page]) -> list[_Extracted]:
+    """Each page's document (or None) and the log calls its extraction made."""
+    out = []
+    for page in pages:
+        recorder = _Recorder()
+        out.append((extract_page(page, options, recorder), recorder.calls))
+    return out
 
 
 def extracted(
@@ -77,8 +80,8 @@ def extracted(
         while batch := list(islice(items, _BATCH_PER_WORKER * options.workers)):
             pages = [item for _, item in batch if isinstance(item, Page)]
             if pages and pool is None:
-                pool = _Pool(options.workers)
-            results = iter(pool.extract(pages, options) if pool is not None else ())
+                pool = _Pool(options)
+            results = iter(pool.extract(pages) if pool is not None else ())
             for name, item in batch:
                 if not isinstance(item, Page):
                     yield name, item
@@ -98,24 +101,23 @@ class _Pool:
     re-import the caller's main module, a crash in a native parser), the pages are
     extracted in-process instead, so a run never fails for want of workers."""
 
-    def __init__(self, workers: int) -> None:
-        method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
-        self.workers = workers
-        self._executor: ProcessPoolExecutor | None = ProcessPoolExecutor(
-            workers, mp_context=multiprocessing.get_context(method)
-        )
+    def __init__(self, options: ReadOptions) -> None:
+        self.options = options
+        self._pool: WorkerPool[ReadOptions] | None = WorkerPool(options.workers, options)
 
-    def extract(self, pages: list[Page], options: ReadOptions) -> list[_Extracted]:
-        if self._executor is not None:
-            chunk = max(1, len(pages) // (4 * self.workers))
+    def extract(self, pages: list[Page]) -> list[_Extracted]:
+        if self._pool is not None:
+            # A few tasks per worker: each goes to whichever worker is free.
+            size = max(1, len(pages) // (4 * self._pool.workers))
+            chunks = [pages[at : at + size] for at in range(0, len(pages), size)]
             try:
-                return list(self._executor.map(_extract, pages, repeat(options), chunksize=chunk))
-            except BrokenProcessPool as err:
+                return [done for chunk in self._pool.map(_extract, chunks) for done in chunk]
+            except WorkerDied as err:
                 logger.warning("HTML extraction workers failed (%s); extracting in-process", err)
                 self.close()
-        return [_extract(page, options) for page in pages]
+        return _extract(self.options, pages)
 
     def close(self) -> None:
-        if self._executor is not None:
-            self._executor.shutdown(cancel_futures=True)
-            self._executor = None
+        if self._pool is not None:
+            self._pool.close()
+            self._pool = None

@@ -22,7 +22,14 @@ from typing import Any
 
 from reprints.documents import Document
 from reprints.readers.base import Page, ReadLog, ReadOptions, Source
-from reprints.readers.decode import decode_bytes, read_text_file
+from reprints.readers.decode import read_document_bytes
+from reprints.readers.html_text import (
+    MAX_DEPTH,
+    decode_html,
+    flat_visible_text,
+    parse_html,
+    shrink_page,
+)
 
 # trafilatura logs its own doubts about every odd page; the reader reports what matters.
 logging.getLogger("trafilatura").setLevel(logging.CRITICAL)
@@ -97,24 +104,6 @@ _MARKUP = re.compile(r"<[a-zA-Z!/?]")
 _META_FIELDS = ("title", "author", "date", "url", "sitename", "language")
 
 
-def decode_html(data: bytes, source: str, where: str | None, log: ReadLog) -> str:
-    """Page bytes to text: UTF-8 (or UTF-16/32 with a byte-order mark), else the charset
-    the page declares or that is guessed."""
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        if data[:2] in (b"\xff\xfe", b"\xfe\xff"):  # a UTF-16 or UTF-32 BOM
-            return decode_bytes(data, source, where, log)
-    from trafilatura.utils import detect_encoding
-
-    for encoding in detect_encoding(data):
-        try:
-            return data.decode(encoding)
-        except (LookupError, UnicodeDecodeError):
-            continue
-    return decode_bytes(data, source, where, log)
-
-
 def visible_text(tree: Any) -> str:
     """Every visible piece of text of a parsed page, one block element per line."""
     parts: list[str] = []
@@ -169,21 +158,38 @@ def html_document(
     log: ReadLog,
     url: str | None = None,
     meta: dict[str, Any] | None = None,
+    charset: str | None = None,
+    cut: bool = False,
 ) -> Document | None:
-    """A document from one page's bytes, or None (reported) when nothing can be read."""
+    """A document from one page's bytes, or None (reported) when nothing can be read.
+
+    A page over ``--max-html-bytes`` is cut there before parsing (reported): parsing
+    and extraction cost grows faster than the page. ``charset`` is what the HTTP head
+    declares; ``cut`` says the bytes already stop at a cap."""
     import trafilatura
     from trafilatura.metadata import extract_metadata
-    from trafilatura.utils import load_html
 
-    text = decode_html(data, source, where, log)
+    data, shrunk = page_bytes(data, options, source, where, log)
+    cut = cut or shrunk
+    text = decode_html(data, source, where, log, charset, cut)
     base = dict(meta or {})
-    tree = load_html(text)
+    with_url = base | ({"url": url} if url else {})
+    parsed = parse_html(text)
+    if parsed.too_deep:
+        log.warn(
+            source,
+            where,
+            "HTML nested too deep",
+            f"over {MAX_DEPTH:,} levels: kept all visible text",
+        )
+        return Document(doc_id, flat_visible_text(text, _INVISIBLE, _BLOCK), with_url)
+    tree = parsed.tree
     if tree is None:
         if _MARKUP.search(text):
             log.skip(source, where, "broken HTML", "markup does not parse")
             return None
         log.warn(source, where, "not HTML", "read as plain text")
-        return Document(doc_id, text, base | ({"url": url} if url else {}))
+        return Document(doc_id, text, with_url)
     if options.html == "raw":
         found = extract_metadata(tree, default_url=url)
         return Document(doc_id, visible_text(tree), base | _metadata(found, url))
@@ -197,6 +203,24 @@ def html_document(
             log.warn(source, where, "no main text found", "kept all visible text")
         return Document(doc_id, raw, base | _metadata(extracted, url))
     return Document(doc_id, main, base | _metadata(extracted, url))
+
+
+def page_bytes(
+    data: bytes, options: ReadOptions, source: str, where: str | None, log: ReadLog
+) -> tuple[bytes, bool]:
+    """The bytes of a page that are parsed (see :func:`shrink_page`), and whether they
+    were cut (reported)."""
+    size = len(data)
+    data, cut = shrink_page(data, options.max_html_bytes)
+    if cut:
+        log.warn(
+            source,
+            where,
+            "page truncated before parsing",
+            f"{size:,} bytes, over --max-html-bytes without scripts, styles and long "
+            f"attributes: parsed the first {options.max_html_bytes:,}",
+        )
+    return data, cut
 
 
 def with_crawl_date(doc: Document | None, crawled: str | None) -> Document | None:
@@ -214,14 +238,26 @@ def with_crawl_date(doc: Document | None, crawled: str | None) -> Document | Non
 def extract_page(page: Page, options: ReadOptions, log: ReadLog) -> Document | None:
     """The document of a page a reader found (see :class:`~reprints.readers.base.Page`)."""
     doc = html_document(
-        page.data, page.doc_id, page.source, page.where, options, log, page.url, page.meta
+        page.data,
+        page.doc_id,
+        page.source,
+        page.where,
+        options,
+        log,
+        page.url,
+        page.meta,
+        page.charset,
+        page.cut,
     )
     return with_crawl_date(doc, page.crawled)
 
 
 def read_html(source: Source, options: ReadOptions, log: ReadLog) -> Iterator[Page]:
-    """One page per file; id = the file's name, like a text file."""
-    data = read_text_file(source, log)
-    if data is None:
+    """One page per file; id = the file's name, like a text file. A page is brought
+    under the page cap here, so pages waiting for extraction workers stay small."""
+    read = read_document_bytes(source, options, log, options.max_doc_bytes)
+    if read is None:
         return
-    yield Page(data, source.name, source.name, None, meta={"source": str(source.path)})
+    data, cut = page_bytes(read.data, options, source.name, None, log)
+    meta = {"source": str(source.path)}
+    yield Page(data, source.name, source.name, None, meta=meta, cut=cut or read.cut)

@@ -2,9 +2,10 @@
 
 Read one record batch at a time (never the whole file), so memory stays bounded by a
 batch of rows, not by the file. Every other column is kept as metadata, converted to
-JSON-friendly values (dates as ISO strings, bytes and other objects as text). A file
-without the text column has every row skipped with one message; a file that breaks
-part-way keeps the rows read before the break.
+JSON-friendly values (dates as ISO strings, bytes as base64, other objects as text);
+a ``binary`` id or text column is decoded as UTF-8. A file without the text column has
+every row skipped with one message; a row group that breaks keeps the rows read before
+the break, and the row groups after it are still read.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from typing import Any
 
 from reprints.documents import Document
 from reprints.readers.base import ReadLog, ReadOptions, Source
-from reprints.readers.decode import COMPRESSED_SUFFIXES
+from reprints.readers.decode import COMPRESSED_SUFFIXES, decode_bytes
 from reprints.readers.jsonl import document_from_record
 
 BATCH_ROWS = 1024
@@ -57,20 +58,50 @@ def read_parquet(source: Source, options: ReadOptions, log: ReadLog) -> Iterator
             source.name, None, "missing text field", repr(options.text_field), count=max(rows, 1)
         )
         return
-    row = 0
+    first = 0  # the number of the row group's first row, less one
+    for group in range(table.num_row_groups):
+        size = table.metadata.row_group(group).num_rows
+        yield from _row_group(table, group, first, source, options, log)
+        first += size
+
+
+def _row_group(
+    table: Any, group: int, first: int, source: Source, options: ReadOptions, log: ReadLog
+) -> Iterator[Document]:
+    """The documents of one row group. A group that breaks keeps the rows read before the
+    break and loses only its own rest: the next group is read on its own."""
+    size = table.metadata.row_group(group).num_rows
+    done = 0
     try:
-        for batch in table.iter_batches(batch_size=BATCH_ROWS):
+        for batch in table.iter_batches(batch_size=BATCH_ROWS, row_groups=[group]):
             for record in batch.to_pylist():
-                row += 1
-                record = {k: jsonable(v) for k, v in record.items()}
-                doc = document_from_record(record, source, f"row {row}", options, log)
+                done += 1
+                where = f"row {first + done}"
+                doc = document_from_record(
+                    _row(record, options, source, where, log), source, where, options, log
+                )
                 if doc is not None:
                     yield doc
     except Exception as err:
         log.skip(
             source.name,
-            f"row {row + 1}",
+            f"row {first + done + 1}",
             "unreadable Parquet rows",
-            f"kept the {row} rows read before: {err}",
-            count=max(rows - row, 1),
+            f"row group {group + 1}: {size - done} rows lost: {err}",
+            count=max(size - done, 1),
         )
+
+
+def _row(
+    record: dict[str, Any], options: ReadOptions, source: Source, where: str, log: ReadLog
+) -> dict[str, Any]:
+    """A row as a JSON-like record. A ``binary`` id or text column holds text as UTF-8
+    bytes (what many writers make of strings): it is decoded, not base64-encoded like
+    binary metadata."""
+    out = {}
+    for name, value in record.items():
+        if isinstance(value, bytes) and name in (options.id_field, options.text_field):
+            out[name] = decode_bytes(value, source.name, where, log)
+        else:
+            out[name] = jsonable(value)
+    return out

@@ -19,24 +19,39 @@ every record (FastWARC silently drops a record whose head is cut).
 
 from __future__ import annotations
 
+import io
 import zlib
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
+from dataclasses import dataclass
 from typing import Any
 
 from reprints.documents import Document
 from reprints.readers.base import Page, ReadLog, ReadOptions, Source
 from reprints.readers.decode import (
     COMPRESSED_SUFFIXES,
+    StreamEnd,
     decode_bytes,
+    decode_strict,
     looks_binary,
     open_binary,
-    stream_error,
+    report_capped_file,
+    stream_end,
 )
+from reprints.readers.html import page_bytes
 
 _HTML_TYPES = ("text/html", "application/xhtml+xml")
 _TEXT_TYPES = ("text/plain",)
 _READ_TYPES = ("response", "resource", "conversion")
 _TRUNCATED = "truncated record"
+BAD_LENGTH = "bad Content-Length"
+# FastWARC cannot step over a record whose length is garbage: it stops at the next
+# header with "Invalid WARC header"; what cannot be found again is counted under this.
+_LOST = "records lost after a bad Content-Length"
+# Fresh starts after bad records, per file: each reads the file again up to the bad
+# record (a compressed stream cannot seek), so they are bounded.
+_MAX_RESYNCS = 16
+_RECORD_START = b"\nWARC/1."
+_CHUNK = 1 << 20
 
 
 def _record_types() -> Any:
@@ -106,31 +121,31 @@ def dechunk(body: bytes) -> bytes:
     return b"".join(out)
 
 
-def _decode_content(body: bytes, encoding: str) -> bytes | None:
+def _decode_content(body: bytes, encoding: str, limit: int) -> bytes | None:
+    """The body without its Content-Encoding, at most ``limit`` + 1 bytes of it (so the
+    caller sees it is longer, and a gzip bomb inside a record is never inflated whole)."""
     encoding = encoding.strip().lower()
     if encoding in ("", "identity"):
         return body
     if encoding in ("gzip", "x-gzip", "deflate"):
-        try:
-            # wbits 47 accepts both a gzip and a zlib header; raw deflate needs -15.
-            return zlib.decompressobj(47).decompress(body)
-        except zlib.error:
+        # wbits 47 accepts both a gzip and a zlib header; raw deflate needs -15.
+        for wbits in (47, -15):
             try:
-                return zlib.decompressobj(-15).decompress(body)
+                return zlib.decompressobj(wbits).decompress(body, limit + 1)
             except zlib.error:
-                return None
+                continue
     return None
 
 
 def _text_document(
-    body: bytes, charset: str | None, doc_id: str, source: str, where: str, log: ReadLog
+    body: bytes, charset: str | None, source: str, where: str, log: ReadLog, cut: bool
 ) -> str:
     if charset:
         try:
-            return body.decode(charset)
+            return decode_strict(body, charset, cut)
         except (LookupError, UnicodeDecodeError):
             pass
-    return decode_bytes(body, source, where, log)
+    return decode_bytes(body, source, where, log, cut)
 
 
 def _document(
@@ -139,15 +154,25 @@ def _document(
     """The document of one record, or None (counted as ignored or skipped)."""
     where = f"record {number}"
     kind = _type_name(record)
+    headers = record.headers
+    declared = headers.get("Content-Length")
+    if declared is not None and declared.strip() and not declared.strip().isdigit():
+        # Whatever the record's type: FastWARC loses the records after it.
+        log.skip(source.name, where, BAD_LENGTH, repr(declared))
+        return None
     if kind not in _READ_TYPES:
         log.ignore(f"WARC {kind} record")
         return None
-    headers = record.headers
-    declared = headers.get("Content-Length")
-    block = record.reader.read()
-    if declared is None or not declared.strip().isdigit() or len(block) < int(declared):
+    if declared is None or not declared.strip():  # a head cut short
+        log.skip(source.name, where, _TRUNCATED, "no Content-Length")
+        return None
+    # One byte over the cap is read, to know the record is longer; FastWARC skips the
+    # rest of the record by itself.
+    block = record.reader.read(options.max_doc_bytes + 1)
+    if len(block) < min(int(declared), options.max_doc_bytes + 1):
         log.skip(source.name, where, _TRUNCATED, f"{len(block)} of {declared} bytes")
         return None
+    cut = len(block) > options.max_doc_bytes
     record_id = (headers.get("WARC-Record-ID") or "").strip().strip("<>")
     doc_id = record_id or f"{source.name}#{where}"
     url = headers.get("WARC-Target-URI") or None
@@ -168,11 +193,15 @@ def _document(
         content_type = http_headers.get("content-type")
         if "chunked" in http_headers.get("transfer-encoding", "").lower():
             body = dechunk(body)
-        decoded = _decode_content(body, http_headers.get("content-encoding", ""))
+        decoded = _decode_content(
+            body, http_headers.get("content-encoding", ""), options.max_doc_bytes
+        )
         if decoded is None:
             log.skip(source.name, where, "undecodable content encoding")
             return None
         body = decoded
+    if len(body) > options.max_doc_bytes:
+        body, cut = body[: options.max_doc_bytes], True
     media, charset = _media_type(content_type)
     if not media:
         media = "text/html" if body.lstrip()[:1] == b"<" else "text/plain"
@@ -180,12 +209,18 @@ def _document(
         if looks_binary(body):
             log.skip(source.name, where, "binary content")
             return None
-        return Page(body, doc_id, source.name, where, url, meta, crawled=meta.get("date"))
+        body, shrunk = page_bytes(body, options, source.name, where, log)
+        crawled = meta.get("date")
+        return Page(body, doc_id, source.name, where, url, meta, crawled, charset, cut or shrunk)
     if media in _TEXT_TYPES:
         if looks_binary(body):
             log.skip(source.name, where, "binary content")
             return None
-        text = _text_document(body, charset, doc_id, source.name, where, log)
+        if cut:
+            log.warn(
+                source.name, where, "document truncated", f"read its first {len(body):,} bytes"
+            )
+        text = _text_document(body, charset, source.name, where, log, cut)
         return Document(doc_id, text, meta | ({"url": url} if url else {}))
     log.ignore(f"WARC {media} content")
     return None
@@ -205,34 +240,102 @@ def _ends_cleanly(source: Source) -> bool:
         return False
 
 
-def read_warc(source: Source, options: ReadOptions, log: ReadLog) -> Iterator[Document | Page]:
-    from fastwarc.warc import ArchiveIterator
+@dataclass(frozen=True, slots=True)
+class _Pass:
+    """How one pass of FastWARC over a file (from some offset on) ended."""
 
+    number: int  # the number of the last record read
+    end: StreamEnd
+    bad: int | None  # where the last record with a bad Content-Length starts, if any
+
+
+def read_warc(source: Source, options: ReadOptions, log: ReadLog) -> Iterator[Document | Page]:
+    """The documents of a WARC file. FastWARC cannot step over a record whose
+    Content-Length is garbage; the reader then finds the next record's head itself
+    (``WARC/1.`` at the start of a line) and reads on from there, so one bad record
+    costs only itself."""
     if str(source.path) == "-":
         log.skip(source.name, None, "unsupported file type", "a WARC must be a file, not stdin")
         return
-    number = 0
     reported = log.skipped[_TRUNCATED]
-    error: str | None = None
-    try:
-        with open_binary(source) as stream:
-            records = ArchiveIterator(stream, parse_http=False, record_types=_record_types())
-            for number, record in enumerate(records, start=1):
-                doc = _document(record, number, source, options, log)
-                if doc is not None:
-                    yield doc
-            error = stream_error(stream)
-    except Exception as err:  # FastWARC raises its own types on a corrupt record
-        error = str(err) or type(err).__name__
-    except BaseException as err:  # a panic in FastWARC's Rust code is a BaseException
-        if type(err).__name__ != "PanicException":
-            raise
-        error = str(err) or "FastWARC failed"
+    offset, resyncs = 0, 0
+    result = yield from _pass(source, options, log, offset, 0)
+    while result.end.error is not None and result.bad is not None and resyncs < _MAX_RESYNCS:
+        found = _next_record(source, options, result.bad + 1)
+        if found is None:  # the bad record was the last: nothing else to lose
+            result = _Pass(result.number, StreamEnd(capped=result.end.capped), None)
+            break
+        offset, resyncs = found, resyncs + 1
+        result = yield from _pass(source, options, log, offset, result.number)
+    number, end = result.number, result.end
+    if end.capped:
+        report_capped_file(source, f"record {number}", options, log)
+    error = end.error
     if number == 0:
         log.skip(source.name, None, "unreadable WARC file", error or "no WARC record found")
         return
-    if error is None and not _ends_cleanly(source):
+    if error is None and not end.capped and not _ends_cleanly(source):
         error = "the file ends inside a record"
-    if error is not None and log.skipped[_TRUNCATED] == reported:
+    if error is None:
+        return
+    where = f"record {number + 1}"
+    if result.bad is not None:
+        # No record head after the bad record (or too many bad records): what follows
+        # is lost, and said so.
+        log.skip(source.name, where, _LOST, f"{number} records read: {error}")
+    elif log.skipped[_TRUNCATED] == reported:
         # The record the file breaks in is lost; the ones before it are kept.
-        log.skip(source.name, f"record {number + 1}", _TRUNCATED, f"{number} records kept: {error}")
+        log.skip(source.name, where, _TRUNCATED, f"{number} records kept: {error}")
+
+
+def _pass(
+    source: Source, options: ReadOptions, log: ReadLog, offset: int, number: int
+) -> Generator[Document | Page, None, _Pass]:
+    """Records from byte ``offset`` of the (decompressed) file on, numbered after
+    ``number``, until the file ends or FastWARC stops."""
+    from fastwarc.warc import ArchiveIterator
+
+    bad: int | None = None
+    end = StreamEnd()
+    try:
+        with _open_at(source, options, offset) as stream:
+            records = ArchiveIterator(stream, parse_http=False, record_types=_record_types())
+            for number, record in enumerate(records, start=number + 1):  # noqa: B020
+                before = log.skipped[BAD_LENGTH]
+                doc = _document(record, number, source, options, log)
+                if log.skipped[BAD_LENGTH] > before:
+                    bad = record.stream_pos  # FastWARC counts from the stream's tell()
+                if doc is not None:
+                    yield doc
+            end = stream_end(stream)
+    except Exception as err:  # FastWARC raises its own types on a corrupt record
+        end = StreamEnd(error=str(err) or type(err).__name__)
+    except BaseException as err:  # a panic in FastWARC's Rust code is a BaseException
+        if type(err).__name__ != "PanicException":
+            raise
+        end = StreamEnd(error=str(err) or "FastWARC failed")
+    return _Pass(number, end, bad)
+
+
+def _open_at(source: Source, options: ReadOptions, offset: int) -> io.BufferedReader:
+    """The file's decompressed bytes from ``offset`` on (read through: a compressed
+    stream cannot seek)."""
+    stream = open_binary(source, options.max_file_bytes)
+    left = offset
+    while left > 0 and (chunk := stream.read(min(left, _CHUNK))):
+        left -= len(chunk)
+    return stream
+
+
+def _next_record(source: Source, options: ReadOptions, after: int) -> int | None:
+    """Where the first record head after byte ``after`` starts, or None."""
+    position, tail = after, b""
+    with _open_at(source, options, after) as stream:
+        while chunk := stream.read(_CHUNK):
+            window = tail + chunk
+            found = window.find(_RECORD_START)
+            if found >= 0:
+                return position - len(tail) + found + 1  # after the newline
+            tail = window[-(len(_RECORD_START) - 1) :]
+            position += len(chunk)
+    return None

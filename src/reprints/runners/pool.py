@@ -24,7 +24,9 @@ from __future__ import annotations
 import contextlib
 import multiprocessing
 import os
+import pickle
 import queue
+import signal
 import traceback
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any, Generic, Self, TypeVar
@@ -56,20 +58,46 @@ def _start_method() -> str:
 
 
 def _serve(state: Any, tasks: Any, results: Any) -> None:
-    """A worker's loop: take (number, func, task), send (number, ok, result or error)."""
+    """A worker's loop: take (number, func, task), send (number, pickled reply), the
+    reply being (True, result) or (False, (error, its traceback as text)).
+
+    The caller owns interruption: Ctrl-C reaches the whole process group, and the
+    caller stops the workers itself, so a worker ignores SIGINT; SIGTERM (what
+    :meth:`WorkerPool.close` sends a stuck worker) ends it at once, whatever handler
+    the caller installed before forking.
+    """
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    parent = os.getppid()
     while True:
-        item = tasks.get()
+        try:
+            item = tasks.get(timeout=_POLL_SECONDS)
+        except queue.Empty:
+            # A caller killed with SIGKILL cannot stop its workers: they notice that
+            # they were orphaned instead of waiting for work forever.
+            if os.getppid() != parent:
+                return
+            continue
         if item is None:
             break
         number, func, task = item
         try:
-            results.put((number, True, func(state, task)))
-        except BaseException as err:  # sent back and raised in the caller
-            detail = "".join(traceback.format_exception(err))
-            try:
-                results.put((number, False, (err, detail)))
-            except Exception:  # the exception does not pickle: send its text
-                results.put((number, False, (WorkerError(detail), detail)))
+            reply: tuple[bool, Any] = (True, func(state, task))
+        except Exception as err:  # sent back and raised in the caller
+            reply = (False, (err, "".join(traceback.format_exception(err))))
+        results.put((number, _pickled(reply)))
+
+
+def _pickled(reply: tuple[bool, Any]) -> bytes:
+    """A reply as bytes, pickled here and now: a queue pickles what it is given in a
+    background thread, where a failure would lose the reply and leave the caller
+    waiting for it forever. What does not pickle comes back as a WorkerError."""
+    try:
+        return pickle.dumps(reply, protocol=pickle.HIGHEST_PROTOCOL)
+    except Exception as problem:
+        ok, value = reply
+        detail = f"the result does not pickle: {problem!r}" if ok else value[1]
+        return pickle.dumps((False, (WorkerError(detail), detail)))
 
 
 class WorkerPool(Generic[S]):
@@ -139,12 +167,12 @@ class WorkerPool(Generic[S]):
     def _take(self, number: int, first: int, done: dict[int, tuple[bool, Any]]) -> Any:
         while number not in done:
             try:
-                got, ok, value = self._results.get(timeout=_POLL_SECONDS)
+                got, reply = self._results.get(timeout=_POLL_SECONDS)
             except queue.Empty:
                 self._check_alive()
                 continue
             if got >= first:
-                done[got] = (ok, value)
+                done[got] = pickle.loads(reply)
         ok, value = done.pop(number)
         if ok:
             return value

@@ -1,4 +1,4 @@
-"""Opening report.html in headless Chromium: for the browser test and the benchmark.
+"""Opening report.html in headless Chromium: for the browser test and report_bench.py.
 
 Uses Debian's Chromium (never a browser downloaded by playwright) through the
 playwright package (the ``test`` extra), with flags that keep it off the network

@@ -1,0 +1,199 @@
+"""The local runner of `find`: the stages of :mod:`reprints.finding` on one machine.
+
+This module only moves data: it spools what it must keep to disk (:mod:`reprints.store`),
+counts boilerplate lines as documents are read, and spreads the two heavy stages,
+fingerprinting and alignment, over a :class:`~reprints.runners.pool.WorkerPool`, each
+worker holding its stage's state (options, tokeniser, marker, anchor index, token
+store) as an explicit argument. Documents are numbered in the order of their sorted
+ids and every result is ordered by those numbers, so the output depends neither on the
+input order nor on the worker count; :func:`reprints.runners.reference.find_batch`
+computes the same results in memory, and the tests hold this runner to it.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from reprints.align import AlignParams
+from reprints.boilerplate import BoilerplateDetector, BoilerplateMarker, MarkCounts
+from reprints.candidates import AnchorIndex
+from reprints.documents import Document, Pair, SelfRepeats
+from reprints.finding import (
+    FindOptions,
+    FindSummary,
+    FingerprintedBatch,
+    Task,
+    align_tasks,
+    alignment_tasks,
+    collect,
+    fingerprint_documents,
+)
+from reprints.fingerprint import Anchors
+from reprints.pipeline import OwnsScratch, ProgressHook, StageClock, batches, no_progress
+from reprints.runners.pool import WorkerPool, worker_count
+from reprints.scratch import scratch_folder
+from reprints.store import TextSpool, TokenReader, TokenStore, TokenStoreFiles
+from reprints.text import Tokenizer
+
+_FINGERPRINT_BATCH = 64
+_ALIGN_BATCH = 128
+
+
+@dataclass
+class FindResult(OwnsScratch):
+    """Everything `find` learnt; ``texts`` reads the spooled texts until :meth:`close`."""
+
+    doc_ids: list[str]
+    pairs: list[Pair]
+    repeats: list[SelfRepeats]
+    stats: FindSummary
+    texts: Mapping[str, str]
+    meta: dict[str, dict[str, Any]]
+    _workdir: tempfile.TemporaryDirectory[str] | None = field(default=None, repr=False)
+
+    @property
+    def summary(self) -> dict[str, Any]:
+        """:attr:`stats` as ``summary.json`` holds them."""
+        return self.stats.to_json()
+
+
+# --- what each worker holds, and its task -------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class _FingerprintState:
+    options: FindOptions
+    tokenizer: Tokenizer  # each process's own word cache
+    marker: BoilerplateMarker | None
+
+
+def _fingerprint_task(state: _FingerprintState, batch: list[Document]) -> FingerprintedBatch:
+    return fingerprint_documents(batch, state.options, state.tokenizer, state.marker)
+
+
+@dataclass(frozen=True, slots=True)
+class _AlignState:
+    params: AlignParams
+    doc_ids: Sequence[str]
+    index: AnchorIndex
+    tokens: TokenReader
+
+
+def _align_task(state: _AlignState, tasks: list[Task]) -> list[Pair | SelfRepeats | None]:
+    return align_tasks(tasks, state.doc_ids, state.tokens, state.index, state.params)
+
+
+# --- the pipeline -------------------------------------------------------------------
+
+
+def find(
+    documents: Iterable[Document],
+    options: FindOptions | None = None,
+    boilerplate: BoilerplateDetector | None = None,
+    progress: ProgressHook | None = None,
+) -> FindResult:
+    """Find every passage shared by two documents, and every document's own repeats.
+
+    With ``boilerplate``, the detector counts the lines of every document read (on top
+    of any it observed before) and the text it marks never pairs documents.
+    """
+    options = options or FindOptions()
+    report = progress or no_progress
+    workers = worker_count(options.workers)
+    clock = StageClock()
+    workdir = scratch_folder("find")
+    folder = Path(workdir.name)
+    try:
+        texts, meta = _spool(documents, folder, boilerplate, report)
+        doc_ids = sorted(meta)
+        clock.lap("read")
+
+        marker = boilerplate.marker() if boilerplate is not None else None
+        ordered = (Document(doc_id, texts[doc_id], meta[doc_id]) for doc_id in doc_ids)
+        state = _FingerprintState(options, Tokenizer(), marker)
+        files, anchors, marks = _fingerprint_all(
+            ordered, len(doc_ids), folder, state, workers, report
+        )
+        clock.lap("fingerprint")
+
+        index = AnchorIndex.build(anchors, options.ngram, options.window(), options.max_df)
+        found = index.candidates()
+        clock.lap("candidates")
+
+        tasks = alignment_tasks(found, options.self_repeats)
+        align_state = _AlignState(options.align_params(), doc_ids, index, TokenReader(files))
+        pairs, repeats = collect(_align_all(tasks, align_state, workers, report))
+        clock.lap("align")
+    except BaseException:
+        workdir.cleanup()
+        raise
+
+    stats = FindSummary.of(
+        options,
+        documents=len(doc_ids),
+        tokens=int(files.offsets[-1]),
+        found=found,
+        pairs=pairs,
+        repeats=repeats,
+        seconds=clock.seconds,
+        boilerplate=boilerplate.summary(marks) if boilerplate is not None else None,
+    )
+    return FindResult(doc_ids, pairs, repeats, stats, texts, meta, workdir)
+
+
+def _spool(
+    documents: Iterable[Document],
+    folder: Path,
+    boilerplate: BoilerplateDetector | None,
+    report: ProgressHook,
+) -> tuple[TextSpool, dict[str, dict[str, Any]]]:
+    """Read: texts to a spool file, metadata kept, the boilerplate detector counting lines."""
+    texts = TextSpool(folder / "texts.bin")
+    meta: dict[str, dict[str, Any]] = {}
+    for doc in documents:
+        if doc.id in meta:
+            raise ValueError(f"duplicate document id {doc.id!r}")
+        texts.add(doc.id, doc.text)
+        meta[doc.id] = doc.meta
+        if boilerplate is not None:
+            boilerplate.observe(doc)
+        report("read", 1, None)
+    texts.seal()
+    return texts, meta
+
+
+def _fingerprint_all(
+    documents: Iterator[Document],
+    count: int,
+    folder: Path,
+    state: _FingerprintState,
+    workers: int,
+    report: ProgressHook,
+) -> tuple[TokenStoreFiles, Anchors, MarkCounts]:
+    """Tokenise and fingerprint in id order: the token store on disk, the anchors of
+    every document, and what the marker marked."""
+    store = TokenStore(folder)
+    parts: list[Anchors] = []
+    marks: list[MarkCounts] = []
+    with WorkerPool(workers, state) as pool:
+        for batch in pool.map(_fingerprint_task, batches(documents, _FINGERPRINT_BATCH)):
+            for tokens in batch.tokens:
+                store.append(tokens)
+            parts.append(batch.anchors)
+            if batch.marks is not None:
+                marks.append(batch.marks)
+            report("fingerprint", len(batch.tokens), count)
+    return store.seal(), Anchors.concat(parts), MarkCounts.total(marks)
+
+
+def _align_all(
+    tasks: list[Task], state: _AlignState, workers: int, report: ProgressHook
+) -> Iterator[Pair | SelfRepeats | None]:
+    with WorkerPool(workers, state) as pool:
+        for found in pool.map(_align_task, batches(tasks, _ALIGN_BATCH)):
+            yield from found
+            report("align", len(found), len(tasks))

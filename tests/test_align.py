@@ -1,0 +1,118 @@
+"""Alignment of two token streams, and of one with itself, through its public functions."""
+
+from __future__ import annotations
+
+import numpy as np
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from reprints.align import (
+    Admission,
+    AlignParams,
+    align,
+    align_self,
+    ngram_jaccard,
+    pair_of,
+    repeats_of,
+)
+from reprints.synthetic import TextGenerator
+from reprints.text import Tokenizer, Tokens
+
+PARAMS = AlignParams(min_tokens=10)
+TOKENIZE = Tokenizer().tokenize
+
+
+def _everything(tokens: Tokens) -> Admission:
+    return Admission.everything(tokens, PARAMS.ngram)
+
+
+def _words(seed: int, count: int) -> list[str]:
+    return TextGenerator(seed, vocabulary=5000).words_list(count)
+
+
+def test_a_verbatim_copy_is_one_passage_covering_both() -> None:
+    text = " ".join(_words(1, 80))
+    a, b = TOKENIZE(text), TOKENIZE("Preface words here. " + text)
+    found = align(a, b, _everything(a), PARAMS)
+    assert len(found.passages) == 1
+    p = found.passages[0]
+    assert (p.a0, p.a1, p.b0, p.b1) == (0, 80, 3, 83)
+    assert p.similarity == 1.0
+    assert found.containment_a() == 1.0 and found.containment_b() == 80 / 83
+
+
+def test_a_replaced_and_an_inserted_word_stay_inside_one_passage() -> None:
+    words = _words(2, 90)
+    edited = [*words[:30], "zzzreplaced", *words[31:60], "zzzinserted", *words[60:]]
+    a, b = TOKENIZE(" ".join(words)), TOKENIZE(" ".join(edited))
+    found = align(a, b, _everything(a), PARAMS)
+    assert len(found.passages) == 1
+    p = found.passages[0]
+    assert (p.a0, p.a1, p.b0, p.b1) == (0, 90, 0, 91)
+    assert p.matches == 89 and 0.97 < p.similarity < 1.0
+
+
+def test_unrelated_texts_share_nothing() -> None:
+    a, b = TOKENIZE(" ".join(_words(3, 100))), TOKENIZE(" ".join(_words(4, 100)))
+    assert align(a, b, _everything(a), PARAMS).passages == []
+
+
+def test_nothing_is_kept_without_an_admitted_anchor_or_on_stock_text() -> None:
+    text = " ".join(_words(5, 60))
+    a, b = TOKENIZE(text), TOKENIZE(text)
+    no_anchor = Admission(np.zeros(len(a) - PARAMS.ngram + 1, dtype=bool))
+    assert align(a, b, no_anchor, PARAMS).passages == []
+    stock = Admission(_everything(a).anchors, np.ones(len(a), dtype=bool))
+    assert align(a, b, stock, PARAMS).passages == []
+
+
+def test_boilerplate_never_seeds_a_passage() -> None:
+    text = " ".join(_words(6, 60))
+    a = TOKENIZE(text)
+    marked = Tokens(a.hashes, a.starts, a.ends, np.ones(len(a), dtype=bool))
+    assert align(marked, marked, _everything(marked), PARAMS).passages == []
+
+
+def test_a_pasted_twice_text_repeats_itself_once_without_overlap() -> None:
+    words = _words(7, 40)
+    a = TOKENIZE(" ".join([*words, "between", *words]))
+    found = align_self(a, _everything(a), PARAMS)
+    assert [(p.a0, p.a1, p.b0, p.b1) for p in found] == [(0, 40, 41, 81)]
+
+
+@settings(max_examples=50, deadline=None)
+@given(st.integers(1, 6), st.integers(3, 30))
+def test_a_periodic_text_is_cut_where_its_repeat_begins(period: int, copies: int) -> None:
+    words = _words(8, period) * copies
+    a = TOKENIZE(" ".join(words))
+    loose = AlignParams(ngram=2, seed_ngram=2, min_tokens=2, max_gap=4, min_similarity=0.2)
+    for p in align_self(a, Admission.everything(a, 2), loose):
+        assert p.a0 < p.a1 <= p.b0 < p.b1 <= len(a)
+
+
+def test_pair_of_and_repeats_of_give_character_offsets_into_the_texts() -> None:
+    shared = " ".join(_words(9, 50))
+    text_a, text_b = f"Intro one two.\n{shared}\nEnd.", f"{shared} — and more words after"
+    a, b = TOKENIZE(text_a), TOKENIZE(text_b)
+    pair = pair_of("a", "b", a, b, _everything(a), PARAMS)
+    assert pair is not None and len(pair.passages) == 1
+    p = pair.passages[0]
+    assert text_a[p.a_start : p.a_end] == shared == text_b[p.b_start : p.b_end]
+    assert pair.jaccard == round(ngram_jaccard(a, b, PARAMS.ngram), 4)
+    assert pair_of("a", "c", a, TOKENIZE("nothing alike"), _everything(a), PARAMS) is None
+
+    twice = f"{shared}\n\n{shared}"
+    tokens = TOKENIZE(twice)
+    repeats = repeats_of("d", tokens, _everything(tokens), PARAMS)
+    assert repeats is not None and repeats.doc == "d"
+    (r,) = repeats.passages
+    assert twice[r.first_start : r.first_end] == shared == twice[r.repeat_start : r.repeat_end]
+    assert r.tokens == 50
+    assert repeats_of("e", a, _everything(a), PARAMS) is None
+
+
+def test_ngram_jaccard() -> None:
+    a, b = TOKENIZE(" ".join(_words(10, 30))), TOKENIZE(" ".join(_words(11, 30)))
+    assert ngram_jaccard(a, a, 5) == 1.0
+    assert ngram_jaccard(a, b, 5) == 0.0
+    assert ngram_jaccard(TOKENIZE(""), TOKENIZE(""), 5) == 0.0

@@ -1,0 +1,72 @@
+"""The spools: texts and token arrays written once, read back by id or number."""
+
+from __future__ import annotations
+
+import pickle
+from pathlib import Path
+
+import numpy as np
+
+from reprints.store import TextSpool, TokenReader, TokenStore
+from reprints.text import Tokenizer, Tokens
+
+
+def test_text_spool_reads_back_every_text(tmp_path: Path) -> None:
+    texts = {"b": "second", "a": "first, with ünïcödé", "empty": "", "lone": "x\udcff y"}
+    spool = TextSpool(tmp_path / "texts.bin")
+    for doc_id, text in texts.items():
+        spool.add(doc_id, text)
+    spool.seal()
+    assert dict(spool) == texts  # a lone surrogate survives (surrogatepass)
+    assert list(spool) == list(texts) and len(spool) == 4
+
+
+def test_text_spool_of_empty_texts(tmp_path: Path) -> None:
+    spool = TextSpool(tmp_path / "texts.bin")
+    spool.add("a", "")
+    spool.seal()
+    assert spool["a"] == ""
+
+
+def _tokens(text: str, marked: list[bool] | None = None) -> Tokens:
+    tokens = Tokenizer().tokenize(text)
+    mask = None if marked is None else np.array(marked, dtype=bool)
+    return Tokens(tokens.hashes, tokens.starts, tokens.ends, mask)
+
+
+def _same(a: Tokens, b: Tokens) -> bool:
+    return (
+        np.array_equal(a.hashes, b.hashes)
+        and np.array_equal(a.starts, b.starts)
+        and np.array_equal(a.ends, b.ends)
+        and (a.boilerplate is None) == (b.boilerplate is None)
+        and (a.boilerplate is None or np.array_equal(a.boilerplate, b.boilerplate))
+    )
+
+
+def test_token_store_reads_back_each_document_and_pickles_as_its_files(tmp_path: Path) -> None:
+    docs = [
+        _tokens("one two three"),
+        _tokens(""),
+        _tokens("four five", [False, True]),
+        _tokens("six seven", [False, False]),  # an all-False mask reads back as None
+    ]
+    store = TokenStore(tmp_path)
+    for tokens in docs:
+        store.append(tokens)
+    files = store.seal()
+    assert files.offsets.tolist() == [0, 3, 3, 5, 7]
+    reader = TokenReader(files)
+    assert len(reader) == 4
+    expected = [*docs[:3], _tokens("six seven")]
+    assert all(_same(reader[k], t) for k, t in enumerate(expected))
+    again = pickle.loads(pickle.dumps(reader))
+    assert len(pickle.dumps(reader)) < 1000  # the names of the files, not the arrays
+    assert all(_same(again[k], t) for k, t in enumerate(expected))
+
+
+def test_an_empty_token_store(tmp_path: Path) -> None:
+    store = TokenStore(tmp_path)
+    store.append(_tokens(""))
+    reader = TokenReader(store.seal())
+    assert len(reader[0]) == 0
