@@ -28,7 +28,7 @@ if TYPE_CHECKING:
     from pyspark.sql import DataFrame
 
 FINGERPRINT_SCHEMA = (
-    "doc long, hashes binary, starts binary, ends binary, boilerplate binary, "
+    "doc long, id string, hashes binary, starts binary, ends binary, boilerplate binary, "
     "anchor_positions array<long>, anchor_hashes array<long>"
 )
 
@@ -68,12 +68,14 @@ def fingerprint_partition(
             pairs = zip(columns["id"], columns["text"], strict=True)
             documents = [Document(doc_id, text) for doc_id, text in pairs]
             found = fingerprint_documents(documents, options, tokenizer, None)
-            yield _fingerprint_batch(columns["doc"], found.tokens, found.anchors)
+            yield _fingerprint_batch(columns["doc"], columns["id"], found.tokens, found.anchors)
 
     return run
 
 
-def _fingerprint_batch(docs: list[int], tokens: list[Tokens], anchors: Anchors) -> pa.RecordBatch:
+def _fingerprint_batch(
+    docs: list[int], ids: list[str], tokens: list[Tokens], anchors: Anchors
+) -> pa.RecordBatch:
     """One batch's fingerprints as :data:`FINGERPRINT_SCHEMA` rows."""
     found = [anchors.of(k) for k in range(len(docs))]
     positions = [p.astype(np.int64) for p, _ in found]
@@ -81,6 +83,7 @@ def _fingerprint_batch(docs: list[int], tokens: list[Tokens], anchors: Anchors) 
     return pa.RecordBatch.from_arrays(
         [
             pa.array(docs, pa.int64()),
+            pa.array(ids, pa.string()),
             pa.array([t.hashes.astype("<u8").tobytes() for t in tokens], pa.binary()),
             pa.array([t.starts.astype("<i4").tobytes() for t in tokens], pa.binary()),
             pa.array([t.ends.astype("<i4").tobytes() for t in tokens], pa.binary()),
@@ -94,6 +97,7 @@ def _fingerprint_batch(docs: list[int], tokens: list[Tokens], anchors: Anchors) 
         schema=pa.schema(
             [
                 ("doc", pa.int64()),
+                ("id", pa.string()),
                 ("hashes", pa.binary()),
                 ("starts", pa.binary()),
                 ("ends", pa.binary()),
