@@ -134,7 +134,7 @@ def test_site_header_and_footer_are_marked(tmp_path: Path) -> None:
         spans = detector.spans(doc)
         assert _marked(doc, spans) == HEADER + FOOTER
         assert {s.reason for s in spans} == {SITE_REPEAT}
-    summary = detector.summary()
+    summary = detector.summary(detector.marker().mark_batch(pages)[1])
     assert summary["sites"] == 1 and summary["marked_lines"] == {SITE_REPEAT: 50}
     top = summary["top_repeated_lines"]
     assert {t["line"] for t in top} == set(HEADER + FOOTER)
@@ -288,15 +288,15 @@ def test_marking_has_no_side_effects() -> None:
     assert marker.mark_batch(pages) == once  # marking twice marks and counts the same
 
 
-def test_detector_counts_a_document_marked_twice_once() -> None:
+def test_detector_spans_only_read() -> None:
     settings, pages = _settings_pages()
     detector = BoilerplateDetector.from_settings(settings)
     for doc in pages:
         detector.observe(doc)
-    for doc in [*pages, *pages]:
-        detector.spans(doc)
-    _, whole = detector.marker().mark_batch(pages)
-    assert detector.summary() == detector.summary(whole)
+    _, before = detector.marker().mark_batch(pages)
+    spans = [detector.spans(doc) for doc in [*pages, *pages]]
+    assert spans[: len(pages)] == spans[len(pages) :]
+    assert detector.marker().mark_batch(pages) == (spans[: len(pages)], before)
 
 
 @settings(max_examples=30, deadline=None)
@@ -347,3 +347,10 @@ def test_widget_lines(line: str, widget: bool) -> None:
     text = f"A paragraph of ordinary prose comes first, as it does in articles.\n{line}"
     marked = [text[s.start : s.end] for s in line_rule_spans(text)]
     assert (line in marked) is widget
+
+
+def test_empty_line_counts_merge() -> None:
+    from reprints.boilerplate import LineCounts
+
+    merged = LineCounts().merge(LineCounts(site_docs={"a": 1}))
+    assert merged.keys.size == 0 and merged.counts.size == 0 and merged.site_docs == {"a": 1}

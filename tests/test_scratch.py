@@ -69,7 +69,9 @@ def _start_find(tmp_path: Path) -> tuple[subprocess.Popen[bytes], Path]:
     command = [sys.executable, "-m", "reprints", "-q", "find", str(corpus), "-o"]
     child = subprocess.Popen([*command, str(tmp_path / "out"), "--workers", "2"], env=env)
     deadline = time.monotonic() + 60
-    while not list(scratch.glob("reprints-*")):
+    # Wait for the owner file, written just after the folder: a kill in between leaves
+    # an unowned folder, which only the once-a-day rule sweeps.
+    while not list(scratch.glob("reprints-*/owner")):
         if child.poll() is not None or time.monotonic() > deadline:
             pytest.fail("find ended or stalled before making its scratch folder")
         time.sleep(0.05)

@@ -376,10 +376,12 @@ def _sum_by_key(
     keys: npt.NDArray[np.uint64], weights: npt.NDArray[np.int64]
 ) -> tuple[npt.NDArray[np.uint64], npt.NDArray[np.int64]]:
     """Sorted distinct keys and the sum of the weights of each."""
+    if keys.size == 0:  # two empty counts merge (an index's add of pages of no site)
+        return keys, weights
     order = np.argsort(keys, kind="stable")
     keys, weights = keys[order], weights[order]
     first = np.flatnonzero(np.concatenate(([True], keys[1:] != keys[:-1])))
-    return keys[first], (np.add.reduceat(weights, first) if first.size else weights[:0])
+    return keys[first], np.add.reduceat(weights, first)
 
 
 @dataclass(frozen=True, slots=True)
@@ -647,11 +649,9 @@ def boilerplate_summary(
 class BoilerplateDetector:
     """The stages above in one object, for a caller in one process: :meth:`observe`
     every document (counting its lines), then :meth:`marker` for a marker to mark with
-    (in any process), and :meth:`summary` with what the marker's batches marked.
-
-    :meth:`spans` marks one document with the current marker and tallies what it marked
-    for :meth:`summary` called without counts, once per document id (marking a document
-    twice does not count it twice).
+    (in any process), and :meth:`summary` with what the marker's batches marked
+    (:meth:`BoilerplateMarker.mark_batch` returns it). Nothing here counts what is
+    marked: :meth:`spans` only reads.
     """
 
     def __init__(
@@ -660,8 +660,6 @@ class BoilerplateDetector:
         self.settings = BoilerplateSettings(min_docs, line_rules, corpus_wide)
         self._counter = LineCounter(self.settings)
         self._marker: BoilerplateMarker | None = None
-        self._tally = _Tally()
-        self._tallied: set[str] = set()
 
     @classmethod
     def from_settings(cls, settings: BoilerplateSettings) -> BoilerplateDetector:
@@ -683,15 +681,11 @@ class BoilerplateDetector:
 
     def spans(self, doc: Document) -> list[MarkedSpan]:
         """Marked spans of one document, sorted and non-overlapping (after all observe)."""
-        tally = self._tally if doc.id not in self._tallied else _Tally()
-        self._tallied.add(doc.id)
-        return self.marker()._mark(doc, tally)
+        return self.marker().spans(doc)
 
-    def summary(self, marks: MarkCounts | None = None) -> dict[str, Any]:
-        """The summary of ``marks`` (by default, what :meth:`spans` marked)."""
-        return boilerplate_summary(
-            self.settings, self.counts(), self._tally.freeze() if marks is None else marks
-        )
+    def summary(self, marks: MarkCounts) -> dict[str, Any]:
+        """The summary of what the marker's batches marked (``marks``, merged)."""
+        return boilerplate_summary(self.settings, self.counts(), marks)
 
 
 # --- using the spans ----------------------------------------------------------------

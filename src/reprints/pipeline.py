@@ -4,15 +4,10 @@ progress hook the CLI draws bars from, and results that own a scratch folder."""
 
 from __future__ import annotations
 
-import multiprocessing
 import tempfile
 import time
-from collections import deque
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import Executor, Future, ProcessPoolExecutor
-from typing import Any, Self, TypeVar
-
-from reprints.text import char_classes
+from typing import Self, TypeVar
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -35,36 +30,6 @@ def batches(items: Iterable[T], size: int) -> Iterator[list[T]]:
             batch = []
     if batch:
         yield batch
-
-
-def process_pool(workers: int, initializer: Callable[..., None], *args: Any) -> Executor:
-    """A pool of ``workers`` processes, each set up once by ``initializer(*args)``.
-    Forked where the platform allows: workers then share the parent's read-only
-    tables (the tokeniser's character classes, the index arrays) without copying."""
-    method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
-    if method == "fork":
-        char_classes()  # the tokeniser's 1.1 MB table, built once here, not once per worker
-    return ProcessPoolExecutor(
-        workers,
-        mp_context=multiprocessing.get_context(method),
-        initializer=initializer,
-        initargs=args,
-    )
-
-
-def ordered_map(
-    executor: Executor, func: Callable[[T], R], tasks: Iterable[T], in_flight: int
-) -> Iterator[R]:
-    """``func`` over ``tasks`` in the pool, results in task order, with at most
-    ``in_flight`` tasks submitted and not yet taken: a streaming input is never read
-    (and held in memory) far ahead of the workers, as ``Pool.imap`` would."""
-    window: deque[Future[R]] = deque()
-    for task in tasks:
-        window.append(executor.submit(func, task))
-        if len(window) >= in_flight:
-            yield window.popleft().result()
-    while window:
-        yield window.popleft().result()
 
 
 class StageClock:

@@ -7,16 +7,17 @@ import sys
 from collections.abc import Sequence
 
 from reprints import __version__
-from reprints.cli import compare, convert, dedup, find
+from reprints.cli import compare, convert, dedup, find, index, query, serve
 from reprints.cli.common import setup_logging
 from reprints.cli.terminal import printable
+from reprints.index import IndexError_
 from reprints.options import OptionsError
 from reprints.readers import InputError
 from reprints.scratch import exit_on_sigterm, sweep_stale
 
 # Each command module has ``register(subparsers)``, which adds its parser and sets
 # ``func`` (args -> exit code) as the parser default.
-COMMANDS = (find, compare, dedup, convert)
+COMMANDS = (find, compare, dedup, convert, index, query, serve)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -40,7 +41,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     sweep_stale()  # ... and a killed one's is removed now
     try:
         code: int = args.func(args)
-    except (InputError, OptionsError) as err:
+    except (InputError, OptionsError, IndexError_) as err:
         print(f"reprints: error: {printable(str(err))}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:

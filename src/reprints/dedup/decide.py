@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from reprints.boilerplate import BoilerplateDetector, MarkedSpan
+from reprints.boilerplate import BoilerplateDetector, MarkCounts, MarkedSpan
 from reprints.dedup.kernels import (
     KEPT,
     NO_WORDS,
@@ -40,11 +40,11 @@ from reprints.dedup.kernels import (
 from reprints.dedup.options import DedupOptions
 from reprints.dedup.result import Removal
 from reprints.dedup.summary import ClusterFigures, DedupSummary, LshFigures
-from reprints.documents import Document
-from reprints.engine import FindOptions, find
+from reprints.documents import Document, Pair, SelfRepeats
+from reprints.finding import FindOptions
 from reprints.graph import connected_components
 from reprints.minhash import estimate_jaccard
-from reprints.pipeline import ProgressHook, StageClock
+from reprints.pipeline import ProgressHook, StageClock, batches
 
 I64 = npt.NDArray[np.int64]
 F64 = npt.NDArray[np.float64]
@@ -53,6 +53,14 @@ F64 = npt.NDArray[np.float64]
 Scorer = Callable[[I64], F64]
 # (number, document as read) of the documents asked for, in that order.
 DocumentsAt = Callable[[I64], Iterator[tuple[int, Document]]]
+# `find` on the kept documents, as the runner runs it (its pool, or in memory): the
+# pairs, the repeats and find's summary. The runner chooses; decide() never sees how.
+FindRun = Callable[
+    [Iterator[Document], FindOptions, ProgressHook],
+    tuple[list[Pair], list[SelfRepeats], dict[str, Any]],
+]
+
+_MARK_BATCH = 256  # kept documents marked at a time (their spans merge as they come)
 
 
 @dataclass(slots=True)
@@ -94,6 +102,7 @@ def decide(
     options: DedupOptions,
     verify: Scorer,
     documents_at: DocumentsAt,
+    run_find: FindRun,
     boilerplate: BoilerplateDetector | None,
     clock: StageClock,
     progress: ProgressHook,
@@ -107,17 +116,21 @@ def decide(
     if options.containment is not None or options.drop_repeats:
         kept = np.flatnonzero(status == KEPT)
         cuts, contained, find_summary = _with_find(
-            sketched, clusters.rank, kept, documents_at, options, progress
+            sketched, clusters.rank, kept, documents_at, run_find, options, progress
         )
         _add_cuts(edits, cuts)
         status[np.array(sorted(contained), dtype=np.int64)] = REMOVED
         reasons.update(contained)
         clock.lap("find")
     if boilerplate is not None:
-        kept_docs = documents_at(np.flatnonzero(status == KEPT))
-        _add_cuts(edits, {k: spans for k, doc in kept_docs if (spans := boilerplate.spans(doc))})
+        marker = boilerplate.marker()
+        marks = MarkCounts()
+        for batch in batches(documents_at(np.flatnonzero(status == KEPT)), _MARK_BATCH):
+            spans, marked = marker.mark_batch([doc for _, doc in batch])
+            marks = marks.merge(marked)
+            _add_cuts(edits, {k: cut for (k, _), cut in zip(batch, spans, strict=True) if cut})
         clock.lap("boilerplate")
-        boilerplate_summary = boilerplate.summary()
+        boilerplate_summary = boilerplate.summary(marks)
     ids = sketched.ids
     removed = [Removal(ids[k], ids[r.kept], r.reason, r.score) for k, r in sorted(reasons.items())]
     skipped = [(ids[k], NO_WORDS) for k in np.flatnonzero(status == SKIPPED).tolist()]
@@ -199,11 +212,12 @@ def _with_find(
     rank: I64,
     kept: I64,
     documents_at: DocumentsAt,
+    run_find: FindRun,
     options: DedupOptions,
     progress: ProgressHook,
 ) -> tuple[dict[int, list[MarkedSpan]], dict[int, Reason], dict[str, Any]]:
-    """Repeat cuts and containment removals among the kept documents, through the
-    `find` engine; and its summary."""
+    """Repeat cuts and containment removals among the kept documents, through
+    ``run_find``; and find's summary."""
     index_of = {sketched.ids[k]: k for k in kept.tolist()}
     documents = (doc for _, doc in documents_at(kept))
 
@@ -212,20 +226,19 @@ def _with_find(
 
     cuts: dict[int, list[MarkedSpan]] = {}
     contained: dict[int, Reason] = {}
-    with find(documents, find_options(options), progress=find_progress) as found:
-        if options.drop_repeats:
-            for repeats in found.repeats:
-                spans = repeat_cuts(found.texts[repeats.doc], repeats.passages)
-                if spans:
-                    cuts[index_of[repeats.doc]] = spans
-        if options.containment is not None:
-            shares = (
-                (index_of[p.a], index_of[p.b], p.containment_a, p.containment_b)
-                for p in found.pairs
-            )
-            containers = containers_of(shares, options.containment)
-            contained = contained_removals(containers, sketched.tokens, rank)
-        return cuts, contained, dict(found.summary)
+    pairs, repeats, summary = run_find(documents, find_options(options), find_progress)
+    if options.drop_repeats and repeats:
+        wanted = np.array(sorted(index_of[r.doc] for r in repeats), dtype=np.int64)
+        texts = {doc.id: doc.text for _, doc in documents_at(wanted)}
+        for found in repeats:
+            spans = repeat_cuts(texts[found.doc], found.passages)
+            if spans:
+                cuts[index_of[found.doc]] = spans
+    if options.containment is not None:
+        shares = ((index_of[p.a], index_of[p.b], p.containment_a, p.containment_b) for p in pairs)
+        containers = containers_of(shares, options.containment)
+        contained = contained_removals(containers, sketched.tokens, rank)
+    return cuts, contained, summary
 
 
 def _add_cuts(edits: dict[int, list[MarkedSpan]], cuts: dict[int, list[MarkedSpan]]) -> None:

@@ -28,9 +28,11 @@ from reprints.dedup.kernels import pair_jaccards, sketch
 from reprints.dedup.options import DedupOptions
 from reprints.dedup.records import RecordSpool, record_line
 from reprints.dedup.result import DedupResult, read_documents_at
-from reprints.documents import Document
+from reprints.documents import Document, Pair, SelfRepeats
+from reprints.finding import FindOptions
 from reprints.minhash import MinHasher
 from reprints.pipeline import ProgressHook, StageClock, batches, no_progress
+from reprints.runners.local import find
 from reprints.runners.pool import WorkerPool, worker_count
 from reprints.scratch import scratch_folder
 from reprints.text import Tokenizer
@@ -220,7 +222,9 @@ def _run(
     def documents_at(indices: I64) -> Iterator[tuple[int, Document]]:
         return read_documents_at(records, indices, options)
 
-    decided = decide(sketched, options, verify, documents_at, boilerplate, clock, report)
+    decided = decide(
+        sketched, options, verify, documents_at, _find_in_pool, boilerplate, clock, report
+    )
     return DedupResult(
         ids=ids,
         status=decided.status,
@@ -321,3 +325,11 @@ def _verify(
         out.append(scores)
         report("verify", scores.shape[0], int(rows.shape[0]))
     return np.concatenate(out) if out else np.zeros(0, dtype=np.float64)
+
+
+def _find_in_pool(
+    documents: Iterator[Document], options: FindOptions, progress: ProgressHook
+) -> tuple[list[Pair], list[SelfRepeats], dict[str, Any]]:
+    """`find` on the kept documents with the local runner (its pool and spools)."""
+    with find(documents, options, progress=progress) as found:
+        return found.pairs, found.repeats, dict(found.summary)

@@ -151,8 +151,16 @@ class _Mark:
     tag: str  # the opening tag of later pieces
 
 
-def _marks(runs: Sequence[Run], diffs: Sequence[tuple[int, int]], key: str) -> list[_Mark]:
-    marks = []
+def _marks(
+    runs: Sequence[Run],
+    diffs: Sequence[tuple[int, int]],
+    key: str,
+    muted: Sequence[tuple[int, int]] = (),
+) -> list[_Mark]:
+    marks = [  # boilerplate: outermost, it never holds a run (passages stop at it)
+        _Mark(start, end, (-1, 0, k), '<span class="bp">', '<span class="bp">')
+        for k, (start, end) in enumerate(muted)
+    ]
     for k, run in enumerate(runs):
         members = " ".join(str(i + 1) for i in run.passages)
         attrs = (
@@ -175,11 +183,15 @@ def render_side(
     key: str,
     context: int = CONTEXT_CHARS,
     max_chars: int = MAX_SIDE_CHARS,
+    muted: Sequence[tuple[int, int]] = (),
 ) -> str:
     """HTML of one side: runs as ``<span class="run g{k}" data-run=…>`` (the first
     piece of run k has id ``{key}{k}``), differing tokens inside them as
-    ``<span class="df">``, elided stretches as ``<span class="gap">``."""
-    marks = sorted((m for m in _marks(runs, diffs, key) if m.end > m.start), key=lambda m: m.start)
+    ``<span class="df">``, elided stretches as ``<span class="gap">``, the ``muted``
+    spans (boilerplate) as ``<span class="bp">``."""
+    marks = sorted(
+        (m for m in _marks(runs, diffs, key, muted) if m.end > m.start), key=lambda m: m.start
+    )
     visible = _visible(len(text), runs, context)
     cuts = {0, len(text)}
     for m in marks:
@@ -245,13 +257,19 @@ class PairView:
 
 
 def pair_view(
-    key: str, text_a: str, text_b: str, passages: Sequence[Passage], tokenizer: Tokenizer
+    key: str,
+    text_a: str,
+    text_b: str,
+    passages: Sequence[Passage],
+    tokenizer: Tokenizer,
+    muted: tuple[Sequence[tuple[int, int]], Sequence[tuple[int, int]]] = ((), ()),
 ) -> PairView:
-    """Both sides of a pair; element ids start with ``key`` (unique per pair)."""
+    """Both sides of a pair; element ids start with ``key`` (unique per pair); the
+    ``muted`` spans of each side (boilerplate) are wrapped in ``<span class="bp">``."""
     groups = colour_groups(passages)
     runs_a = side_runs([(p.a_start, p.a_end) for p in passages], groups)
     runs_b = side_runs([(p.b_start, p.b_end) for p in passages], groups)
     diff_a, diff_b = differing_tokens(text_a, text_b, passages, tokenizer)
-    side_a = render_side(text_a, runs_a, diff_a, f"{key}-a")
-    side_b = render_side(text_b, runs_b, diff_b, f"{key}-b")
+    side_a = render_side(text_a, runs_a, diff_a, f"{key}-a", muted=muted[0])
+    side_b = render_side(text_b, runs_b, diff_b, f"{key}-b", muted=muted[1])
     return PairView(side_a, side_b, groups)

@@ -14,6 +14,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -24,9 +25,11 @@ from reprints.dedup.kernels import KEPT, pair_jaccards, sketch
 from reprints.dedup.options import DedupOptions
 from reprints.dedup.result import Removal
 from reprints.dedup.summary import DedupSummary
-from reprints.documents import Document
+from reprints.documents import Document, Pair, SelfRepeats
+from reprints.finding import FindOptions
 from reprints.minhash import MinHasher
-from reprints.pipeline import StageClock, no_progress
+from reprints.pipeline import ProgressHook, StageClock, no_progress
+from reprints.runners.reference import find_batch
 from reprints.text import Tokenizer
 
 I64 = npt.NDArray[np.int64]
@@ -73,7 +76,14 @@ def dedup_batch(documents: Iterable[Document], options: DedupOptions | None = No
         return ((k, docs[k]) for k in indices.tolist())
 
     decided = decide(
-        sketched, options, verify, documents_at, boilerplate, StageClock(), no_progress
+        sketched,
+        options,
+        verify,
+        documents_at,
+        _find_in_memory,
+        boilerplate,
+        StageClock(),
+        no_progress,
     )
     kept = np.flatnonzero(decided.status == KEPT).tolist()
     return DedupBatch(
@@ -83,3 +93,11 @@ def dedup_batch(documents: Iterable[Document], options: DedupOptions | None = No
         texts=[drop_spans(docs[k].text, decided.edits.get(k, [])) for k in kept],
         summary=decided.summary,
     )
+
+
+def _find_in_memory(
+    documents: Iterator[Document], options: FindOptions, progress: ProgressHook
+) -> tuple[list[Pair], list[SelfRepeats], dict[str, Any]]:
+    """`find` on the kept documents with the reference runner (in memory)."""
+    found = find_batch(documents, options)
+    return found.pairs, found.repeats, found.summary

@@ -1,0 +1,628 @@
+"""The on-disk index: SQLite (WAL) for documents and the manifest, segment files for anchors.
+
+Layout of an index folder::
+
+    index.sqlite     documents (number, id, text, metadata), the manifest (live
+                     segments), tombstones, site line counts, options, version
+    segments/seg-N/  immutable arrays (:mod:`reprints.index.segments`)
+    writer.lock      held (``flock``) by the one process writing
+
+**Atomic adds.** An add writes its segment folder under a temporary name, fsyncs it,
+renames it into place, and then records it, with its documents and line counts, in
+ONE SQLite transaction, which bumps the index's version. Before the commit nothing
+refers to the new files; after it everything does. A SIGKILL at any moment leaves the
+index as it was before the add or after it; folders that no manifest names are debris,
+deleted by the next writer.
+
+**Snapshots.** A reader reads the manifest and everything else it needs for one query
+inside one SQLite read transaction (WAL: a consistent view while a writer commits) and
+keeps the memory-mapped segments of that version cached until the version changes.
+Compact deletes the folders it merged only after its commit; a reader that finds one
+gone was reading an older version and simply takes the new one.
+
+**Writers** take an exclusive ``flock`` on ``writer.lock`` without waiting: a second
+writer is refused with :class:`IndexBusy`, never interleaved.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import json
+import os
+import shutil
+import sqlite3
+import threading
+import uuid
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from reprints.boilerplate import BoilerplateMarker, BoilerplateSettings, LineCounts, count_lines
+from reprints.documents import Document
+from reprints.finding import FindOptions, fingerprint_documents
+from reprints.fingerprint import Anchors
+from reprints.index.segments import (
+    SegmentData,
+    build_segment,
+    fsync_dir,
+    merge_segments,
+    read_segment,
+    segment_tokens,
+    write_segment,
+)
+from reprints.runners.pool import WorkerPool, worker_count
+from reprints.text import Tokenizer, Tokens
+
+I64 = npt.NDArray[np.int64]
+U64 = npt.NDArray[np.uint64]
+
+FORMAT = 1
+_DB = "index.sqlite"
+_SEGMENTS = "segments"
+_LOCK = "writer.lock"
+_TEMP_PREFIX = "tmp-"
+_SEGMENT_DOCS = 50_000  # documents per segment file within one add (bounds its memory)
+_TOKENIZE_BATCH = 256
+_SNAPSHOT_RETRIES = 5
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS documents (
+    num INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE, text TEXT NOT NULL, meta TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS segments (
+    id INTEGER PRIMARY KEY, folder TEXT NOT NULL UNIQUE,
+    documents INTEGER NOT NULL, postings INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS tombstones (num INTEGER PRIMARY KEY);
+CREATE TABLE IF NOT EXISTS site_lines (key INTEGER PRIMARY KEY, count INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS site_docs (site TEXT PRIMARY KEY, count INTEGER NOT NULL);
+"""
+
+
+class IndexError_(Exception):
+    """Base of the index's errors: a message for the user, no traceback."""
+
+
+class NotAnIndex(IndexError_):
+    """The folder holds no index."""
+
+
+class IndexBusy(IndexError_):
+    """Another process is writing to the index."""
+
+
+class DuplicateId(IndexError_):
+    """A document id is already in the index, or twice in one add."""
+
+
+@dataclass(frozen=True, slots=True)
+class IndexOptions:
+    """What the index was built with; every add and query uses the same."""
+
+    find: FindOptions = field(default_factory=lambda: FindOptions(workers=1))
+    boilerplate: BoilerplateSettings | None = field(default_factory=BoilerplateSettings)
+
+    def to_json(self) -> str:
+        find = asdict(self.find)
+        find.pop("workers")
+        find.pop("self_repeats")
+        marking = None if self.boilerplate is None else asdict(self.boilerplate)
+        return json.dumps({"find": find, "boilerplate": marking}, sort_keys=True)
+
+    @classmethod
+    def from_json(cls, text: str) -> IndexOptions:
+        data = json.loads(text)
+        marking = data["boilerplate"]
+        return cls(
+            FindOptions(**data["find"], workers=1),
+            None if marking is None else BoilerplateSettings(**marking),
+        )
+
+    def marker(self, lines: LineCounts) -> BoilerplateMarker | None:
+        """The boilerplate marker of these line counts (None: boilerplate off)."""
+        if self.boilerplate is None:
+            return None
+        return BoilerplateMarker.from_counts(self.boilerplate, lines)
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """One version of the index, immutable: its segments, tombstones and line counts."""
+
+    version: int
+    options: IndexOptions
+    segments: tuple[SegmentData, ...]
+    dead: I64  # numbers of removed documents still in some segment (sorted)
+    lines: LineCounts
+
+    @property
+    def documents(self) -> int:
+        return sum(s.documents for s in self.segments) - int(self.dead.shape[0])
+
+    def document_frequency(self, hashes: U64) -> I64:
+        """Live documents holding each hash as an anchor (find's df, over the index)."""
+        df = np.zeros(hashes.shape[0], dtype=np.int64)
+        for seg in self.segments:
+            lo = np.searchsorted(seg.post_hash, hashes, side="left")
+            hi = np.searchsorted(seg.post_hash, hashes, side="right")
+            df += hi - lo
+            if self.dead.shape[0]:
+                for k in np.flatnonzero(hi > lo).tolist():
+                    df[k] -= int(np.isin(seg.post_doc[lo[k] : hi[k]], self.dead).sum())
+        return df
+
+    def holders(self, hashes: U64) -> I64:
+        """Live documents holding any of ``hashes`` as an anchor (sorted, distinct)."""
+        found: list[I64] = []
+        for seg in self.segments:
+            lo = np.searchsorted(seg.post_hash, hashes, side="left")
+            hi = np.searchsorted(seg.post_hash, hashes, side="right")
+            found.extend(
+                np.asarray(seg.post_doc[a:b]) for a, b in zip(lo, hi, strict=True) if b > a
+            )
+        docs = np.unique(np.concatenate(found)) if found else np.zeros(0, np.int64)
+        return docs[~np.isin(docs, self.dead)] if self.dead.shape[0] else docs
+
+    def most_shared(self, top: int) -> list[tuple[int, int]]:
+        """The ``top`` documents with the most anchors shared with some other document
+        (and not capped), as (number, shared anchors), most first: the documents of the
+        collection with the most reuse, without aligning anything."""
+        if not self.segments:
+            return []
+        hashes = np.concatenate([np.asarray(s.post_hash) for s in self.segments])
+        docs = np.concatenate([np.asarray(s.post_doc) for s in self.segments])
+        if self.dead.shape[0]:
+            alive = ~np.isin(docs, self.dead)
+            hashes, docs = hashes[alive], docs[alive]
+        _, inverse, df = np.unique(hashes, return_inverse=True, return_counts=True)
+        per_row = df[inverse.reshape(-1)]
+        shared = (per_row > 1) & (per_row <= self.options.find.max_df)
+        counts = np.bincount(docs[shared], minlength=int(docs.max(initial=-1)) + 1)
+        order = np.lexsort((np.arange(counts.shape[0]), -counts))[:top]
+        return [(int(d), int(counts[d])) for d in order.tolist() if counts[d] > 0]
+
+    def tokens(self, num: int) -> Tokens:
+        """The stored tokens of document ``num`` (as marked when it was added)."""
+        for seg in self.segments:
+            slot = int(np.searchsorted(seg.nums, num))
+            if slot < seg.documents and int(seg.nums[slot]) == num:
+                return segment_tokens(seg, slot)
+        raise KeyError(num)
+
+
+@dataclass(frozen=True, slots=True)
+class StoredDocument:
+    num: int
+    id: str
+    text: str
+    meta: dict[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class AddReport:
+    added: int
+    segments: int
+    tokens: int
+    postings: int
+
+
+class Index:
+    """An index folder, opened for queries and (one process at a time) for writing.
+
+    Safe to share between threads: each thread gets its own SQLite connection, and
+    snapshots are immutable.
+    """
+
+    def __init__(self, folder: str | Path, workers: int = 1) -> None:
+        """Open the index in ``folder``; adds fingerprint in ``workers`` processes
+        (0: every core)."""
+        self.folder = Path(folder)
+        self.workers = worker_count(workers)
+        if not (self.folder / _DB).is_file():
+            raise NotAnIndex(
+                f"no index in {self.folder} (make one with `reprints index build ... "
+                f"--index {self.folder}`)"
+            )
+        self._local = threading.local()
+        self._snapshot: Snapshot | None = None
+        self._snapshot_lock = threading.Lock()
+        with self.read() as conn:
+            stored = _meta(conn)
+        if int(stored.get("format", 0)) != FORMAT:
+            raise NotAnIndex(f"{self.folder}: index format {stored.get('format')}, not {FORMAT}")
+        self.options = IndexOptions.from_json(stored["options"])
+        with contextlib.suppress(IndexBusy), self._writing():
+            self._clean_debris()
+
+    # --- creating ---------------------------------------------------------------------
+
+    @classmethod
+    def create(
+        cls, folder: str | Path, options: IndexOptions | None = None, workers: int = 1
+    ) -> Index:
+        """A new, empty index in ``folder`` (which may exist but must hold no index)."""
+        path = Path(folder)
+        if (path / _DB).exists():
+            raise IndexError_(f"{path} already holds an index (use `reprints index add`)")
+        (path / _SEGMENTS).mkdir(parents=True, exist_ok=True)
+        options = options or IndexOptions()
+        temp = path / f"{_TEMP_PREFIX}{uuid.uuid4().hex}.sqlite"
+        conn = sqlite3.connect(temp, isolation_level=None)
+        try:
+            conn.execute("PRAGMA journal_mode=WAL")
+            conn.executescript(_SCHEMA)
+            rows = {"format": str(FORMAT), "options": options.to_json(), "version": "0"}
+            rows["next_num"] = "0"
+            conn.executemany("INSERT INTO meta VALUES (?, ?)", rows.items())
+            conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        finally:
+            conn.close()
+        os.replace(temp, path / _DB)  # the index exists all at once, or not at all
+        fsync_dir(path)
+        return cls(path, workers)
+
+    # --- connections and snapshots ------------------------------------------------------
+
+    def _connection(self) -> sqlite3.Connection:
+        conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
+        if conn is None:
+            conn = sqlite3.connect(self.folder / _DB, isolation_level=None, timeout=30)
+            conn.execute("PRAGMA journal_mode=WAL")
+            conn.execute("PRAGMA synchronous=FULL")
+            self._local.conn = conn
+        return conn
+
+    @contextlib.contextmanager
+    def read(self) -> Iterator[sqlite3.Connection]:
+        """A read transaction: every statement inside sees one committed version."""
+        conn = self._connection()
+        conn.execute("BEGIN")
+        try:
+            yield conn
+        finally:
+            conn.execute("COMMIT")
+
+    def snapshot(self, conn: sqlite3.Connection) -> Snapshot:
+        """The snapshot of the version ``conn``'s read transaction sees."""
+        version = int(_meta(conn, "version"))
+        with self._snapshot_lock:
+            cached = self._snapshot
+            if cached is not None and cached.version == version:
+                return cached
+            fresh = self._load_snapshot(conn, version)
+            if cached is None or fresh.version > cached.version:
+                self._snapshot = fresh
+            return fresh
+
+    def _load_snapshot(self, conn: sqlite3.Connection, version: int) -> Snapshot:
+        folders = [r[0] for r in conn.execute("SELECT folder FROM segments ORDER BY id")]
+        segments = tuple(read_segment(self.folder / _SEGMENTS / f) for f in folders)
+        dead = np.fromiter(
+            (r[0] for r in conn.execute("SELECT num FROM tombstones ORDER BY num")), np.int64
+        )
+        return Snapshot(version, self.options, segments, dead, _line_counts(conn))
+
+    @contextlib.contextmanager
+    def view(self) -> Iterator[tuple[sqlite3.Connection, Snapshot]]:
+        """A read transaction and its snapshot, retried if compact removed its files."""
+        for attempt in range(_SNAPSHOT_RETRIES):
+            with self.read() as conn:
+                try:
+                    snap = self.snapshot(conn)
+                except FileNotFoundError:
+                    if attempt + 1 == _SNAPSHOT_RETRIES:
+                        raise
+                    continue
+                yield conn, snap
+                return
+
+    def tokenizer(self) -> Tokenizer:
+        """This thread's tokeniser (its word cache is not shared between threads)."""
+        tokenizer: Tokenizer | None = getattr(self._local, "tokenizer", None)
+        if tokenizer is None:
+            tokenizer = self._local.tokenizer = Tokenizer()
+        return tokenizer
+
+    # --- reading documents --------------------------------------------------------------
+
+    def document(self, doc_id: str) -> StoredDocument | None:
+        with self.read() as conn:
+            return _document(conn, "id = ?", doc_id)
+
+    def boilerplate_spans(self, doc: Document) -> list[tuple[int, int]]:
+        """The character spans of ``doc`` the index's boilerplate marker marks now."""
+        with self.view() as (_, snap):
+            marker = self.options.marker(snap.lines)
+        return [] if marker is None else [(s.start, s.end) for s in marker.spans(doc)]
+
+    def ids_of(self, conn: sqlite3.Connection, nums: Sequence[int]) -> dict[int, str]:
+        """Ids of document numbers, read in the caller's transaction."""
+        out: dict[int, str] = {}
+        for lo in range(0, len(nums), 500):
+            chunk = list(nums[lo : lo + 500])
+            marks = ",".join("?" * len(chunk))
+            out.update(conn.execute(f"SELECT num, id FROM documents WHERE num IN ({marks})", chunk))
+        return out
+
+    def stats(self) -> dict[str, Any]:
+        with self.view() as (_conn, snap):
+            total = sum(
+                p.stat().st_size for p in (self.folder / _SEGMENTS).rglob("*") if p.is_file()
+            )
+            db = sum(p.stat().st_size for p in self.folder.glob(f"{_DB}*") if p.is_file())
+            return {
+                "documents": snap.documents,
+                "version": snap.version,
+                "segments": len(snap.segments),
+                "postings": sum(s.postings for s in snap.segments),
+                "tokens": sum(int(s.tok_offsets[-1]) for s in snap.segments if s.documents),
+                "tombstones": int(snap.dead.shape[0]),
+                "sites": len(snap.lines.site_docs),
+                "bytes_segments": total,
+                "bytes_sqlite": db,
+                "options": json.loads(self.options.to_json()),
+            }
+
+    # --- writing ------------------------------------------------------------------------
+
+    @contextlib.contextmanager
+    def _writing(self) -> Iterator[None]:
+        """Hold the writer lock, or raise IndexBusy at once."""
+        with open(self.folder / _LOCK, "a+") as lock:
+            try:
+                fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                raise IndexBusy(
+                    f"another process is writing to the index in {self.folder}; "
+                    "try again when it has finished"
+                ) from None
+            try:
+                yield
+            finally:
+                fcntl.flock(lock, fcntl.LOCK_UN)
+
+    def _clean_debris(self) -> None:
+        """Delete segment folders no manifest names (an add or compact interrupted)."""
+        with self.read() as conn:
+            live = {r[0] for r in conn.execute("SELECT folder FROM segments")}
+        for path in (self.folder / _SEGMENTS).iterdir():
+            if path.name not in live:
+                shutil.rmtree(path, ignore_errors=True)
+        for path in self.folder.glob(f"{_TEMP_PREFIX}*"):
+            path.unlink(missing_ok=True)
+
+    def add(self, documents: Iterable[Document]) -> AddReport:
+        """Add documents, all visible at once when this returns (or none, on error)."""
+        with self._writing():
+            self._clean_debris()
+            conn = self._connection()
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                report = self._add(conn, documents)
+                conn.execute("COMMIT")
+            except BaseException:
+                conn.execute("ROLLBACK")
+                self._clean_debris()
+                raise
+            _checkpoint(conn)
+            return report
+
+    def _add(self, conn: sqlite3.Connection, documents: Iterable[Document]) -> AddReport:
+        num = int(_meta(conn, "next_num"))
+        settings = self.options.boilerplate
+        lines = _line_counts(conn) if settings is not None else LineCounts()
+        batch: list[Document] = []
+        added = segments = tokens = postings = 0
+
+        def flush() -> None:
+            nonlocal num, lines, segments, tokens, postings
+            if settings is not None:
+                delta = count_lines(batch, settings)
+                _add_line_counts(conn, delta)
+                lines = lines.merge(delta)
+            data = self._segment_of(np.arange(num, num + len(batch)), batch, lines)
+            folder = self._write(data)
+            conn.executemany(
+                "INSERT INTO documents VALUES (?, ?, ?, ?)",
+                (
+                    (num + k, d.id, d.text, json.dumps(d.meta, sort_keys=True, default=str))
+                    for k, d in enumerate(batch)
+                ),
+            )
+            conn.execute(
+                "INSERT INTO segments (folder, documents, postings) VALUES (?, ?, ?)",
+                (folder, data.documents, data.postings),
+            )
+            num += len(batch)
+            segments += 1
+            tokens += int(data.tok_offsets[-1])
+            postings += data.postings
+            batch.clear()
+
+        seen: set[str] = set()
+        for doc in documents:
+            if doc.id in seen or _has_id(conn, doc.id):
+                raise DuplicateId(f"document id {doc.id!r} is already in the index or this add")
+            seen.add(doc.id)
+            batch.append(doc)
+            added += 1
+            if len(batch) >= _SEGMENT_DOCS:
+                flush()
+        if batch:
+            flush()
+        if added:
+            _set_meta(conn, next_num=num, version=int(_meta(conn, "version")) + 1)
+        return AddReport(added, segments, tokens, postings)
+
+    def _segment_of(self, nums: I64, batch: list[Document], lines: LineCounts) -> SegmentData:
+        """Tokenise, mark and fingerprint a batch of new documents (in a pool), with
+        find's stage function."""
+        state = _FingerprintState(self.options.find, self.options.marker(lines))
+        tokens: list[Tokens] = []
+        anchors: list[Anchors] = []
+        size = _TOKENIZE_BATCH
+        chunks = (batch[lo : lo + size] for lo in range(0, len(batch), size))
+        with WorkerPool(min(self.workers, max(1, len(batch) // size)), state) as pool:
+            for chunk_tokens, chunk_anchors in pool.map(_fingerprint_chunk, chunks):
+                tokens.extend(chunk_tokens)
+                anchors.append(chunk_anchors)
+        return build_segment(nums, tokens, Anchors.concat(anchors))
+
+    def _write(self, data: SegmentData) -> str:
+        """Write a segment under a temporary name, then rename it into place."""
+        root = self.folder / _SEGMENTS
+        name = f"seg-{uuid.uuid4().hex}"
+        temp = root / f"{_TEMP_PREFIX}{name}"
+        write_segment(data, temp)
+        os.replace(temp, root / name)
+        fsync_dir(root)
+        return name
+
+    def remove(self, ids: Iterable[str]) -> list[str]:
+        """Remove documents by id (tombstones until compact); returns the ids not found."""
+        with self._writing():
+            conn = self._connection()
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                missing = self._remove(conn, list(ids))
+                conn.execute("COMMIT")
+            except BaseException:
+                conn.execute("ROLLBACK")
+                raise
+            return missing
+
+    def _remove(self, conn: sqlite3.Connection, ids: list[str]) -> list[str]:
+        gone, missing = [], []
+        for doc_id in ids:
+            stored = _document(conn, "id = ?", doc_id)
+            if stored is None:
+                missing.append(doc_id)
+            else:
+                gone.append(stored)
+        if not gone:
+            return missing
+        conn.executemany("DELETE FROM documents WHERE num = ?", ((d.num,) for d in gone))
+        conn.executemany("INSERT INTO tombstones VALUES (?)", ((d.num,) for d in gone))
+        if self.options.boilerplate is not None:
+            removed = count_lines(
+                [Document(d.id, d.text, d.meta) for d in gone], self.options.boilerplate
+            )
+            _add_line_counts(conn, removed, sign=-1)
+        _set_meta(conn, version=int(_meta(conn, "version")) + 1)
+        return missing
+
+    def compact(self) -> int:
+        """Merge every segment into one without the removed documents; returns the
+        number of segments merged."""
+        with self._writing():
+            self._clean_debris()
+            with self.view() as (_, snap):
+                pass
+            if len(snap.segments) <= 1 and not snap.dead.shape[0]:
+                return len(snap.segments)
+            merged = merge_segments(list(snap.segments), snap.dead)
+            folder = self._write(merged)
+            conn = self._connection()
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                if int(_meta(conn, "version")) != snap.version:
+                    raise IndexBusy("the index changed while compacting")  # lock forbids it
+                old = [r[0] for r in conn.execute("SELECT folder FROM segments")]
+                conn.execute("DELETE FROM segments")
+                conn.execute("DELETE FROM tombstones")
+                conn.execute(
+                    "INSERT INTO segments (folder, documents, postings) VALUES (?, ?, ?)",
+                    (folder, merged.documents, merged.postings),
+                )
+                _set_meta(conn, version=snap.version + 1)
+                conn.execute("COMMIT")
+            except BaseException:
+                conn.execute("ROLLBACK")
+                self._clean_debris()
+                raise
+            for name in old:
+                shutil.rmtree(self.folder / _SEGMENTS / name, ignore_errors=True)
+            _checkpoint(conn)
+            return len(old)
+
+
+@dataclass
+class _FingerprintState:
+    """What a worker needs to fingerprint new documents (its own copy, see WorkerPool)."""
+
+    options: FindOptions
+    marker: BoilerplateMarker | None
+    tokenizer: Tokenizer = field(default_factory=Tokenizer)
+
+
+def _fingerprint_chunk(
+    state: _FingerprintState, chunk: list[Document]
+) -> tuple[list[Tokens], Anchors]:
+    """Tokens (boilerplate marked) and anchors of a chunk of documents."""
+    batch = fingerprint_documents(chunk, state.options, state.tokenizer, state.marker)
+    return batch.tokens, batch.anchors
+
+
+# --- SQLite helpers ---------------------------------------------------------------------
+
+
+def _checkpoint(conn: sqlite3.Connection) -> None:
+    """Copy the write-ahead log into the database and truncate it: a large add would
+    otherwise leave its texts on disk twice until SQLite checkpoints on its own. It
+    gives way to readers (a busy checkpoint is simply left for later)."""
+    conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+
+
+def _meta(conn: sqlite3.Connection, key: str | None = None) -> Any:
+    if key is not None:
+        row = conn.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        return row[0]
+    return dict(conn.execute("SELECT key, value FROM meta"))
+
+
+def _set_meta(conn: sqlite3.Connection, **values: object) -> None:
+    conn.executemany(
+        "INSERT OR REPLACE INTO meta VALUES (?, ?)", ((k, str(v)) for k, v in values.items())
+    )
+
+
+def _has_id(conn: sqlite3.Connection, doc_id: str) -> bool:
+    return conn.execute("SELECT 1 FROM documents WHERE id = ?", (doc_id,)).fetchone() is not None
+
+
+def _document(conn: sqlite3.Connection, where: str, value: object) -> StoredDocument | None:
+    row = conn.execute(
+        f"SELECT num, id, text, meta FROM documents WHERE {where}", (value,)
+    ).fetchone()
+    return None if row is None else StoredDocument(row[0], row[1], row[2], json.loads(row[3]))
+
+
+def _line_counts(conn: sqlite3.Connection) -> LineCounts:
+    rows = conn.execute("SELECT key, count FROM site_lines ORDER BY key").fetchall()
+    keys = np.array([r[0] for r in rows], dtype=np.int64).view(np.uint64)
+    counts = np.array([r[1] for r in rows], dtype=np.int64)
+    order = np.argsort(keys, kind="stable")  # SQLite sorted them as signed integers
+    sites = dict(conn.execute("SELECT site, count FROM site_docs"))
+    return LineCounts(keys[order], counts[order], sites)
+
+
+def _add_line_counts(conn: sqlite3.Connection, delta: LineCounts, sign: int = 1) -> None:
+    """Add (or subtract) a batch's line counts to the stored ones; zeros dropped."""
+    conn.executemany(
+        "INSERT INTO site_lines VALUES (?, ?) "
+        "ON CONFLICT(key) DO UPDATE SET count = count + excluded.count",
+        zip(delta.keys.view(np.int64).tolist(), (sign * delta.counts).tolist(), strict=True),
+    )
+    conn.executemany(
+        "INSERT INTO site_docs VALUES (?, ?) "
+        "ON CONFLICT(site) DO UPDATE SET count = count + excluded.count",
+        ((site, sign * n) for site, n in delta.site_docs.items()),
+    )
+    conn.execute("DELETE FROM site_lines WHERE count <= 0")
+    conn.execute("DELETE FROM site_docs WHERE count <= 0")

@@ -1,0 +1,1 @@
+"""``reprints serve``: the index over HTTP, with a web page (needs the ``serve`` extra)."""
