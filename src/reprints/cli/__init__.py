@@ -7,7 +7,7 @@ import sys
 from collections.abc import Sequence
 
 from reprints import __version__
-from reprints.cli import compare, dedup, find, index, query, serve
+from reprints.cli import compare, convert, dedup, find, index, query, serve
 from reprints.cli.common import setup_logging
 from reprints.cli.terminal import printable
 from reprints.index import IndexError_
@@ -17,7 +17,7 @@ from reprints.scratch import exit_on_sigterm, sweep_stale
 
 # Each command module has ``register(subparsers)``, which adds its parser and sets
 # ``func`` (args -> exit code) as the parser default.
-COMMANDS = (find, compare, dedup, index, query, serve)
+COMMANDS = (find, compare, dedup, convert, index, query, serve)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -1,0 +1,121 @@
+"""Candidate pairs on Spark: the anchor index's posting lists, grouped by a shuffle.
+
+Anchors (``hash``, ``doc``) are repartitioned by hash, so every posting list lies
+whole in one partition; each partition is then handed, as Arrow arrays, to the same
+:func:`reprints.candidates.find_candidates` the local engine calls on the whole
+collection. The document-frequency cap is therefore applied to each complete posting
+list before any pair is made (10,000 copies of a template are one capped hash, never
+50 million pairs), and what the partitions return merges exactly: a pair's shared
+anchors add up over the partitions that hold them, repeat candidates and capped
+hashes are unions, the counts add up.
+
+Hashes are unsigned 64-bit in numpy and signed ``long`` in Spark: the same bits, viewed
+each way (:func:`to_long`, :func:`to_hash`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import numpy as np
+import numpy.typing as npt
+import pyarrow as pa
+
+from reprints.candidates import Candidates, find_candidates
+
+if TYPE_CHECKING:
+    from pyspark.sql import DataFrame
+
+I64 = npt.NDArray[np.int64]
+U64 = npt.NDArray[np.uint64]
+
+# What one partition returns: one row per pair, repeat candidate, capped hash, plus one
+# row of counts; ``kind`` says which, ``a``/``b``/``shared`` hold it.
+PAIR, REPEAT, CAPPED, COUNTS = 0, 1, 2, 3
+FOUND_SCHEMA = "kind byte, a long, b long, shared long"
+
+
+def to_long(hashes: U64) -> I64:
+    """Unsigned 64-bit hashes as Spark ``long`` values (the same bits)."""
+    return np.ascontiguousarray(hashes, dtype=np.uint64).view(np.int64)
+
+
+def to_hash(values: npt.ArrayLike) -> U64:
+    """Spark ``long`` values back to the unsigned hashes they hold."""
+    return np.ascontiguousarray(values, dtype=np.int64).view(np.uint64)
+
+
+@dataclass(frozen=True, slots=True)
+class SparkCandidates:
+    """The pairing of a collection, kept distributed.
+
+    ``pairs``: ``(a, b, shared)``, ``a < b`` document numbers, one row per pair;
+    ``repeats``: ``(doc)``, documents holding an uncapped anchor twice; ``capped``:
+    ``(hash)`` as ``long``, anchors in more than ``max_df`` documents; ``anchors`` and
+    ``postings``: anchor occurrences indexed and distinct hashes, as
+    :class:`reprints.candidates.Candidates` counts them.
+    """
+
+    pairs: DataFrame
+    repeats: DataFrame
+    capped: DataFrame
+    anchors: int
+    postings: int
+
+
+def spark_candidates(anchors: DataFrame, max_df: int) -> SparkCandidates:
+    """Candidates of ``anchors`` (columns ``hash`` as long, ``doc`` as long), with
+    posting lists grouped by ``spark.sql.shuffle.partitions`` hash partitions."""
+    from pyspark.sql import functions as F
+
+    grouped = anchors.select("hash", "doc").repartition("hash")
+    found = grouped.mapInArrow(partition_candidates(max_df), FOUND_SCHEMA).localCheckpoint()
+    kind = F.col("kind")
+    pairs = found.where(kind == PAIR).groupBy("a", "b").agg(F.sum("shared").alias("shared"))
+    repeats = found.where(kind == REPEAT).select(F.col("a").alias("doc")).distinct()
+    capped = found.where(kind == CAPPED).select(F.col("a").alias("hash"))
+    counts = found.where(kind == COUNTS).agg(F.sum("a"), F.sum("b")).first()
+    total, postings = (0, 0) if counts is None else (counts[0] or 0, counts[1] or 0)
+    return SparkCandidates(pairs, repeats, capped, int(total), int(postings))
+
+
+def partition_candidates(
+    max_df: int,
+) -> Callable[[Iterator[pa.RecordBatch]], Iterator[pa.RecordBatch]]:
+    """The ``mapInArrow`` function: one partition's whole posting lists through
+    :func:`find_candidates`, its findings as :data:`FOUND_SCHEMA` rows."""
+
+    def run(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
+        parts = list(batches)
+        if not parts:
+            return
+        table = pa.Table.from_batches(parts)
+        hashes = to_hash(table.column("hash").to_numpy())
+        docs = table.column("doc").to_numpy().astype(np.int64)
+        yield found_batch(find_candidates(hashes, docs, max_df))
+
+    return run
+
+
+def found_batch(found: Candidates) -> pa.RecordBatch:
+    """One partition's candidates as :data:`FOUND_SCHEMA` rows."""
+    pairs, repeats, capped = found.pairs, found.self_docs, to_long(found.capped)
+    n_pairs, n_repeats, n_capped = pairs.shape[0], repeats.shape[0], capped.shape[0]
+    zeros = np.zeros(n_repeats + n_capped, dtype=np.int64)
+    kinds = np.concatenate(
+        (
+            np.full(n_pairs, PAIR, np.int8),
+            np.full(n_repeats, REPEAT, np.int8),
+            np.full(n_capped, CAPPED, np.int8),
+            [COUNTS],
+        )
+    ).astype(np.int8)
+    a = np.concatenate((pairs[:, 0], repeats, capped, [found.anchors])).astype(np.int64)
+    b = np.concatenate((pairs[:, 1], zeros, [found.postings])).astype(np.int64)
+    shared = np.concatenate((found.shared_anchors, zeros, [0])).astype(np.int64)
+    return pa.RecordBatch.from_arrays(
+        [pa.array(kinds), pa.array(a), pa.array(b), pa.array(shared)],
+        names=["kind", "a", "b", "shared"],
+    )

@@ -1,0 +1,85 @@
+"""Starting a Spark session for reprints, and a clear message when pyspark is absent."""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import sys
+from collections.abc import Mapping
+from typing import TYPE_CHECKING
+
+from reprints.options import OptionsError
+
+if TYPE_CHECKING:
+    from pyspark.sql import SparkSession
+
+INSTALL_HINT = (
+    "the Spark engine needs pyspark and a Java runtime: pip install 'reprints[spark]' "
+    "(and e.g. apt-get install default-jre-headless)"
+)
+
+
+def require_pyspark() -> None:
+    """Raise :class:`OptionsError` naming the install command when pyspark is missing."""
+    if importlib.util.find_spec("pyspark") is None:
+        raise OptionsError(INSTALL_HINT)
+
+
+def parse_conf(pairs: list[str] | None) -> dict[str, str]:
+    """``--conf key=value`` arguments as a dict; a pair without ``=`` is a usage error."""
+    conf: dict[str, str] = {}
+    for pair in pairs or ():
+        key, sep, value = pair.partition("=")
+        if not sep or not key.strip():
+            raise OptionsError(f"--conf must be key=value (got {pair!r})")
+        conf[key.strip()] = value
+    return conf
+
+
+def session_conf(master: str, conf: Mapping[str, str]) -> dict[str, str]:
+    """The settings reprints starts Spark with: the user's ``conf`` over these defaults.
+
+    In local mode the Python workers run this interpreter (``spark.pyspark.python``),
+    so they import the same reprints as the driver; on a cluster that is the
+    deployment's business (``PYSPARK_PYTHON``), so nothing is set. Arrow is on because
+    the fingerprint stages take Arrow batches.
+    """
+    defaults = {
+        "spark.sql.execution.arrow.pyspark.enabled": "true",
+        "spark.ui.showConsoleProgress": "false",
+    }
+    if master.startswith("local"):
+        defaults["spark.pyspark.python"] = sys.executable
+        defaults["spark.driver.host"] = "127.0.0.1"
+    return {**defaults, **conf}
+
+
+DEFAULT_MASTER = "local[*]"
+
+
+def under_spark_submit() -> bool:
+    """True in a driver launched by ``spark-submit``, whose JVM already holds the master
+    and every setting given on the spark-submit command line."""
+    return "PYSPARK_GATEWAY_PORT" in os.environ
+
+
+def spark_session(master: str | None = None, conf: Mapping[str, str] | None = None) -> SparkSession:
+    """The Spark session to run on: an active one is reused as it is; under
+    ``spark-submit`` its master stands unless ``master`` is given; else a session on
+    ``master`` (default ``local[*]``) with :func:`session_conf`."""
+    require_pyspark()
+    from pyspark.sql import SparkSession
+
+    active = SparkSession.getActiveSession()
+    if active is not None:
+        return active
+    builder = SparkSession.builder.appName("reprints")
+    if master is None and under_spark_submit():
+        settings = dict(conf or {})
+    else:
+        master = master or DEFAULT_MASTER
+        builder = builder.master(master)
+        settings = session_conf(master, conf or {})
+    for key, value in settings.items():
+        builder = builder.config(key, value)
+    return builder.getOrCreate()
