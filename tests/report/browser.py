@@ -7,6 +7,8 @@ playwright package (the ``test`` extra), with flags that keep it off the network
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -31,3 +33,20 @@ def launch(playwright: Any, profile: Path, executable: Path = CHROMIUM) -> Any:
         headless=True,
         viewport={"width": 1400, "height": 1000},
     )
+
+
+@contextlib.contextmanager
+def chromium_page(profile: Path) -> Iterator[Any]:
+    """A page of a fresh Chromium context, for a test: skips the test when Chromium
+    or the playwright package is absent."""
+    import pytest
+
+    if not CHROMIUM.exists():
+        pytest.skip("Chromium is not installed at /usr/bin/chromium")
+    sync_api = pytest.importorskip("playwright.sync_api")
+    with sync_api.sync_playwright() as playwright:
+        context = launch(playwright, profile)
+        try:
+            yield context.new_page()
+        finally:
+            context.close()

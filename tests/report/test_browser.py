@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.report.browser import CHROMIUM, launch
+from tests.report.browser import chromium_page
 from tests.report.test_report import PARAGRAPHS
 
 pytestmark = pytest.mark.browser
@@ -38,15 +38,8 @@ RUNS_JS = """
 
 @pytest.fixture
 def browser_page(tmp_path: Path):
-    if not CHROMIUM.exists():
-        pytest.skip("Chromium is not installed at /usr/bin/chromium")
-    sync_api = pytest.importorskip("playwright.sync_api")
-    with sync_api.sync_playwright() as playwright:
-        context = launch(playwright, tmp_path / "profile")
-        try:
-            yield context.new_page()
-        finally:
-            context.close()
+    with chromium_page(tmp_path / "profile") as page:
+        yield page
 
 
 def test_seeds_report_in_chromium(seeds_dir: Path, tmp_path: Path, browser_page) -> None:

@@ -14,7 +14,7 @@ from urllib.parse import quote
 import pytest
 
 from tests.conftest import NEWS_PAGE, REPOST, SEEDS
-from tests.report.browser import CHROMIUM, launch
+from tests.report.browser import chromium_page
 from tests.report.test_browser import RUNS_JS
 from tests.report.test_report import PARAGRAPHS
 from tests.serve.server import HTML_ID, HTML_TEXT, running, seeds_index
@@ -33,15 +33,8 @@ def base(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
 @pytest.fixture
 def page(tmp_path: Path) -> Iterator[Any]:
-    if not CHROMIUM.exists():
-        pytest.skip("Chromium is not installed at /usr/bin/chromium")
-    sync_api = pytest.importorskip("playwright.sync_api")
-    with sync_api.sync_playwright() as playwright:
-        context = launch(playwright, tmp_path / "profile")
-        try:
-            yield context.new_page()
-        finally:
-            context.close()
+    with chromium_page(tmp_path / "profile") as page:
+        yield page
 
 
 def _look_up(page: Any, base: str, text: str) -> None:
