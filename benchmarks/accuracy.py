@@ -189,10 +189,15 @@ def main(argv: list[str] | None = None) -> int:
     rows: list[Row] = []
     for _, check in CHECKS:
         rows.extend(check(args.shared))
+    print_rows(rows)
+    return 0
+
+
+def print_rows(rows: list[Row]) -> None:
+    """The rows as an aligned table: check, measure, value (also alignment.py's)."""
     width = max(len(r[0]) for r in rows), max(len(r[1]) for r in rows)
     for check_name, measure, value in rows:
         print(f"{check_name:<{width[0]}}  {measure:<{width[1]}}  {value}")
-    return 0
 
 
 if __name__ == "__main__":

@@ -40,6 +40,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from accuracy import print_rows  # benchmarks/ is on sys.path when run as a script
+
 from reprints.api import BoilerplateDetector, FindOptions, compare, find
 from reprints.documents import Document, Pair
 from reprints.evaluation import Annotation, Scores, score
@@ -263,9 +265,7 @@ def main(argv: list[str] | None = None) -> int:
     modes = ("pairs", "all") if args.mode == "both" else (args.mode,)
     halves = HALVES if args.half == "both" else (args.half,)
     rows = pan_rows(args.shared, modes, halves, workers=args.workers)
-    width = max(len(r[0]) for r in rows), max(len(r[1]) for r in rows)
-    for check_name, measure, value in rows:
-        print(f"{check_name:<{width[0]}}  {measure:<{width[1]}}  {value}")
+    print_rows(rows)
     return 0
 
 
