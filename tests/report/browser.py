@@ -50,3 +50,16 @@ def chromium_page(profile: Path) -> Iterator[Any]:
             yield context.new_page()
         finally:
             context.close()
+
+
+def run_colours(page: Any, view: str, group: str) -> list[str]:
+    """The rendered background colour of every run of passage ``group`` inside the
+    side-by-side view ``view`` (a CSS selector: ``#pair-0`` in the report,
+    ``#pair-view`` on the service's page)."""
+    colours: list[str] = page.evaluate(
+        """([view, g]) => [...document.querySelectorAll(view + ' .side > .text > .run')]
+              .filter(el => el.dataset.g === g)
+              .map(el => getComputedStyle(el).backgroundColor)""",
+        [view, group],
+    )
+    return colours

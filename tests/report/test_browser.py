@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.report.browser import chromium_page
+from tests.report.browser import chromium_page, run_colours
 from tests.report.test_report import PARAGRAPHS
 
 pytestmark = pytest.mark.browser
@@ -62,12 +62,7 @@ def test_seeds_report_in_chromium(seeds_dir: Path, tmp_path: Path, browser_page)
     assert len(copies) == 2  # ...and the repost twice, in the same colour
     assert all(all(p in r["text"] for p in PARAGRAPHS) for r in copies)
     # Same colour on both sides, as rendered.
-    background = page.evaluate(
-        """(g) => [...document.querySelectorAll('#pair-0 .side > .text > .run')]
-              .filter(el => el.dataset.g === g)
-              .map(el => getComputedStyle(el).backgroundColor)""",
-        group,
-    )
+    background = run_colours(page, "#pair-0", group)
     assert len(background) == 3 and len(set(background)) == 1
     assert background[0] not in ("rgba(0, 0, 0, 0)", "transparent")
 

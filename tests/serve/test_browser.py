@@ -14,7 +14,7 @@ from urllib.parse import quote
 import pytest
 
 from tests.conftest import NEWS_PAGE, REPOST, SEEDS
-from tests.report.browser import chromium_page
+from tests.report.browser import chromium_page, run_colours
 from tests.report.test_browser import RUNS_JS
 from tests.report.test_report import PARAGRAPHS
 from tests.serve.server import HTML_ID, HTML_TEXT, running, seeds_index
@@ -65,12 +65,7 @@ def test_paste_the_repost_and_see_the_news_page(base: str, page: Any, tmp_path: 
     group = whole[0]["group"]
     copies = [r for r in runs["a"] if r["group"] == group]
     assert len(copies) == 2 and all(all(p in r["text"] for p in PARAGRAPHS) for r in copies)
-    colours = page.evaluate(
-        """(g) => [...document.querySelectorAll('#pair-view .side > .text > .run')]
-              .filter(el => el.dataset.g === g)
-              .map(el => getComputedStyle(el).backgroundColor)""",
-        group,
-    )
+    colours = run_colours(page, "#pair-view", group)
     assert len(colours) == 3 and len(set(colours)) == 1
     assert colours[0] not in ("rgba(0, 0, 0, 0)", "transparent")
     # The news page's boilerplate lines (its "Latest news" teaser list) are greyed,
