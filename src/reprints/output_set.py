@@ -22,6 +22,8 @@ from pathlib import Path
 from types import TracebackType
 from typing import Self
 
+from reprints.scratch import process_alive
+
 _STAGING = ".reprints-staging-"
 _JOURNAL = ".reprints-commit-"
 
@@ -34,16 +36,6 @@ def _sync_folder(folder: Path) -> None:
             os.fsync(fd)
         finally:
             os.close(fd)
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 class OutputSet:
@@ -120,6 +112,6 @@ def recover(destination: str | Path) -> list[Path]:
         leftover.unlink(missing_ok=True)
     for staging in folder.glob(f"{_STAGING}*"):
         pid = staging.name[len(_STAGING) :]
-        if not pid.isdigit() or int(pid) == os.getpid() or not _alive(int(pid)):
+        if not pid.isdigit() or int(pid) == os.getpid() or not process_alive(int(pid)):
             shutil.rmtree(staging, ignore_errors=True)
     return done

@@ -36,7 +36,10 @@ def _process_start(pid: int) -> str | None:
     return stat.rsplit(")", 1)[-1].split()[19]
 
 
-def _alive(pid: int, started: str | None) -> bool:
+def process_alive(pid: int, started: str | None = None) -> bool:
+    """Whether process ``pid`` runs (someone else's counts as running); with
+    ``started`` (its start time, from :func:`_process_start`), only that same process,
+    not a later one that reused the pid."""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
@@ -61,7 +64,7 @@ def _stale(folder: Path) -> bool:
         return time.time() - folder.stat().st_mtime > _UNOWNED_AGE
     if not fields or not fields[0].isdigit():
         return False
-    return not _alive(int(fields[0]), fields[1] if len(fields) > 1 else None)
+    return not process_alive(int(fields[0]), fields[1] if len(fields) > 1 else None)
 
 
 def sweep_stale(root: str | Path | None = None) -> list[Path]:
