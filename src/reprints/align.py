@@ -357,12 +357,21 @@ def pair_of(
     alignment = align(ta, tb, admission, params)
     if not alignment.passages:
         return None
+    return pair_record(a, b, ta, tb, alignment, ngram_jaccard(ta, tb, params.ngram))
+
+
+def pair_record(
+    a: str, b: str, ta: Tokens, tb: Tokens, alignment: Alignment, jaccard: float
+) -> Pair:
+    """An alignment of ``ta`` with ``tb`` as the record of documents ``a`` and ``b``:
+    the same alignment serves any documents with the same token streams, each with
+    its own character offsets."""
     return Pair(
         a=a,
         b=b,
         containment_a=round(alignment.containment_a(), _DIGITS),
         containment_b=round(alignment.containment_b(), _DIGITS),
-        jaccard=round(ngram_jaccard(ta, tb, params.ngram), _DIGITS),
+        jaccard=round(jaccard, _DIGITS),
         passages=tuple(_to_passage(p, ta, tb) for p in alignment.passages),
     )
 
@@ -371,7 +380,11 @@ def repeats_of(
     doc: str, tokens: Tokens, admission: Admission, params: AlignParams
 ) -> SelfRepeats | None:
     """The passages of a document that repeat an earlier passage of its own."""
-    found = align_self(tokens, admission, params)
+    return repeats_record(doc, tokens, align_self(tokens, admission, params))
+
+
+def repeats_record(doc: str, tokens: Tokens, found: list[TokenPassage]) -> SelfRepeats | None:
+    """Passages found by :func:`align_self` as the record of document ``doc``."""
     if not found:
         return None
     repeats = []
