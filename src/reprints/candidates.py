@@ -21,6 +21,7 @@ import numpy as np
 import numpy.typing as npt
 
 from reprints.align import Admission
+from reprints.arrays import distinct
 from reprints.copies import ExactCopies
 from reprints.fingerprint import Anchors, ngram_hashes
 from reprints.graph import clique_edges
@@ -68,7 +69,7 @@ def _count_pairs(docs: I64, starts: I64, ends: I64, num_docs: int) -> tuple[I64,
         np.cumsum(pairs_per_group),
         np.arange(1, 1 + int(pairs_per_group.sum()) // _PAIRS_PER_CHUNK) * _PAIRS_PER_CHUNK,
     )
-    bounds = [0, *np.unique(cut).tolist(), starts.shape[0]]
+    bounds = [0, *distinct(cut).tolist(), starts.shape[0]]
     all_codes, all_counts = [], []
     for lo, hi in itertools.pairwise(bounds):
         if hi <= lo:
@@ -147,7 +148,7 @@ def find_candidates(
     # Internal repeats: a doc holding an uncapped anchor at least twice.
     row_group = np.repeat(np.arange(group_starts.shape[0]), df)
     repeated = (row_counts > 1) & ~capped_group[row_group]
-    self_docs = np.unique(ud[repeated]).astype(np.int64)
+    self_docs = distinct(ud[repeated]).astype(np.int64)
 
     keep = ~capped_group & (df > 1)
     kept_rows = np.repeat(keep, df)
@@ -217,7 +218,13 @@ class AnchorIndex:
     def candidates(self) -> Candidates:
         return self.found
 
-    def admission(self, doc: int, other: int | None, tokens: Tokens) -> Admission:
+    def admission(
+        self,
+        doc: int,
+        other: int | None,
+        tokens: Tokens,
+        stock_memo: dict[tuple[int, bool], npt.NDArray[np.bool_] | None] | None = None,
+    ) -> Admission:
         """What the index allows of ``doc`` (its ``tokens``) when aligned with ``other``
         (``None``: with itself, for repeats): its anchors shared with the other and not
         capped, and its stock text.
@@ -226,29 +233,40 @@ class AnchorIndex:
         picks anchors by context, so at the edges of a common phrase an n-gram of it
         can be an anchor in only a few documents and escape the cap; every such n-gram
         lies within one window of a capped one, which is why the whole neighbourhood
-        is stock.
+        is stock. A document's stock text depends on it alone, so ``stock_memo`` (a
+        dict the caller keeps across alignments) computes it once per document.
         """
         capped, n = self.found.capped, self.ngram
-        if other is not None and self._same_group(doc, other):
+        within = other is not None and self._same_group(doc, other)
+        if within:
             capped = self._capped_beside_group(doc)
-        length = len(tokens)
         pos, own = self.anchors.of(doc)
         if other is None:
             values, counts = np.unique(own, return_counts=True)
             shared = np.isin(own, values[counts > 1])
         else:
             shared = np.isin(own, self.anchors.of(other)[1])
-        anchors = np.zeros(max(length - n + 1, 0), dtype=bool)
+        anchors = np.zeros(max(len(tokens) - n + 1, 0), dtype=bool)
         anchors[pos[shared & ~np.isin(own, capped)]] = True
-        stock = None
-        if capped.shape[0]:
-            common = np.flatnonzero(np.isin(ngram_hashes(tokens.hashes, n), capped))
-            if common.shape[0]:
-                marks = np.zeros(length + 1, dtype=np.int32)
-                np.add.at(marks, np.maximum(common - self.window + 1, 0), 1)
-                np.add.at(marks, np.minimum(common + self.window + n - 1, length), -1)
-                stock = np.cumsum(marks[:length]) > 0
-        return Admission(anchors, stock)
+        if stock_memo is None:
+            return Admission(anchors, self._stock(tokens, capped))
+        key = (doc, within)
+        if key not in stock_memo:
+            stock_memo[key] = self._stock(tokens, capped)
+        return Admission(anchors, stock_memo[key])
+
+    def _stock(self, tokens: Tokens, capped: U64) -> npt.NDArray[np.bool_] | None:
+        """The tokens within one window of an n-gram in ``capped`` (None: no such)."""
+        if not capped.shape[0]:
+            return None
+        n, length = self.ngram, len(tokens)
+        common = np.flatnonzero(np.isin(ngram_hashes(tokens.hashes, n), capped))
+        if not common.shape[0]:
+            return None
+        marks = np.zeros(length + 1, dtype=np.int32)
+        np.add.at(marks, np.maximum(common - self.window + 1, 0), 1)
+        np.add.at(marks, np.minimum(common + self.window + n - 1, length), -1)
+        return np.cumsum(marks[:length]) > 0
 
     def _same_group(self, doc: int, other: int) -> bool:
         return self.copies is not None and self.copies.first[doc] == self.copies.first[other]

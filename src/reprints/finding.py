@@ -26,18 +26,20 @@ import numpy.typing as npt
 from reprints.align import (
     Alignment,
     AlignParams,
+    SeedIndex,
     TokenPassage,
     align,
     align_self,
-    ngram_jaccard,
     pair_record,
     repeats_record,
+    set_jaccard,
 )
+from reprints.arrays import distinct
 from reprints.boilerplate import BoilerplateMarker, MarkCounts, mark_tokens
 from reprints.candidates import AnchorIndex
 from reprints.copies import ExactCopies, content_keys
 from reprints.documents import Document, Pair, SelfRepeats
-from reprints.fingerprint import Anchors, fingerprint_batch, window_for
+from reprints.fingerprint import Anchors, fingerprint_batch, ngram_hashes, window_for
 from reprints.options import check
 from reprints.text import Tokenizer, Tokens
 
@@ -196,27 +198,33 @@ def align_tasks(
 ) -> list[Pair | SelfRepeats | None]:
     """Align each task (None where nothing was found).
 
-    Copies share their alignments: a task whose documents have exact copies is aligned
-    once per batch for the whole group and written with each copy's offsets.
+    What depends on one document alone (its sorted seed n-grams, its distinct n-grams,
+    its stock text) is computed once per batch, so a long document aligned with many
+    others costs each of them little. Copies share their alignments: a task whose
+    documents have exact copies is aligned once per batch for the whole group and
+    written with each copy's offsets.
     """
+    arrays = _DocumentArrays(tokens, params)
+    stock: dict[tuple[int, bool], npt.NDArray[np.bool_] | None] = {}
     shared: dict[Task, tuple[Alignment, float] | list[TokenPassage]] = {}
     found: list[Pair | SelfRepeats | None] = []
     for a, b in tasks:
-        ta = tokens[a]
+        ta = arrays.tokens(a)
         key = _shared_key(index, a, b)
         if b == REPEATS:
             repeated = shared.get(key) if key else None
             if not isinstance(repeated, list):
-                repeated = align_self(ta, index.admission(a, None, ta), params)
+                repeated = align_self(ta, index.admission(a, None, ta, stock), params)
                 if key:
                     shared[key] = repeated
             found.append(repeats_record(doc_ids[a], ta, repeated))
             continue
-        tb = tokens[b]
+        tb = arrays.tokens(b)
         aligned = shared.get(key) if key else None
         if not isinstance(aligned, tuple):
-            alignment = align(ta, tb, index.admission(a, b, ta), params)
-            jaccard = ngram_jaccard(ta, tb, params.ngram) if alignment.passages else 0.0
+            admission = index.admission(a, b, ta, stock)
+            alignment = align(ta, tb, admission, params, (arrays.seeds(a), arrays.seeds(b)))
+            jaccard = arrays.jaccard(a, b) if alignment.passages else 0.0
             aligned = (alignment, jaccard)
             if key:
                 shared[key] = aligned
@@ -226,6 +234,37 @@ def align_tasks(
         else:
             found.append(None)
     return found
+
+
+class _DocumentArrays:
+    """Each document's tokens and the arrays its alignments reuse, kept for one batch
+    of tasks (a batch is small: the memory is a few documents' arrays)."""
+
+    def __init__(self, tokens: TokenLookup, params: AlignParams) -> None:
+        self._lookup = tokens
+        self._params = params
+        self._tokens: dict[int, Tokens] = {}
+        self._seeds: dict[int, SeedIndex] = {}
+        self._grams: dict[int, U64] = {}
+
+    def tokens(self, doc: int) -> Tokens:
+        if doc not in self._tokens:
+            self._tokens[doc] = self._lookup[doc]
+        return self._tokens[doc]
+
+    def seeds(self, doc: int) -> SeedIndex:
+        if doc not in self._seeds:
+            self._seeds[doc] = SeedIndex.of(self.tokens(doc), self._params.seed_ngram)
+        return self._seeds[doc]
+
+    def jaccard(self, a: int, b: int) -> float:
+        """:func:`reprints.align.ngram_jaccard` of two documents."""
+        for doc in (a, b):
+            if doc not in self._grams:
+                self._grams[doc] = distinct(
+                    ngram_hashes(self.tokens(doc).hashes, self._params.ngram)
+                )
+        return set_jaccard(self._grams[a], self._grams[b])
 
 
 def _shared_key(index: AnchorIndex, a: int, b: int) -> Task | None:

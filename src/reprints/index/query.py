@@ -23,6 +23,7 @@ import numpy as np
 import numpy.typing as npt
 
 from reprints.align import Admission, pair_of
+from reprints.arrays import distinct
 from reprints.boilerplate import count_lines
 from reprints.candidates import AnchorIndex, Candidates
 from reprints.copies import content_key
@@ -147,7 +148,7 @@ def _stored_side(snap: Snapshot, doc_id: str, num: int) -> _Side:
 
 def _candidates(snap: Snapshot, q: _Side) -> I64:
     """Stored documents sharing an anchor with the query that the df cap leaves open."""
-    hashes = np.unique(q.hashes)
+    hashes = distinct(q.hashes)
     df = snap.document_frequency(hashes) + 1  # the query holds each of them too
     return snap.holders(hashes[df <= snap.options.find.max_df])
 
@@ -157,7 +158,7 @@ def _exact_copies(snap: Snapshot, q: _Side) -> I64:
     found among the holders of the query's rarest anchor, which every copy holds."""
     if q.hashes.shape[0] == 0 or content_key(q.tokens) == (0, 0):
         return np.zeros(0, np.int64)
-    hashes = np.unique(q.hashes)
+    hashes = distinct(q.hashes)
     rarest = hashes[int(np.argmin(snap.document_frequency(hashes)))]
     holders = snap.holders(np.array([rarest], dtype=np.uint64)).tolist()
     key = content_key(q.tokens)
@@ -178,7 +179,7 @@ def _capped_among(snap: Snapshot, tokens: Tokens, q: _Side, copies: int = 0) -> 
     """The n-gram hashes of ``tokens`` that find's df cap would drop (sorted): their
     documents in the index, plus the query when it holds them as anchors; ``copies``
     more documents are allowed (a group of exact copies aligned with each other)."""
-    grams = np.unique(ngram_hashes(tokens.hashes, snap.options.find.ngram))
+    grams = distinct(ngram_hashes(tokens.hashes, snap.options.find.ngram))
     df = snap.document_frequency(grams) + np.isin(grams, q.hashes)
     return grams[df - copies > snap.options.find.max_df]
 
