@@ -166,6 +166,38 @@ def warc_gzip_body(folder: Path, size: int) -> list[Path]:
     return [path]
 
 
+def _words(seed: int, count: int) -> str:
+    rng = random.Random(seed)
+    return " ".join(f"w{rng.randrange(50_000)}" for _ in range(count))
+
+
+def copies_20000(folder: Path, size: int) -> list[Path]:
+    """20,000 identical documents of 300 words: every anchor is over --max-df."""
+    path = folder / "copies.jsonl"
+    text = _words(1, 300)
+    with open(path, "w") as out:
+        for i in range(20_000):
+            out.write(json.dumps({"id": f"copy{i:05d}", "text": text}) + "\n")
+    return [path]
+
+
+def long_quoted(folder: Path, size: int) -> list[Path]:
+    """One document of 5,000,000 characters and 1,000 documents that each quote 150
+    words of it: alignment must not be quadratic in the long side."""
+    long_text = _words(2, 5_000_000 // 7)
+    words = long_text.split()
+    (folder / "long.txt").write_text(long_text)
+    path = folder / "quotes.jsonl"
+    rng = random.Random(3)
+    with open(path, "w") as out:
+        for i in range(1000):
+            at = rng.randrange(len(words) - 150)
+            quote = " ".join(words[at : at + 150])
+            text = f"{_words(10 + i, 60)} {quote} {_words(5000 + i, 60)}"
+            out.write(json.dumps({"id": f"quote{i:04d}", "text": text}) + "\n")
+    return [folder / "long.txt", path]
+
+
 CASES: dict[str, Callable[[Path, int], list[Path]]] = {
     "zeros.txt.gz": zeros_gz,
     "zeros.txt.bz2": zeros_bz2,
@@ -178,6 +210,8 @@ CASES: dict[str, Callable[[Path, int], list[Path]]] = {
     "attribute-11MB.html": html_attribute,
     "random-64KiB.jsonl": random_jsonl,
     "gzip-body.warc.gz": warc_gzip_body,
+    "copies-20000.jsonl": copies_20000,
+    "long-5M+1000-quotes": long_quoted,
 }
 
 
@@ -229,6 +263,8 @@ def _what(summary: dict[str, object]) -> str:
     parts = [f"read {read.get('read')}"]
     parts += [f"skipped {k}: {v}" for k, v in read.get("skipped", {}).items()]
     parts += [f"warned {k}: {v}" for k, v in read.get("warnings", {}).items()]
+    if summary.get("pairs") or summary.get("exact_copies"):
+        parts.append(f"pairs {summary.get('pairs')}, exact copies {summary.get('exact_copies')}")
     return "; ".join(parts)
 
 

@@ -9,12 +9,20 @@ from hypothesis import strategies as st
 from reprints.align import (
     Admission,
     AlignParams,
+    SeedIndex,
     align,
     align_self,
     ngram_jaccard,
     pair_of,
     repeats_of,
+    seeds,
+    set_jaccard,
 )
+from reprints.arrays import distinct
+from reprints.documents import Document
+from reprints.finding import FindOptions
+from reprints.fingerprint import ngram_hashes
+from reprints.runners.reference import find_batch
 from reprints.synthetic import TextGenerator
 from reprints.text import Tokenizer, Tokens
 
@@ -116,3 +124,55 @@ def test_ngram_jaccard() -> None:
     assert ngram_jaccard(a, a, 5) == 1.0
     assert ngram_jaccard(a, b, 5) == 0.0
     assert ngram_jaccard(TOKENIZE(""), TOKENIZE(""), 5) == 0.0
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(st.integers(0, 6), max_size=60),
+    st.lists(st.integers(0, 6), max_size=60),
+    st.integers(1, 4),
+)
+def test_seeds_are_every_equal_usable_ngram_pair_neither_over_repeated(
+    a_words: list[int], b_words: list[int], max_repeat: int
+) -> None:
+    n = 2
+    a, b = (TOKENIZE(" ".join(f"w{x}" for x in words)) for words in (a_words, b_words))
+    ga, gb = ngram_hashes(a.hashes, n), ngram_hashes(b.hashes, n)
+    expected = {
+        (i, j)
+        for i in range(ga.shape[0])
+        for j in range(gb.shape[0])
+        if ga[i] == gb[j]
+        and (ga == ga[i]).sum() <= max_repeat
+        and (gb == gb[j]).sum() <= max_repeat
+    }
+    i, j = seeds(SeedIndex.of(a, n), SeedIndex.of(b, n), max_repeat)
+    assert set(zip(i.tolist(), j.tolist(), strict=True)) == expected
+    assert len(i) == len(expected)
+
+
+@given(st.lists(st.integers(0, 30)), st.lists(st.integers(0, 30)))
+def test_set_jaccard_and_distinct_agree_with_python_sets(x: list[int], y: list[int]) -> None:
+    sx, sy = (distinct(np.array(v, dtype=np.uint64)) for v in (x, y))
+    assert sx.tolist() == sorted(set(x)) and sy.tolist() == sorted(set(y))
+    union = set(x) | set(y)
+    assert set_jaccard(sx, sy) == (len(set(x) & set(y)) / len(union) if union else 0.0)
+
+
+def test_a_long_document_aligned_with_many_quotes_matches_pair_by_pair() -> None:
+    """align_tasks keeps each document's sorted seeds for a batch: the same pairs as
+    aligning every pair from scratch."""
+    long_words = _words(40, 3000)
+    quotes = [
+        Document(f"q{k}", " ".join(_words(50 + k, 30) + long_words[k * 400 : k * 400 + 60]))
+        for k in range(6)
+    ]
+    docs = [Document("long", " ".join(long_words)), *quotes]
+    found = find_batch(docs, FindOptions(min_tokens=10))
+    texts = {d.id: TOKENIZE(d.text) for d in docs}
+    expected = []
+    for pair in found.pairs:
+        ta, tb = texts[pair.a], texts[pair.b]
+        expected.append(pair_of(pair.a, pair.b, ta, tb, _everything(ta), PARAMS))
+    assert len(found.pairs) == 6
+    assert [p.passages for p in found.pairs] == [p.passages for p in expected if p]

@@ -28,6 +28,7 @@ SHARED = [
 ]
 FIND_ONLY = [
     ("--max-df", "0", "at least 1"),
+    ("--max-pairs", "0", "at least 1"),
     ("--top", "-1", "0 (none) or more"),
     ("--report-top", "-1", "0 or more"),
     ("--workers", "-1", "0 (all cores) or more"),

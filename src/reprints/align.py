@@ -33,6 +33,7 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
+from reprints.arrays import distinct
 from reprints.documents import Pair, Passage, Repeat, SelfRepeats
 from reprints.fingerprint import ngram_hashes, usable_ngrams
 from reprints.text import Tokens
@@ -101,32 +102,52 @@ class _Chain:
     b1: int
 
 
-def seeds(
-    a_grams: U64,
-    b_grams: U64,
-    max_repeat: int,
-    a_ok: npt.NDArray[np.bool_],
-    b_ok: npt.NDArray[np.bool_],
-) -> tuple[I64, I64]:
-    """Every (i, j) with ``a_grams[i] == b_grams[j]``, both usable, neither over-repeated."""
-    b_pos = np.flatnonzero(b_ok)
-    b_sorted_idx = b_pos[np.argsort(b_grams[b_pos], kind="stable")]
-    b_sorted = b_grams[b_sorted_idx]
-    a_pos = np.flatnonzero(a_ok)
-    lo = np.searchsorted(b_sorted, a_grams[a_pos], side="left")
-    hi = np.searchsorted(b_sorted, a_grams[a_pos], side="right")
+@dataclass(frozen=True, slots=True)
+class SeedIndex:
+    """A document's usable seed n-grams sorted by hash, built once per document.
+
+    Finding the seeds of a pair then costs a binary search per n-gram of the shorter
+    side, so a long document aligned with many short ones (a book quoted by a
+    thousand reviews) is sorted once, not once per pair.
+    """
+
+    positions: I64  # usable n-gram positions, ordered by (hash, position)
+    hashes: U64  # their hashes, ascending
+
+    @classmethod
+    def of(cls, tokens: Tokens, n: int) -> SeedIndex:
+        grams = ngram_hashes(tokens.hashes, n)
+        usable = np.flatnonzero(usable_ngrams(tokens, n))
+        order = usable[np.argsort(grams[usable], kind="stable")].astype(np.int64)
+        return cls(order, grams[order])
+
+    def __len__(self) -> int:
+        return int(self.positions.shape[0])
+
+    def find(self, hashes: U64) -> tuple[I64, I64]:
+        """Where each hash's run starts and ends in :attr:`hashes`."""
+        lo = np.searchsorted(self.hashes, hashes, side="left").astype(np.int64)
+        return lo, np.searchsorted(self.hashes, hashes, side="right").astype(np.int64)
+
+
+def seeds(a: SeedIndex, b: SeedIndex, max_repeat: int) -> tuple[I64, I64]:
+    """Every (i, j) where A's usable n-gram i equals B's usable n-gram j, neither
+    repeated more than ``max_repeat`` times in its text; the work is a binary search
+    per n-gram of the shorter text."""
+    short, long = (a, b) if len(a) <= len(b) else (b, a)
+    lo, hi = long.find(short.hashes)
     counts = hi - lo
-    # An n-gram found too often in A is as unplaceable as one found too often in B.
-    _, a_inverse, a_counts = np.unique(a_grams[a_pos], return_inverse=True, return_counts=True)
-    counts[(counts > max_repeat) | (a_counts[a_inverse] > max_repeat)] = 0
+    own_lo, own_hi = short.find(short.hashes)
+    # An n-gram found too often in either text is too common to place.
+    counts[(counts > max_repeat) | (own_hi - own_lo > max_repeat)] = 0
     total = int(counts.sum())
     if total == 0:
         empty = np.zeros(0, dtype=np.int64)
         return empty, empty
-    i = np.repeat(a_pos, counts)
+    at_short = np.repeat(short.positions, counts)
     offsets = np.arange(total) - np.repeat(np.cumsum(counts) - counts, counts)
-    j = b_sorted_idx[np.repeat(lo, counts) + offsets]
-    return i.astype(np.int64), j.astype(np.int64)
+    at_long = long.positions[np.repeat(lo, counts) + offsets]
+    return (at_short, at_long) if short is a else (at_long, at_short)
 
 
 def diagonal_runs(i: I64, j: I64, n: int, max_gap: int) -> list[_Run]:
@@ -284,15 +305,23 @@ def _seed_cover(
     return covered & (np.cumsum(inside[:length]) > 0)
 
 
-def align(a: Tokens, b: Tokens, admitted: Admission, params: AlignParams) -> Alignment:
+def align(
+    a: Tokens,
+    b: Tokens,
+    admitted: Admission,
+    params: AlignParams,
+    indexes: tuple[SeedIndex, SeedIndex] | None = None,
+) -> Alignment:
     """Passages shared by two different documents, sorted by position in A.
 
     ``admitted`` says which of A's anchors let the candidate index pair these
-    documents and which of A's tokens are stock text.
+    documents and which of A's tokens are stock text. ``indexes``: the two
+    documents' :class:`SeedIndex` (of ``params.seed_ngram``), when kept from an
+    earlier alignment.
     """
     n = params.seed_ngram
-    ga, gb = ngram_hashes(a.hashes, n), ngram_hashes(b.hashes, n)
-    i, j = seeds(ga, gb, params.max_repeat, usable_ngrams(a, n), usable_ngrams(b, n))
+    ia, ib = indexes or (SeedIndex.of(a, n), SeedIndex.of(b, n))
+    i, j = seeds(ia, ib, params.max_repeat)
     passages = _passages(i, j, a, b, admitted, params)
     return Alignment(
         passages,
@@ -308,9 +337,8 @@ def align_self(a: Tokens, admitted: Admission, params: AlignParams) -> list[Toke
     never overlap (a periodic text is cut where its repeat begins).
     """
     n = params.seed_ngram
-    ga = ngram_hashes(a.hashes, n)
-    ok = usable_ngrams(a, n)
-    i, j = seeds(ga, ga, params.max_repeat, ok, ok)
+    index = SeedIndex.of(a, n)
+    i, j = seeds(index, index, params.max_repeat)
     later = j >= i + n  # the trivial diagonal and overlapping self-matches say nothing
     found = _passages(i[later], j[later], a, a, admitted, params)
     trimmed = []
@@ -339,10 +367,19 @@ def _passages(
 
 def ngram_jaccard(a: Tokens, b: Tokens, n: int) -> float:
     """Jaccard similarity of the two documents' sets of n-gram hashes."""
-    sa = np.unique(ngram_hashes(a.hashes, n))
-    sb = np.unique(ngram_hashes(b.hashes, n))
-    union = np.union1d(sa, sb).shape[0]
-    return np.intersect1d(sa, sb, assume_unique=True).shape[0] / union if union else 0.0
+    return set_jaccard(distinct(ngram_hashes(a.hashes, n)), distinct(ngram_hashes(b.hashes, n)))
+
+
+def set_jaccard(sa: U64, sb: U64) -> float:
+    """Jaccard similarity of two sorted arrays of distinct values (a binary search per
+    value of the smaller one)."""
+    small, large = (sa, sb) if sa.shape[0] <= sb.shape[0] else (sb, sa)
+    if small.shape[0] == 0:
+        return 0.0
+    at = np.minimum(np.searchsorted(large, small), max(large.shape[0] - 1, 0))
+    shared = int((large[at] == small).sum()) if large.shape[0] else 0
+    union = sa.shape[0] + sb.shape[0] - shared
+    return shared / union
 
 
 # --- alignments as records with character offsets ------------------------------------
@@ -357,12 +394,21 @@ def pair_of(
     alignment = align(ta, tb, admission, params)
     if not alignment.passages:
         return None
+    return pair_record(a, b, ta, tb, alignment, ngram_jaccard(ta, tb, params.ngram))
+
+
+def pair_record(
+    a: str, b: str, ta: Tokens, tb: Tokens, alignment: Alignment, jaccard: float
+) -> Pair:
+    """An alignment of ``ta`` with ``tb`` as the record of documents ``a`` and ``b``:
+    the same alignment serves any documents with the same token streams, each with
+    its own character offsets."""
     return Pair(
         a=a,
         b=b,
         containment_a=round(alignment.containment_a(), _DIGITS),
         containment_b=round(alignment.containment_b(), _DIGITS),
-        jaccard=round(ngram_jaccard(ta, tb, params.ngram), _DIGITS),
+        jaccard=round(jaccard, _DIGITS),
         passages=tuple(_to_passage(p, ta, tb) for p in alignment.passages),
     )
 
@@ -371,7 +417,11 @@ def repeats_of(
     doc: str, tokens: Tokens, admission: Admission, params: AlignParams
 ) -> SelfRepeats | None:
     """The passages of a document that repeat an earlier passage of its own."""
-    found = align_self(tokens, admission, params)
+    return repeats_record(doc, tokens, align_self(tokens, admission, params))
+
+
+def repeats_record(doc: str, tokens: Tokens, found: list[TokenPassage]) -> SelfRepeats | None:
+    """Passages found by :func:`align_self` as the record of document ``doc``."""
     if not found:
         return None
     repeats = []

@@ -21,7 +21,11 @@ import numpy as np
 import numpy.typing as npt
 
 from reprints.align import Admission
+from reprints.arrays import distinct
+from reprints.copies import ExactCopies
 from reprints.fingerprint import Anchors, ngram_hashes
+from reprints.graph import clique_edges
+from reprints.options import OptionsError
 from reprints.text import Tokens
 
 I64 = npt.NDArray[np.int64]
@@ -38,6 +42,9 @@ class Candidates:
     capped: U64  # sorted anchor hashes found in more than max_df documents
     anchors: int  # anchor occurrences indexed
     postings: int  # distinct anchor hashes
+    # How many documents hold each capped hash (None: not known; then no group of
+    # exact copies is told apart from other documents when it is aligned).
+    capped_df: I64 | None = None
 
 
 def _group_starts(sorted_keys: npt.NDArray[np.generic]) -> I64:
@@ -46,26 +53,6 @@ def _group_starts(sorted_keys: npt.NDArray[np.generic]) -> I64:
         return np.zeros(0, dtype=np.int64)
     change = np.flatnonzero(sorted_keys[1:] != sorted_keys[:-1]) + 1
     return np.concatenate(([0], change)).astype(np.int64)
-
-
-def _pairs_within_groups(docs: I64, starts: I64, ends: I64) -> tuple[I64, I64]:
-    """All (docs[i], docs[j]) with i < j inside each group [start, end): vectorised.
-
-    Element i of a group ending at ``end`` pairs with the ``end - i - 1`` elements
-    after it; repeat each i that many times and add 1, 2, ... to reach its partners.
-    """
-    sizes = ends - starts
-    group_of = np.repeat(np.arange(starts.shape[0]), sizes)
-    index = np.arange(docs.shape[0], dtype=np.int64)
-    partners = ends[group_of] - index - 1
-    total = int(partners.sum())
-    if total == 0:
-        empty = np.zeros(0, dtype=np.int64)
-        return empty, empty
-    left = np.repeat(index, partners)
-    first_of = np.repeat(np.cumsum(partners) - partners, partners)
-    right = left + 1 + (np.arange(total, dtype=np.int64) - first_of)
-    return docs[left], docs[right]
 
 
 # Pairs expanded at once: the expansion takes ~6 int64 arrays of this length, so
@@ -82,13 +69,13 @@ def _count_pairs(docs: I64, starts: I64, ends: I64, num_docs: int) -> tuple[I64,
         np.cumsum(pairs_per_group),
         np.arange(1, 1 + int(pairs_per_group.sum()) // _PAIRS_PER_CHUNK) * _PAIRS_PER_CHUNK,
     )
-    bounds = [0, *np.unique(cut).tolist(), starts.shape[0]]
+    bounds = [0, *distinct(cut).tolist(), starts.shape[0]]
     all_codes, all_counts = [], []
     for lo, hi in itertools.pairwise(bounds):
         if hi <= lo:
             continue
         base = int(starts[lo])
-        left, right = _pairs_within_groups(
+        left, right = clique_edges(
             docs[base : int(ends[hi - 1])], starts[lo:hi] - base, ends[lo:hi] - base
         )
         codes, counts = np.unique(left * num_docs + right, return_counts=True)
@@ -104,11 +91,40 @@ def _count_pairs(docs: I64, starts: I64, ends: I64, num_docs: int) -> tuple[I64,
     return codes, counts.astype(np.int64)
 
 
-def find_candidates(hashes: U64, docs: I64, max_df: int, min_shared: int = 1) -> Candidates:
+class TooManyPairs(OptionsError):
+    """The document-frequency cap lets more candidate pairs through than a run can hold."""
+
+
+def _check_pair_count(sizes: I64, weighted_df: I64, max_df: int, max_pairs: int) -> None:
+    """Refuse, before any pair is made, a cap so loose that posting lists would make
+    more than ``max_pairs`` pairs (each needs memory and an alignment)."""
+    total = int((sizes * (sizes - 1) // 2).sum())
+    if total <= max_pairs:
+        return
+    raise TooManyPairs(
+        f"--max-df {max_df} lets anchors held by up to {int(weighted_df.max())} documents "
+        f"pair them all: the anchor index would pair documents {total:,} times, more than "
+        f"--max-pairs {max_pairs:,}; "
+        "lower --max-df (text held by that many documents is stock text, which the "
+        "default of 100 leaves out) or raise --max-pairs"
+    )
+
+
+def find_candidates(
+    hashes: U64,
+    docs: I64,
+    max_df: int,
+    min_shared: int = 1,
+    weights: I64 | None = None,
+    max_pairs: int | None = None,
+) -> Candidates:
     """Candidate pairs of documents from their anchors.
 
     ``hashes[k]`` is an anchor of document ``docs[k]``. Pairs sharing at least
-    ``min_shared`` distinct uncapped anchors are returned.
+    ``min_shared`` distinct uncapped anchors are returned. With ``weights``, document
+    d counts as ``weights[d]`` documents against ``max_df`` (a representative of that
+    many identical copies: :mod:`reprints.copies`). With ``max_pairs``, raise
+    :class:`TooManyPairs` before pairing when the posting lists would make more pairs.
     """
     order = np.lexsort((docs, hashes))
     h, d = hashes[order], docs[order]
@@ -125,19 +141,22 @@ def find_candidates(hashes: U64, docs: I64, max_df: int, min_shared: int = 1) ->
     group_starts = _group_starts(uh)
     group_ends = np.append(group_starts[1:], uh.shape[0]).astype(np.int64)
     df = group_ends - group_starts
-    capped_group = df > max_df
+    weighted_df = df if weights is None or not n else np.add.reduceat(weights[ud], group_starts)
+    capped_group = weighted_df > max_df
     capped = uh[group_starts[capped_group]]
 
     # Internal repeats: a doc holding an uncapped anchor at least twice.
     row_group = np.repeat(np.arange(group_starts.shape[0]), df)
     repeated = (row_counts > 1) & ~capped_group[row_group]
-    self_docs = np.unique(ud[repeated]).astype(np.int64)
+    self_docs = distinct(ud[repeated]).astype(np.int64)
 
     keep = ~capped_group & (df > 1)
     kept_rows = np.repeat(keep, df)
     kept_docs = ud[kept_rows].astype(np.int64)
     # Starts of the kept groups inside the compacted kept_docs array.
     kept_sizes = df[keep]
+    if max_pairs is not None:
+        _check_pair_count(kept_sizes, weighted_df[keep], max_df, max_pairs)
     kept_ends = np.cumsum(kept_sizes)
     num_docs = int(docs.max()) + 1 if n else 1
     codes, counts = _count_pairs(kept_docs, kept_ends - kept_sizes, kept_ends, num_docs)
@@ -148,9 +167,10 @@ def find_candidates(hashes: U64, docs: I64, max_df: int, min_shared: int = 1) ->
         pairs=pairs.reshape(-1, 2),
         shared_anchors=counts.astype(np.int64),
         self_docs=self_docs,
-        capped=np.sort(capped),
+        capped=capped,  # sorted: the rows are sorted by hash
         anchors=int(n),
         postings=int(group_starts.shape[0]),
+        capped_df=weighted_df[capped_group].astype(np.int64),
     )
 
 
@@ -166,16 +186,45 @@ class AnchorIndex:
     window: int  # the winnowing window they were chosen with
     max_df: int
     found: Candidates
+    copies: ExactCopies | None = None  # groups of identical documents, if known
 
     @classmethod
-    def build(cls, anchors: Anchors, ngram: int, window: int, max_df: int) -> AnchorIndex:
-        found = find_candidates(anchors.hashes, anchors.owners(), max_df)
-        return cls(anchors, ngram, window, max_df, found)
+    def build(
+        cls,
+        anchors: Anchors,
+        ngram: int,
+        window: int,
+        max_df: int,
+        copies: ExactCopies | None = None,
+        max_pairs: int | None = None,
+    ) -> AnchorIndex:
+        """The index of every document's anchors; with ``copies``, only each group's
+        representative is indexed, standing for all its documents (``found`` pairs
+        and repeat candidates are then representatives: :func:`tasks` expands them)."""
+        owners = anchors.owners()
+        if copies is None:
+            found = find_candidates(anchors.hashes, owners, max_df, max_pairs=max_pairs)
+        else:
+            kept = copies.representatives()[owners]
+            found = find_candidates(
+                anchors.hashes[kept],
+                owners[kept],
+                max_df,
+                weights=copies.sizes(),
+                max_pairs=max_pairs,
+            )
+        return cls(anchors, ngram, window, max_df, found, copies)
 
     def candidates(self) -> Candidates:
         return self.found
 
-    def admission(self, doc: int, other: int | None, tokens: Tokens) -> Admission:
+    def admission(
+        self,
+        doc: int,
+        other: int | None,
+        tokens: Tokens,
+        stock_memo: dict[tuple[int, bool], npt.NDArray[np.bool_] | None] | None = None,
+    ) -> Admission:
         """What the index allows of ``doc`` (its ``tokens``) when aligned with ``other``
         (``None``: with itself, for repeats): its anchors shared with the other and not
         capped, and its stock text.
@@ -184,24 +233,49 @@ class AnchorIndex:
         picks anchors by context, so at the edges of a common phrase an n-gram of it
         can be an anchor in only a few documents and escape the cap; every such n-gram
         lies within one window of a capped one, which is why the whole neighbourhood
-        is stock.
+        is stock. A document's stock text depends on it alone, so ``stock_memo`` (a
+        dict the caller keeps across alignments) computes it once per document.
         """
         capped, n = self.found.capped, self.ngram
-        length = len(tokens)
+        within = other is not None and self._same_group(doc, other)
+        if within:
+            capped = self._capped_beside_group(doc)
         pos, own = self.anchors.of(doc)
         if other is None:
             values, counts = np.unique(own, return_counts=True)
             shared = np.isin(own, values[counts > 1])
         else:
             shared = np.isin(own, self.anchors.of(other)[1])
-        anchors = np.zeros(max(length - n + 1, 0), dtype=bool)
+        anchors = np.zeros(max(len(tokens) - n + 1, 0), dtype=bool)
         anchors[pos[shared & ~np.isin(own, capped)]] = True
-        stock = None
-        if capped.shape[0]:
-            common = np.flatnonzero(np.isin(ngram_hashes(tokens.hashes, n), capped))
-            if common.shape[0]:
-                marks = np.zeros(length + 1, dtype=np.int32)
-                np.add.at(marks, np.maximum(common - self.window + 1, 0), 1)
-                np.add.at(marks, np.minimum(common + self.window + n - 1, length), -1)
-                stock = np.cumsum(marks[:length]) > 0
-        return Admission(anchors, stock)
+        if stock_memo is None:
+            return Admission(anchors, self._stock(tokens, capped))
+        key = (doc, within)
+        if key not in stock_memo:
+            stock_memo[key] = self._stock(tokens, capped)
+        return Admission(anchors, stock_memo[key])
+
+    def _stock(self, tokens: Tokens, capped: U64) -> npt.NDArray[np.bool_] | None:
+        """The tokens within one window of an n-gram in ``capped`` (None: no such)."""
+        if not capped.shape[0]:
+            return None
+        n, length = self.ngram, len(tokens)
+        common = np.flatnonzero(np.isin(ngram_hashes(tokens.hashes, n), capped))
+        if not common.shape[0]:
+            return None
+        marks = np.zeros(length + 1, dtype=np.int32)
+        np.add.at(marks, np.maximum(common - self.window + 1, 0), 1)
+        np.add.at(marks, np.minimum(common + self.window + n - 1, length), -1)
+        return np.cumsum(marks[:length]) > 0
+
+    def _same_group(self, doc: int, other: int) -> bool:
+        return self.copies is not None and self.copies.first[doc] == self.copies.first[other]
+
+    def _capped_beside_group(self, doc: int) -> U64:
+        """The hashes capped by documents outside ``doc``'s group of identical copies:
+        two copies are not stock text to each other because there are many of them."""
+        found, copies = self.found, self.copies
+        if copies is None or found.capped_df is None:
+            return found.capped
+        others = copies.sizes()[doc] - 1
+        return found.capped[found.capped_df - others > self.max_df]

@@ -20,11 +20,26 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, fields
 from typing import Any, Protocol
 
-from reprints.align import AlignParams, pair_of, repeats_of
+import numpy as np
+import numpy.typing as npt
+
+from reprints.align import (
+    Alignment,
+    AlignParams,
+    SeedIndex,
+    TokenPassage,
+    align,
+    align_self,
+    pair_record,
+    repeats_record,
+    set_jaccard,
+)
+from reprints.arrays import distinct
 from reprints.boilerplate import BoilerplateMarker, MarkCounts, mark_tokens
-from reprints.candidates import AnchorIndex, Candidates
+from reprints.candidates import AnchorIndex
+from reprints.copies import ExactCopies, content_keys
 from reprints.documents import Document, Pair, SelfRepeats
-from reprints.fingerprint import Anchors, fingerprint_batch, window_for
+from reprints.fingerprint import Anchors, fingerprint_batch, ngram_hashes, window_for
 from reprints.options import check
 from reprints.text import Tokenizer, Tokens
 
@@ -47,6 +62,9 @@ class FindOptions:
     min_similarity: float = 0.5
     self_repeats: bool = True
     workers: int = 0  # 0 = all cores
+    # Refuse, before pairing, a --max-df that would make more candidate pairs than a
+    # run can hold (~150 bytes and one alignment each); not a result-shaping setting.
+    max_pairs: int = 50_000_000
 
     def __post_init__(self) -> None:
         check(
@@ -63,6 +81,7 @@ class FindOptions:
                     "between 0 and 1",
                 ),
                 ("workers", self.workers, self.workers >= 0, "0 (all cores) or more"),
+                ("max_pairs", self.max_pairs, self.max_pairs >= 1, "at least 1"),
             ]
         )
 
@@ -101,6 +120,7 @@ class FingerprintedBatch:
     tokens: list[Tokens]
     anchors: Anchors
     marks: MarkCounts | None
+    keys: U64  # each document's exact-copy key (:func:`reprints.copies.content_keys`)
 
 
 def fingerprint_documents(
@@ -116,7 +136,23 @@ def fingerprint_documents(
         spans, marks = marker.mark_batch(documents)
         tokens = [mark_tokens(t, s) for t, s in zip(tokens, spans, strict=True)]
     return FingerprintedBatch(
-        tokens, fingerprint_batch(tokens, options.ngram, options.window()), marks
+        tokens,
+        fingerprint_batch(tokens, options.ngram, options.window()),
+        marks,
+        content_keys(tokens),
+    )
+
+
+def index_anchors(anchors: Anchors, keys: U64, options: FindOptions) -> AnchorIndex:
+    """The anchor index of a collection (every document's anchors and exact-copy key,
+    in document order), exact copies grouped."""
+    return AnchorIndex.build(
+        anchors,
+        options.ngram,
+        options.window(),
+        options.max_df,
+        copies=ExactCopies.of(keys),
+        max_pairs=options.max_pairs,
     )
 
 
@@ -128,17 +164,28 @@ REPEATS = -1  # the second document of a task that looks for one document's own 
 Task = tuple[int, int]
 
 
+U64 = npt.NDArray[np.uint64]
+
+
 class TokenLookup(Protocol):
     """Token arrays by document number: a list in memory, or a token store on disk."""
 
     def __getitem__(self, doc: int, /) -> Tokens: ...
 
 
-def alignment_tasks(found: Candidates, self_repeats: bool) -> list[Task]:
-    """Every alignment the index asks for: candidate pairs, then (optionally) repeats."""
-    tasks = [(int(a), int(b)) for a, b in found.pairs]
+def alignment_tasks(index: AnchorIndex, self_repeats: bool) -> list[Task]:
+    """Every alignment the index asks for, in document order: candidate pairs (of every
+    copy, when the index grouped exact copies, and the copies with each other), then
+    (optionally) documents' own repeats."""
+    found, copies = index.candidates(), index.copies
+    pairs, self_docs = found.pairs, found.self_docs
+    if copies is not None:
+        pairs = np.concatenate((copies.expand_pairs(pairs), copies.group_pairs(index.max_df)))
+        pairs = pairs[np.lexsort((pairs[:, 1], pairs[:, 0]))]
+        self_docs = copies.expand_docs(self_docs)
+    tasks = [(int(a), int(b)) for a, b in pairs]
     if self_repeats:
-        tasks.extend((int(d), REPEATS) for d in found.self_docs)
+        tasks.extend((int(d), REPEATS) for d in self_docs)
     return tasks
 
 
@@ -149,16 +196,86 @@ def align_tasks(
     index: AnchorIndex,
     params: AlignParams,
 ) -> list[Pair | SelfRepeats | None]:
-    """Align each task (None where nothing was found)."""
+    """Align each task (None where nothing was found).
+
+    What depends on one document alone (its sorted seed n-grams, its distinct n-grams,
+    its stock text) is computed once per batch, so a long document aligned with many
+    others costs each of them little. Copies share their alignments: a task whose
+    documents have exact copies is aligned once per batch for the whole group and
+    written with each copy's offsets.
+    """
+    arrays = _DocumentArrays(tokens, params)
+    stock: dict[tuple[int, bool], npt.NDArray[np.bool_] | None] = {}
+    shared: dict[Task, tuple[Alignment, float] | list[TokenPassage]] = {}
     found: list[Pair | SelfRepeats | None] = []
     for a, b in tasks:
-        ta = tokens[a]
+        ta = arrays.tokens(a)
+        key = _shared_key(index, a, b)
         if b == REPEATS:
-            found.append(repeats_of(doc_ids[a], ta, index.admission(a, None, ta), params))
+            repeated = shared.get(key) if key else None
+            if not isinstance(repeated, list):
+                repeated = align_self(ta, index.admission(a, None, ta, stock), params)
+                if key:
+                    shared[key] = repeated
+            found.append(repeats_record(doc_ids[a], ta, repeated))
+            continue
+        tb = arrays.tokens(b)
+        aligned = shared.get(key) if key else None
+        if not isinstance(aligned, tuple):
+            admission = index.admission(a, b, ta, stock)
+            alignment = align(ta, tb, admission, params, (arrays.seeds(a), arrays.seeds(b)))
+            jaccard = arrays.jaccard(a, b) if alignment.passages else 0.0
+            aligned = (alignment, jaccard)
+            if key:
+                shared[key] = aligned
+        alignment, jaccard = aligned
+        if alignment.passages:
+            found.append(pair_record(doc_ids[a], doc_ids[b], ta, tb, alignment, jaccard))
         else:
-            admission = index.admission(a, b, ta)
-            found.append(pair_of(doc_ids[a], doc_ids[b], ta, tokens[b], admission, params))
+            found.append(None)
     return found
+
+
+class _DocumentArrays:
+    """Each document's tokens and the arrays its alignments reuse, kept for one batch
+    of tasks (a batch is small: the memory is a few documents' arrays)."""
+
+    def __init__(self, tokens: TokenLookup, params: AlignParams) -> None:
+        self._lookup = tokens
+        self._params = params
+        self._tokens: dict[int, Tokens] = {}
+        self._seeds: dict[int, SeedIndex] = {}
+        self._grams: dict[int, U64] = {}
+
+    def tokens(self, doc: int) -> Tokens:
+        if doc not in self._tokens:
+            self._tokens[doc] = self._lookup[doc]
+        return self._tokens[doc]
+
+    def seeds(self, doc: int) -> SeedIndex:
+        if doc not in self._seeds:
+            self._seeds[doc] = SeedIndex.of(self.tokens(doc), self._params.seed_ngram)
+        return self._seeds[doc]
+
+    def jaccard(self, a: int, b: int) -> float:
+        """:func:`reprints.align.ngram_jaccard` of two documents."""
+        for doc in (a, b):
+            if doc not in self._grams:
+                self._grams[doc] = distinct(
+                    ngram_hashes(self.tokens(doc).hashes, self._params.ngram)
+                )
+        return set_jaccard(self._grams[a], self._grams[b])
+
+
+def _shared_key(index: AnchorIndex, a: int, b: int) -> Task | None:
+    """The task that stands for (a, b) among exact copies, when either has a copy."""
+    copies = index.copies
+    if copies is None:
+        return None
+    sizes = copies.sizes()
+    if sizes[a] == 1 and (b == REPEATS or sizes[b] == 1):
+        return None
+    return int(copies.first[a]), b if b == REPEATS else int(copies.first[b])
 
 
 def collect(found: Iterable[Pair | SelfRepeats | None]) -> tuple[list[Pair], list[SelfRepeats]]:
@@ -189,6 +306,7 @@ class FindSummary:
 
     documents: int = 0
     tokens: int = 0
+    exact_copies: int = 0  # documents identical to one with a smaller id
     anchors: int = 0
     anchors_capped: int = 0
     candidate_pairs: int = 0
@@ -208,20 +326,28 @@ class FindSummary:
         *,
         documents: int,
         tokens: int,
-        found: Candidates,
+        index: AnchorIndex,
         pairs: Sequence[Pair],
         repeats: Sequence[SelfRepeats],
         seconds: Mapping[str, float],
         boilerplate: Mapping[str, Any] | None,
     ) -> FindSummary:
         """The figures of a run, from what its stages returned."""
+        found, copies = index.candidates(), index.copies
+        candidate_pairs, self_candidates = found.pairs.shape[0], found.self_docs.shape[0]
+        if copies is not None:
+            sizes = copies.sizes()
+            candidate_pairs = int((sizes[found.pairs[:, 0]] * sizes[found.pairs[:, 1]]).sum())
+            candidate_pairs += copies.group_pairs(index.max_df).shape[0]
+            self_candidates = int(sizes[found.self_docs].sum())
         return cls(
             documents=documents,
             tokens=tokens,
+            exact_copies=copies.copies() if copies is not None else 0,
             anchors=found.anchors,
             anchors_capped=int(found.capped.shape[0]),
-            candidate_pairs=int(found.pairs.shape[0]),
-            self_candidates=int(found.self_docs.shape[0]),
+            candidate_pairs=int(candidate_pairs),
+            self_candidates=int(self_candidates),
             pairs=len(pairs),
             passages=sum(len(p.passages) for p in pairs),
             documents_with_repeats=len(repeats),

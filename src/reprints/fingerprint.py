@@ -19,6 +19,7 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
+from reprints.arrays import distinct_sorted
 from reprints.text import Tokens
 
 _MULTIPLIER = np.uint64(0x9E3779B97F4A7C15)  # odd, from the golden ratio
@@ -74,7 +75,8 @@ def winnow(hashes: U64, window: int) -> npt.NDArray[np.int64]:
     # argmin returns the first minimum; on the reversed window that is the rightmost.
     rightmost = window - 1 - np.argmin(windows[:, ::-1], axis=1)
     positions = np.arange(windows.shape[0]) + rightmost
-    return np.unique(positions)
+    # Sliding-window minima never move left: the positions are already sorted.
+    return distinct_sorted(positions)
 
 
 def window_for(min_tokens: int, n: int) -> int:

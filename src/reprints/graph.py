@@ -1,4 +1,4 @@
-"""Connected components of an undirected graph given as an edge list.
+"""Graphs as edge lists: connected components, and the edges of cliques.
 
 One function for every clustering in the package (passage and document clusters in
 :mod:`reprints.group`, duplicate clusters in :mod:`reprints.dedup`), on scipy's
@@ -36,3 +36,24 @@ def connected_components(n: int, edges: npt.ArrayLike) -> I64:
     rank = np.empty(first.shape[0], dtype=np.int64)
     rank[np.argsort(first)] = np.arange(first.shape[0], dtype=np.int64)
     return rank[labels]
+
+
+def clique_edges(docs: I64, starts: I64, ends: I64) -> tuple[I64, I64]:
+    """Every edge of a clique per group: all (docs[i], docs[j]) with i < j inside each
+    group [start, end) of ``docs``, vectorised.
+
+    Element i of a group ending at ``end`` pairs with the ``end - i - 1`` elements
+    after it; repeat each i that many times and add 1, 2, ... to reach its partners.
+    """
+    sizes = ends - starts
+    group_of = np.repeat(np.arange(starts.shape[0]), sizes)
+    index = np.arange(docs.shape[0], dtype=np.int64)
+    partners = ends[group_of] - index - 1
+    total = int(partners.sum())
+    if total == 0:
+        empty = np.zeros(0, dtype=np.int64)
+        return empty, empty
+    left = np.repeat(index, partners)
+    first_of = np.repeat(np.cumsum(partners) - partners, partners)
+    right = left + 1 + (np.arange(total, dtype=np.int64) - first_of)
+    return docs[left], docs[right]

@@ -31,6 +31,7 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
+from reprints.arrays import distinct
 from reprints.fingerprint import mix64, ngram_hashes
 
 U32 = npt.NDArray[np.uint32]
@@ -243,5 +244,5 @@ def candidate_pairs(keys: U64) -> I64:
     if not found:
         return np.zeros((0, 2), dtype=np.int64)
     pairs = np.sort(np.concatenate(found).astype(np.int64), axis=1)
-    codes = np.unique(pairs[:, 0] * docs + pairs[:, 1])
+    codes = distinct(pairs[:, 0] * docs + pairs[:, 1])
     return np.stack((codes // docs, codes % docs), axis=1)

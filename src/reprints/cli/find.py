@@ -43,6 +43,14 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         "--no-self", action="store_true", help="do not look for passages a document repeats"
     )
     parser.add_argument(
+        "--max-pairs",
+        type=int,
+        default=FindOptions().max_pairs,
+        metavar="N",
+        help="refuse, before pairing, a --max-df so high that the anchor index would make "
+        f"more candidate pairs than this (default: {FindOptions().max_pairs:,})",
+    )
+    parser.add_argument(
         "--top",
         type=int,
         default=10,

@@ -19,6 +19,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from reprints.arrays import distinct
 from reprints.boilerplate import BoilerplateDetector, MarkCounts, MarkedSpan
 from reprints.dedup.kernels import (
     KEPT,
@@ -191,7 +192,7 @@ def _cluster(
         exact_groups=int(groups.representatives.shape[0]),
         lsh=LshFigures(bands, rows, int(pairs.shape[0])),
         verified_pairs=int(near_edges.shape[0]),
-        clusters_with_removals=int(np.unique(labels[losers]).shape[0]),
+        clusters_with_removals=int(distinct(labels[losers]).shape[0]),
     )
     return _Clusters(status, reasons, rank, figures)
 

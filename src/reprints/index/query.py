@@ -23,10 +23,12 @@ import numpy as np
 import numpy.typing as npt
 
 from reprints.align import Admission, pair_of
+from reprints.arrays import distinct
 from reprints.boilerplate import count_lines
 from reprints.candidates import AnchorIndex, Candidates
+from reprints.copies import content_key
 from reprints.documents import Document, Pair
-from reprints.finding import fingerprint_documents
+from reprints.finding import FindOptions, fingerprint_documents
 from reprints.fingerprint import Anchors, fingerprint, ngram_hashes
 from reprints.index.store import Index, Snapshot
 from reprints.text import Tokens
@@ -109,10 +111,15 @@ def query(index: Index, doc: Document, top: int | None = None) -> QueryResult:
     """Match ``doc`` against one consistent version of ``index``, best match first."""
     with index.view() as (conn, snap):
         q = _query_side(index, snap, doc)
-        nums = _candidates(snap, q)
+        copies = _exact_copies(snap, q)
+        nums = np.union1d(_candidates(snap, q), copies)
         ids = index.ids_of(conn, nums.tolist())
+        group = _paired_copies(q.id, [ids[num] for num in copies.tolist()], snap.options.find)
         matches = [
-            m for num in nums.tolist() if (m := _match(snap, q, _stored_side(snap, ids[num], num)))
+            m
+            for num in nums.tolist()
+            if group.get(ids[num], True)
+            and (m := _match(snap, q, _stored_side(snap, ids[num], num), len(group) + 1))
         ]
     matches.sort(key=_rank)
     kept = matches if top is None else matches[:top]
@@ -141,39 +148,66 @@ def _stored_side(snap: Snapshot, doc_id: str, num: int) -> _Side:
 
 def _candidates(snap: Snapshot, q: _Side) -> I64:
     """Stored documents sharing an anchor with the query that the df cap leaves open."""
-    hashes = np.unique(q.hashes)
+    hashes = distinct(q.hashes)
     df = snap.document_frequency(hashes) + 1  # the query holds each of them too
     return snap.holders(hashes[df <= snap.options.find.max_df])
 
 
-def _capped_among(snap: Snapshot, tokens: Tokens, q: _Side) -> U64:
+def _exact_copies(snap: Snapshot, q: _Side) -> I64:
+    """Stored documents identical to the query (find groups them: :mod:`reprints.copies`),
+    found among the holders of the query's rarest anchor, which every copy holds."""
+    if q.hashes.shape[0] == 0 or content_key(q.tokens) == (0, 0):
+        return np.zeros(0, np.int64)
+    hashes = distinct(q.hashes)
+    rarest = hashes[int(np.argmin(snap.document_frequency(hashes)))]
+    holders = snap.holders(np.array([rarest], dtype=np.uint64)).tolist()
+    key = content_key(q.tokens)
+    return np.array([n for n in holders if content_key(snap.tokens(n)) == key], dtype=np.int64)
+
+
+def _paired_copies(query_id: str, copy_ids: list[str], opts: FindOptions) -> dict[str, bool]:
+    """Which of the query's exact copies find pairs with it: all of them while the
+    group holds at most ``max_df`` documents, else only the group's first (by id),
+    or all of them when the query is that first."""
+    group = sorted([query_id, *copy_ids])
+    if len(group) <= opts.max_df:
+        return dict.fromkeys(copy_ids, True)
+    return {c: query_id == group[0] or c == group[0] for c in copy_ids}
+
+
+def _capped_among(snap: Snapshot, tokens: Tokens, q: _Side, copies: int = 0) -> U64:
     """The n-gram hashes of ``tokens`` that find's df cap would drop (sorted): their
-    documents in the index, plus the query when it holds them as anchors."""
-    grams = np.unique(ngram_hashes(tokens.hashes, snap.options.find.ngram))
+    documents in the index, plus the query when it holds them as anchors; ``copies``
+    more documents are allowed (a group of exact copies aligned with each other)."""
+    grams = distinct(ngram_hashes(tokens.hashes, snap.options.find.ngram))
     df = snap.document_frequency(grams) + np.isin(grams, q.hashes)
-    return grams[df > snap.options.find.max_df]
+    return grams[df - copies > snap.options.find.max_df]
 
 
-def _admission(snap: Snapshot, a: _Side, b: _Side, q: _Side) -> Admission:
+def _admission(snap: Snapshot, a: _Side, b: _Side, q: _Side, copies: int = 0) -> Admission:
     """find's admission of ``a`` aligned with ``b``: an :class:`AnchorIndex` of the two
-    documents whose cap is the one of the whole collection plus the query."""
+    documents whose cap is the one of the whole collection plus the query (with
+    ``copies``: beside the other copies of a group of identical documents)."""
     anchors = Anchors(
         np.array([0, a.positions.shape[0], a.positions.shape[0] + b.positions.shape[0]]),
         np.concatenate([a.positions, b.positions]).astype(np.int64),
         np.concatenate([a.hashes, b.hashes]).astype(np.uint64),
     )
     none = np.zeros(0, np.int64)
-    capped = _capped_among(snap, a.tokens, q)
+    capped = _capped_among(snap, a.tokens, q, copies)
     found = Candidates(none.reshape(0, 2), none, none, capped, 0, 0)
     opts = snap.options.find
     pair_index = AnchorIndex(anchors, opts.ngram, opts.window(), opts.max_df, found)
     return pair_index.admission(0, 1, a.tokens)
 
 
-def _match(snap: Snapshot, q: _Side, d: _Side) -> Match | None:
+def _match(snap: Snapshot, q: _Side, d: _Side, group: int) -> Match | None:
+    """find's pair of the query and one stored document; ``group``: how many documents
+    (query included) are identical to the query."""
     query_first = q.id < d.id  # find numbers documents by sorted id: a is the smaller
     a, b = (q, d) if query_first else (d, q)
-    admission = _admission(snap, a, b, q)
+    same = content_key(q.tokens) == content_key(d.tokens) != (0, 0)
+    admission = _admission(snap, a, b, q, group - 1 if same else 0)
     pair = pair_of(a.id, b.id, a.tokens, b.tokens, admission, snap.options.find.align_params())
     if pair is None:
         return None

@@ -42,6 +42,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from reprints.arrays import distinct
 from reprints.boilerplate import BoilerplateMarker, BoilerplateSettings, LineCounts, count_lines
 from reprints.documents import Document
 from reprints.finding import FindOptions, fingerprint_documents
@@ -166,7 +167,7 @@ class Snapshot:
             found.extend(
                 np.asarray(seg.post_doc[a:b]) for a, b in zip(lo, hi, strict=True) if b > a
             )
-        docs = np.unique(np.concatenate(found)) if found else np.zeros(0, np.int64)
+        docs = distinct(np.concatenate(found)) if found else np.zeros(0, np.int64)
         return docs[~np.isin(docs, self.dead)] if self.dead.shape[0] else docs
 
     def most_shared(self, top: int) -> list[tuple[int, int]]:

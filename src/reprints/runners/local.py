@@ -18,6 +18,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+import numpy.typing as npt
+
 from reprints.align import AlignParams
 from reprints.boilerplate import BoilerplateDetector, BoilerplateMarker, MarkCounts
 from reprints.candidates import AnchorIndex
@@ -31,6 +34,7 @@ from reprints.finding import (
     alignment_tasks,
     collect,
     fingerprint_documents,
+    index_anchors,
 )
 from reprints.fingerprint import Anchors
 from reprints.pipeline import OwnsScratch, ProgressHook, StageClock, batches, no_progress
@@ -38,6 +42,8 @@ from reprints.runners.pool import WorkerPool, worker_count
 from reprints.scratch import scratch_folder
 from reprints.store import TextSpool, TokenReader, TokenStore, TokenStoreFiles
 from reprints.text import Tokenizer
+
+U64 = npt.NDArray[np.uint64]
 
 _FINGERPRINT_BATCH = 64
 _ALIGN_BATCH = 128
@@ -115,16 +121,15 @@ def find(
         marker = boilerplate.marker() if boilerplate is not None else None
         ordered = (Document(doc_id, texts[doc_id], meta[doc_id]) for doc_id in doc_ids)
         state = _FingerprintState(options, Tokenizer(), marker)
-        files, anchors, marks = _fingerprint_all(
+        files, anchors, keys, marks = _fingerprint_all(
             ordered, len(doc_ids), folder, state, workers, report
         )
         clock.lap("fingerprint")
 
-        index = AnchorIndex.build(anchors, options.ngram, options.window(), options.max_df)
-        found = index.candidates()
+        index = index_anchors(anchors, keys, options)
         clock.lap("candidates")
 
-        tasks = alignment_tasks(found, options.self_repeats)
+        tasks = alignment_tasks(index, options.self_repeats)
         align_state = _AlignState(options.align_params(), doc_ids, index, TokenReader(files))
         pairs, repeats = collect(_align_all(tasks, align_state, workers, report))
         clock.lap("align")
@@ -136,7 +141,7 @@ def find(
         options,
         documents=len(doc_ids),
         tokens=int(files.offsets[-1]),
-        found=found,
+        index=index,
         pairs=pairs,
         repeats=repeats,
         seconds=clock.seconds,
@@ -173,21 +178,24 @@ def _fingerprint_all(
     state: _FingerprintState,
     workers: int,
     report: ProgressHook,
-) -> tuple[TokenStoreFiles, Anchors, MarkCounts]:
-    """Tokenise and fingerprint in id order: the token store on disk, the anchors of
-    every document, and what the marker marked."""
+) -> tuple[TokenStoreFiles, Anchors, U64, MarkCounts]:
+    """Tokenise and fingerprint in id order: the token store on disk, the anchors and
+    exact-copy keys of every document, and what the marker marked."""
     store = TokenStore(folder)
     parts: list[Anchors] = []
+    keys: list[U64] = []
     marks: list[MarkCounts] = []
     with WorkerPool(workers, state) as pool:
         for batch in pool.map(_fingerprint_task, batches(documents, _FINGERPRINT_BATCH)):
             for tokens in batch.tokens:
                 store.append(tokens)
             parts.append(batch.anchors)
+            keys.append(batch.keys)
             if batch.marks is not None:
                 marks.append(batch.marks)
             report("fingerprint", len(batch.tokens), count)
-    return store.seal(), Anchors.concat(parts), MarkCounts.total(marks)
+    all_keys = np.concatenate(keys) if keys else np.zeros((0, 2), dtype=np.uint64)
+    return store.seal(), Anchors.concat(parts), all_keys, MarkCounts.total(marks)
 
 
 def _align_all(

@@ -18,7 +18,6 @@ from reprints.boilerplate import (
     boilerplate_summary,
     count_lines,
 )
-from reprints.candidates import AnchorIndex
 from reprints.documents import Document
 from reprints.finding import (
     Findings,
@@ -28,6 +27,7 @@ from reprints.finding import (
     alignment_tasks,
     collect,
     fingerprint_documents,
+    index_anchors,
 )
 from reprints.text import Tokenizer
 
@@ -54,9 +54,8 @@ def find_batch(
         counts = count_lines(docs, boilerplate)
         marker = BoilerplateMarker.from_counts(boilerplate, counts)
     batch = fingerprint_documents(docs, options, Tokenizer(), marker)
-    index = AnchorIndex.build(batch.anchors, options.ngram, options.window(), options.max_df)
-    found = index.candidates()
-    tasks = alignment_tasks(found, options.self_repeats)
+    index = index_anchors(batch.anchors, batch.keys, options)
+    tasks = alignment_tasks(index, options.self_repeats)
     pairs, repeats = collect(
         align_tasks(tasks, doc_ids, batch.tokens, index, options.align_params())
     )
@@ -68,7 +67,7 @@ def find_batch(
         options,
         documents=len(docs),
         tokens=sum(len(t) for t in batch.tokens),
-        found=found,
+        index=index,
         pairs=pairs,
         repeats=repeats,
         seconds={},
