@@ -178,6 +178,27 @@ def collect(found: Iterable[Pair | SelfRepeats | None]) -> tuple[list[Pair], lis
 
 
 @dataclass(frozen=True, slots=True)
+class CandidateCounts:
+    """What the summary counts of a pairing: a runner that keeps its candidates
+    distributed (Spark) counts them there and passes these instead of
+    :class:`Candidates`."""
+
+    anchors: int
+    anchors_capped: int
+    candidate_pairs: int
+    self_candidates: int
+
+    @classmethod
+    def of(cls, found: Candidates) -> CandidateCounts:
+        return cls(
+            found.anchors,
+            int(found.capped.shape[0]),
+            int(found.pairs.shape[0]),
+            int(found.self_docs.shape[0]),
+        )
+
+
+@dataclass(frozen=True, slots=True)
 class FindSummary:
     """The figures of a `find` run, as ``summary.json`` holds them.
 
@@ -208,20 +229,21 @@ class FindSummary:
         *,
         documents: int,
         tokens: int,
-        found: Candidates,
+        found: Candidates | CandidateCounts,
         pairs: Sequence[Pair],
         repeats: Sequence[SelfRepeats],
         seconds: Mapping[str, float],
         boilerplate: Mapping[str, Any] | None,
     ) -> FindSummary:
         """The figures of a run, from what its stages returned."""
+        counts = found if isinstance(found, CandidateCounts) else CandidateCounts.of(found)
         return cls(
             documents=documents,
             tokens=tokens,
-            anchors=found.anchors,
-            anchors_capped=int(found.capped.shape[0]),
-            candidate_pairs=int(found.pairs.shape[0]),
-            self_candidates=int(found.self_docs.shape[0]),
+            anchors=counts.anchors,
+            anchors_capped=counts.anchors_capped,
+            candidate_pairs=counts.candidate_pairs,
+            self_candidates=counts.self_candidates,
             pairs=len(pairs),
             passages=sum(len(p.passages) for p in pairs),
             documents_with_repeats=len(repeats),

@@ -13,6 +13,7 @@ from reprints.api import FindOptions, find, write_find_outputs, write_groups_and
 from reprints.cli.common import (
     ProgressBar,
     add_boilerplate_options,
+    add_engine_options,
     add_input_options,
     add_workers_option,
     boilerplate_detector,
@@ -20,6 +21,7 @@ from reprints.cli.common import (
     stderr,
 )
 from reprints.cli.inputs import check_out
+from reprints.cli.spark import check_engine, find_on_spark
 from reprints.cli.terminal import cell
 from reprints.documents import Pair, SelfRepeats
 from reprints.options import check, from_args
@@ -59,6 +61,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     )
     add_boilerplate_options(parser)
     add_workers_option(parser)
+    add_engine_options(parser)
     parser.set_defaults(func=run)
 
 
@@ -123,14 +126,19 @@ def run(args: argparse.Namespace) -> int:
     display = from_args(FindDisplay, args, report=not args.no_report)
     detector = boilerplate_detector(args)
     reading = read_options(args, exclude=(args.out,))
+    if args.engine == "spark":
+        check_engine(args)
     check_out(args.out, folder=True)
     log = ReadLog(strict=args.strict)
     with ProgressBar() as bar:
-        documents = read_documents(args.inputs, reading, log)
-        with (
-            find(documents, options, boilerplate=detector, progress=bar.hook()) as result,
-            OutputSet(args.out) as outputs,  # all files of the run appear together
-        ):
+        if args.engine == "spark":
+            settings = detector.settings if detector is not None else None
+            log, found = find_on_spark(args, reading, options, settings)
+            result = found.result()
+        else:
+            documents = read_documents(args.inputs, reading, log)
+            result = find(documents, options, boilerplate=detector, progress=bar.hook())
+        with result, OutputSet(args.out) as outputs:  # all files of the run appear together
             extra = {"input": log.to_json()}
             extra.update(
                 write_groups_and_report(
