@@ -11,16 +11,21 @@ from reprints.synthetic import TextGenerator
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 TEMPLATE_COPIES = 10_000
+SITE_PAGES = 40
 
 
 def generated(seed: int = 12, articles: int = 1_200) -> list[Document]:
-    """Articles with planted copies (whole with edits, partial, exact), a template in
-    10,000 short documents of one site, and documents shorter than the n-gram."""
+    """Articles with planted copies (whole with edits, partial, exact), the first 40 on
+    one site with a footer line (site boilerplate), a template in 10,000 short
+    documents, and documents shorter than the n-gram."""
     gen = TextGenerator(seed)
-    docs = [
-        Document(f"art-{i:05d}", gen.article(int(gen.rng.integers(60, 240))), {"n": i})
-        for i in range(articles)
-    ]
+    footer = gen.sentence(14)
+    docs = []
+    for i in range(articles):
+        text, meta = gen.article(int(gen.rng.integers(60, 240))), {"n": i}
+        if i < SITE_PAGES:
+            text, meta = f"{text}\n\n{footer}", {"n": i, "url": f"https://news.example/{i}"}
+        docs.append(Document(f"art-{i:05d}", text, meta))
     planted = []
     for i in range(0, articles, 6):
         source = docs[i]
@@ -35,8 +40,7 @@ def generated(seed: int = 12, articles: int = 1_200) -> list[Document]:
         planted.append(Document(f"copy-{i:05d}", text, {"of": source.id}))
     template = gen.paragraph(45)
     copies = [
-        Document(f"tpl-{i:05d}", f"{template}\n\n{gen.sentence(6)}", {"url": "https://t.example/"})
-        for i in range(TEMPLATE_COPIES)
+        Document(f"tpl-{i:05d}", f"{template}\n\n{gen.sentence(6)}") for i in range(TEMPLATE_COPIES)
     ]
     short = [Document(f"short-{i}", " ".join(gen.words_list(i % 4 + 1))) for i in range(12)]
     return docs + planted + copies + short

@@ -4,22 +4,28 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from rich.table import Table
 
 from reprints.cli.common import (
     ProgressBar,
+    add_engine_options,
     add_input_options,
     add_workers_option,
     read_options,
     stderr,
 )
 from reprints.cli.inputs import check_out, dedup_outputs
+from reprints.cli.spark import check_engine, dedup_on_spark
 from reprints.cli.terminal import cell
-from reprints.dedup import DedupOptions, DedupSummary, dedup
+from reprints.dedup import DedupOptions, DedupResult, DedupSummary, dedup
 from reprints.options import from_args
 from reprints.output import output_format, write_dedup_outputs
 from reprints.readers import ReadLog, read_documents
+
+if TYPE_CHECKING:
+    from reprints.spark.dedup import SparkDedup
 
 
 def _output(value: str) -> Path:
@@ -117,18 +123,26 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         "--seed", type=int, default=defaults.seed, help="seed of the MinHash permutations"
     )
     add_workers_option(parser)
+    add_engine_options(parser)
     parser.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
     # Checked here, before any input is read: a bad setting is one line and exit 2.
     options = from_args(DedupOptions, args, verify=not args.no_verify)
+    reading = read_options(args, dedup_outputs(args.out))
+    if args.engine == "spark":
+        check_engine(args)
     check_out(args.out, folder=False)
     log = ReadLog(strict=args.strict)
     with ProgressBar() as bar:
         progress = bar.hook()
-        documents = read_documents(args.inputs, read_options(args, dedup_outputs(args.out)), log)
-        with dedup(documents, options, progress=progress) as result:
+        result: DedupResult | SparkDedup
+        if args.engine == "spark":
+            log, result = dedup_on_spark(args, reading, options)
+        else:
+            result = dedup(read_documents(args.inputs, reading, log), options, progress=progress)
+        with result:
             summary = write_dedup_outputs(result, args.out, log.to_json())
     if not args.quiet:
         print_summary(summary, args.out)

@@ -9,6 +9,7 @@ import argparse
 from typing import TYPE_CHECKING
 
 from reprints.boilerplate import BoilerplateSettings
+from reprints.dedup.options import DedupOptions
 from reprints.finding import FindOptions
 from reprints.options import OptionsError
 from reprints.readers import ReadLog, ReadOptions
@@ -16,6 +17,7 @@ from reprints.readers import ReadLog, ReadOptions
 if TYPE_CHECKING:
     from pyspark.sql import SparkSession
 
+    from reprints.spark.dedup import SparkDedup
     from reprints.spark.find import SparkFind
     from reprints.spark.read import SparkInput
 
@@ -53,6 +55,22 @@ def duplicate_ids(err: ValueError) -> OptionsError:
         f"{err}: the Spark engine needs unique ids (the local engine renames repeats "
         "id#2, id#3... in reading order, which Spark does not have)"
     )
+
+
+def dedup_on_spark(
+    args: argparse.Namespace, reading: ReadOptions, options: DedupOptions
+) -> tuple[ReadLog, SparkDedup]:
+    """`reprints dedup --engine spark`: the inputs read and the decisions."""
+    from reprints.spark.dedup import spark_dedup
+
+    spark = session(args)
+    found = read(spark, args, reading)
+    try:
+        return found.log, spark_dedup(found.documents, options)
+    except ValueError as err:
+        if "duplicate document id" in str(err):
+            raise duplicate_ids(err) from err
+        raise
 
 
 def find_on_spark(

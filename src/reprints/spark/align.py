@@ -135,7 +135,7 @@ def found_records(found: DataFrame) -> tuple[list[Pair], list[SelfRepeats]]:
     """The pairs and repeats ``align`` found, on the driver, in the reference runner's
     order: pairs by document numbers, repeats by document id."""
     pairs, repeats = [], []
-    for row in found.orderBy("a", "b").toLocalIterator():
+    for row in found.orderBy("a", "b").select("record").collect():
         record = pickle.loads(row["record"])
         if isinstance(record, Pair):
             pairs.append(record)

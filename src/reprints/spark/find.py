@@ -69,7 +69,7 @@ class SparkFind:
 
         pairs, repeats = found_records(self.aligned)
         meta: dict[str, dict[str, Any]] = {}
-        for row in self.documents.select("id", "meta").toLocalIterator():
+        for row in self.documents.select("id", "meta").collect():
             meta[row["id"]] = document_of_row(row["id"], "", row["meta"]).meta
         wanted = sorted({d for p in pairs for d in (p.a, p.b)} | {r.doc for r in repeats})
         texts: dict[str, str] = {}
@@ -105,7 +105,8 @@ def spark_find(
         marker = BoilerplateMarker.from_counts(boilerplate, counts)
         clock.lap("boilerplate")
     fingerprinted = fingerprints(numbered, options, marker).persist()
-    tokens = fingerprinted.agg(F.sum("length")).first()
+    figures = fingerprinted.agg(F.sum("length"), F.collect_list("marks")).first()
+    tokens, marks = (0, []) if figures is None else (figures[0] or 0, figures[1])
     clock.lap("fingerprint")
 
     found = spark_candidates(anchor_rows(fingerprinted), options.max_df)
@@ -131,12 +132,12 @@ def spark_find(
 
     summary = None
     if boilerplate is not None and counts is not None:
-        summary = boilerplate_summary(boilerplate, counts, marks_of(fingerprinted))
+        summary = boilerplate_summary(boilerplate, counts, marks_of(marks))
     # The records stay distributed: the summary counts them there.
     stats = FindSummary.of(
         options,
         documents=count,
-        tokens=int((tokens[0] if tokens else 0) or 0),
+        tokens=int(tokens),
         found=CandidateCounts(found.anchors, capped.shape[0], pair_count, repeat_count),
         pairs=[],
         repeats=[],

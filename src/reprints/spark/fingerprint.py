@@ -126,12 +126,10 @@ def tokens_of(cell: bytes) -> Tokens:
     return tokens
 
 
-def marks_of(fingerprinted: DataFrame) -> MarkCounts:
-    """What the marker marked in every batch, merged (a few rows, one per batch)."""
-    from pyspark.sql import functions as F
-
-    rows = fingerprinted.where(F.col("marks").isNotNull()).select("marks").collect()
-    return MarkCounts.total(pickle.loads(row["marks"]) for row in rows)
+def marks_of(cells: list[bytes]) -> MarkCounts:
+    """What the marker marked in every batch (the ``marks`` cells that are not null,
+    one per batch), merged."""
+    return MarkCounts.total(pickle.loads(cell) for cell in cells)
 
 
 def anchor_rows(fingerprinted: DataFrame) -> DataFrame:
