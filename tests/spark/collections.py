@@ -56,3 +56,8 @@ def as_parquet(documents: list[Document], out: Path) -> Path:
     """``documents`` as a Parquet dataset of several part files, as convert writes it."""
     write_parquet_documents(documents, out, ParquetLayout(group_rows=700, groups_per_file=3))
     return out
+
+
+def dataset_text(folder: Path) -> str:
+    """The lines of a Spark text dataset (a folder of part files, in order)."""
+    return "".join(p.read_text() for p in sorted(folder.glob("part-*")))

@@ -19,7 +19,7 @@ from reprints.runners.reference import find_batch
 from reprints.spark.find import spark_find
 from reprints.spark.read import read_inputs
 from tests.conftest import SEEDS
-from tests.spark.collections import as_parquet, generated, small
+from tests.spark.collections import as_parquet, dataset_text, generated, small
 
 OPTIONS = FindOptions(workers=1)
 SETTINGS = BoilerplateSettings()
@@ -97,6 +97,16 @@ def test_the_cli_writes_the_local_engines_files(
     assert main(["--quiet", "find", *common, "-o", str(distributed), "--engine", "spark"]) == 0
     assert _files(distributed) == _files(local)
     summaries = [json.loads((f / "summary.json").read_text()) for f in (local, distributed)]
+
+    datasets = tmp_path / "datasets"
+    assert (
+        main(
+            ["--quiet", "find", *common, "-o", str(datasets), "--engine", "spark", "--out-datasets"]
+        )
+        == 0
+    )
+    assert {name: dataset_text(datasets / name) for name in _files(local)} == _files(local)
+    summaries.append(json.loads(dataset_text(datasets / "summary.json")))
     for summary in summaries:
         summary.pop("seconds")
-    assert summaries[0] == summaries[1]
+    assert summaries[0] == summaries[1] == summaries[2]

@@ -12,12 +12,6 @@ from reprints.candidates import AnchorIndex
 from reprints.documents import Document
 from reprints.finding import FindOptions, fingerprint_documents
 from reprints.readers import read_documents
-from reprints.runners.reference import find_batch
-from reprints.spark.align import (
-    align,
-    alignment_tasks,
-    found_records,
-)
 from reprints.spark.candidates import spark_candidates, to_hash
 from reprints.spark.fingerprint import (
     anchor_rows,
@@ -79,20 +73,3 @@ def test_a_repeated_id_is_an_error(spark: Any) -> None:
     docs = [Document("a", "one text"), Document("a", "another text")]
     with pytest.raises(ValueError, match="duplicate document id 'a'"):
         number_documents(frame_of(spark, docs))
-
-
-def test_pairs_and_repeats_are_the_reference_ones(
-    spark: Any, partitions: int, seeds_dir: Path
-) -> None:
-    docs = collection(seeds_dir)
-    options = FindOptions(max_df=100)
-    reference = find_batch(docs, options)
-    assert reference.pairs and reference.repeats  # the collection exercises both
-
-    found_fp = fingerprints(number_documents(frame_of(spark, docs)), options)
-    found = spark_candidates(anchor_rows(found_fp), options.max_df)
-    tasks = alignment_tasks(found, options.self_repeats)
-    aligned = align(tasks, found_fp, options, found.capped_hashes)
-    pairs, repeats = found_records(aligned)
-    assert pairs == reference.pairs
-    assert repeats == reference.repeats

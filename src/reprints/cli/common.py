@@ -157,6 +157,12 @@ def add_engine_options(parser: argparse.ArgumentParser) -> None:
         metavar="KEY=VALUE",
         help="a Spark setting, e.g. spark.sql.shuffle.partitions=400 (repeatable)",
     )
+    group.add_argument(
+        "--out-datasets",
+        action="store_true",
+        help="with --engine spark: write each output as a Spark dataset (a folder of part "
+        "files, the same lines) even on a local path; always so on s3a://, hdfs://, ...",
+    )
 
 
 def add_workers_option(parser: argparse.ArgumentParser) -> None:

@@ -27,6 +27,11 @@ def is_cluster_path(out: str) -> bool:
     return "://" in out and not out.startswith("file://")
 
 
+def writes_datasets(args: argparse.Namespace) -> bool:
+    """Whether the run writes Spark datasets instead of the local engine's files."""
+    return args.engine == "spark" and (args.out_datasets or is_cluster_path(str(args.out)))
+
+
 def session(args: argparse.Namespace) -> SparkSession:
     """The Spark session of ``--master`` and ``--conf`` (an active one is reused)."""
     from reprints.spark.session import parse_conf, spark_session

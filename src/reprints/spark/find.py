@@ -161,9 +161,9 @@ def line_counts(numbered: DataFrame, settings: BoilerplateSettings) -> LineCount
         count_partition(settings), "counts binary"
     )
     counted = parts.rdd.map(lambda row: pickle.loads(row[0]))
-    if counted.isEmpty():
-        return LineCounts()
-    merged: LineCounts = counted.treeReduce(LineCounts.merge)
+    # Every partition gives one row (its counts, maybe empty): only a collection of no
+    # partitions at all has none to reduce.
+    merged: LineCounts = counted.treeAggregate(LineCounts(), LineCounts.merge, LineCounts.merge)
     return merged
 
 
