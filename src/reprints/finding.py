@@ -295,6 +295,41 @@ def collect(found: Iterable[Pair | SelfRepeats | None]) -> tuple[list[Pair], lis
 
 
 @dataclass(frozen=True, slots=True)
+class CandidateCounts:
+    """What the summary counts of a pairing: a runner that keeps its candidates
+    distributed (Spark) counts them there and passes these instead of
+    an :class:`~reprints.candidates.AnchorIndex`."""
+
+    anchors: int
+    anchors_capped: int
+    candidate_pairs: int
+    self_candidates: int
+    exact_copies: int = 0
+
+    @classmethod
+    def of(cls, index: AnchorIndex) -> CandidateCounts:
+        """The counts of an anchor index: with exact copies grouped, the pairs and
+        repeats its representatives stand for (what :func:`alignment_tasks` makes)."""
+        found, copies = index.candidates(), index.copies
+        if copies is None:
+            return cls(
+                found.anchors,
+                int(found.capped.shape[0]),
+                int(found.pairs.shape[0]),
+                int(found.self_docs.shape[0]),
+            )
+        sizes = copies.sizes()
+        pairs = int((sizes[found.pairs[:, 0]] * sizes[found.pairs[:, 1]]).sum())
+        return cls(
+            found.anchors,
+            int(found.capped.shape[0]),
+            pairs + int(copies.group_pairs(index.max_df).shape[0]),
+            int(sizes[found.self_docs].sum()),
+            copies.copies(),
+        )
+
+
+@dataclass(frozen=True, slots=True)
 class FindSummary:
     """The figures of a `find` run, as ``summary.json`` holds them.
 
@@ -326,28 +361,22 @@ class FindSummary:
         *,
         documents: int,
         tokens: int,
-        index: AnchorIndex,
+        found: AnchorIndex | CandidateCounts,
         pairs: Sequence[Pair],
         repeats: Sequence[SelfRepeats],
         seconds: Mapping[str, float],
         boilerplate: Mapping[str, Any] | None,
     ) -> FindSummary:
         """The figures of a run, from what its stages returned."""
-        found, copies = index.candidates(), index.copies
-        candidate_pairs, self_candidates = found.pairs.shape[0], found.self_docs.shape[0]
-        if copies is not None:
-            sizes = copies.sizes()
-            candidate_pairs = int((sizes[found.pairs[:, 0]] * sizes[found.pairs[:, 1]]).sum())
-            candidate_pairs += copies.group_pairs(index.max_df).shape[0]
-            self_candidates = int(sizes[found.self_docs].sum())
+        counts = found if isinstance(found, CandidateCounts) else CandidateCounts.of(found)
         return cls(
             documents=documents,
             tokens=tokens,
-            exact_copies=copies.copies() if copies is not None else 0,
-            anchors=found.anchors,
-            anchors_capped=int(found.capped.shape[0]),
-            candidate_pairs=int(candidate_pairs),
-            self_candidates=int(self_candidates),
+            exact_copies=counts.exact_copies,
+            anchors=counts.anchors,
+            anchors_capped=counts.anchors_capped,
+            candidate_pairs=counts.candidate_pairs,
+            self_candidates=counts.self_candidates,
             pairs=len(pairs),
             passages=sum(len(p.passages) for p in pairs),
             documents_with_repeats=len(repeats),

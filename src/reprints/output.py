@@ -12,13 +12,13 @@ import tempfile
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, Any
+from typing import IO, TYPE_CHECKING, Any, Protocol
 
 from reprints.output_set import OutputSet
 from reprints.pipeline import batches
 
 if TYPE_CHECKING:  # reprints.dedup and the find runner import their writers from here
-    from reprints.dedup.result import DedupResult
+    from reprints.dedup.result import DedupResult, Removal
     from reprints.dedup.summary import DedupSummary
     from reprints.runners.local import FindResult
 
@@ -160,8 +160,20 @@ def _write_parquet(path: str | Path, lines: Callable[[], Iterable[bytes]]) -> in
     return count
 
 
+class DedupOutputs(Protocol):
+    """What the dedup writers read of a run (:class:`DedupResult`, or a Spark run's)."""
+
+    @property
+    def removed(self) -> list[Removal]: ...
+    @property
+    def summary(self) -> DedupSummary: ...
+    def kept_lines(self) -> Iterable[bytes]: ...
+
+
 def write_dedup_outputs(
-    result: DedupResult, out: str | Path, input_summary: Mapping[str, Any] | None = None
+    result: DedupOutputs | DedupResult,
+    out: str | Path,
+    input_summary: Mapping[str, Any] | None = None,
 ) -> DedupSummary:
     """Write OUT (kept documents), OUT.removed.jsonl and OUT.summary.json, as one set
     (:class:`~reprints.output_set.OutputSet`: the three appear together or, if the run

@@ -36,7 +36,7 @@ stderr = Console(stderr=True)
 def existing_input(value: str) -> str:
     """An INPUT on the command line must exist: a typo is a usage error, not a skipped
     file in a run that reads nothing (files inside folders are skipped and counted)."""
-    if value != "-" and not Path(value).exists():
+    if value != "-" and "://" not in value and not Path(value).exists():
         raise argparse.ArgumentTypeError(f"no such file or folder: {value}")
     return value
 
@@ -132,6 +132,36 @@ def read_options(args: argparse.Namespace, exclude: tuple[Path, ...] = ()) -> Re
         exclude=exclude,
         html=getattr(args, "html", "main"),
         workers=worker_count(getattr(args, "workers", 1)),
+    )
+
+
+def add_engine_options(parser: argparse.ArgumentParser) -> None:
+    """``--engine local|spark`` and how to reach Spark (``--master``, ``--conf``)."""
+    group = parser.add_argument_group("engine")
+    group.add_argument(
+        "--engine",
+        choices=("local", "spark"),
+        default="local",
+        help="run on this machine (default) or on Apache Spark (pip install 'reprints[spark]'; "
+        "reads JSON Lines and Parquet, also on s3a:// and hdfs:// paths)",
+    )
+    group.add_argument(
+        "--master",
+        default=None,
+        help="Spark master URL (default: local[*]; under spark-submit, the one it was given)",
+    )
+    group.add_argument(
+        "--conf",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="a Spark setting, e.g. spark.sql.shuffle.partitions=400 (repeatable)",
+    )
+    group.add_argument(
+        "--out-datasets",
+        action="store_true",
+        help="with --engine spark: write each output as a Spark dataset (a folder of part "
+        "files, the same lines) even on a local path; always so on s3a://, hdfs://, ...",
     )
 
 

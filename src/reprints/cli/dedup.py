@@ -4,30 +4,36 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from rich.table import Table
 
 from reprints.cli.common import (
     ProgressBar,
+    add_engine_options,
     add_input_options,
     add_workers_option,
     read_options,
     stderr,
 )
 from reprints.cli.inputs import check_out, dedup_outputs
+from reprints.cli.spark import check_engine, dedup_on_spark, writes_datasets
 from reprints.cli.terminal import cell
-from reprints.dedup import DedupOptions, DedupSummary, dedup
+from reprints.dedup import DedupOptions, DedupResult, DedupSummary, dedup
 from reprints.options import from_args
 from reprints.output import output_format, write_dedup_outputs
 from reprints.readers import ReadLog, read_documents
 
+if TYPE_CHECKING:
+    from reprints.spark.dedup import SparkDedup
 
-def _output(value: str) -> Path:
+
+def _output(value: str) -> str:
     try:
         output_format(value)
     except ValueError as err:
         raise argparse.ArgumentTypeError(str(err)) from err
-    return Path(value)
+    return value
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -117,25 +123,43 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         "--seed", type=int, default=defaults.seed, help="seed of the MinHash permutations"
     )
     add_workers_option(parser)
+    add_engine_options(parser)
     parser.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
     # Checked here, before any input is read: a bad setting is one line and exit 2.
     options = from_args(DedupOptions, args, verify=not args.no_verify)
-    check_out(args.out, folder=False)
+    if args.engine == "spark":
+        check_engine(args)
+    if writes_datasets(args):
+        from reprints.spark.output import write_dedup_datasets
+
+        log, found = dedup_on_spark(args, read_options(args), options)
+        with found:
+            written = write_dedup_datasets(found, args.out, log.to_json())
+        if not args.quiet:
+            print_summary(written, args.out)
+        return 0
+    out = Path(args.out)
+    reading = read_options(args, dedup_outputs(out))
+    check_out(out, folder=False)
     log = ReadLog(strict=args.strict)
     with ProgressBar() as bar:
         progress = bar.hook()
-        documents = read_documents(args.inputs, read_options(args, dedup_outputs(args.out)), log)
-        with dedup(documents, options, progress=progress) as result:
-            summary = write_dedup_outputs(result, args.out, log.to_json())
+        result: DedupResult | SparkDedup
+        if args.engine == "spark":
+            log, result = dedup_on_spark(args, reading, options)
+        else:
+            result = dedup(read_documents(args.inputs, reading, log), options, progress=progress)
+        with result:
+            summary = write_dedup_outputs(result, out, log.to_json())
     if not args.quiet:
         print_summary(summary, args.out)
     return 0
 
 
-def print_summary(summary: DedupSummary, out: Path) -> None:
+def print_summary(summary: DedupSummary, out: str | Path) -> None:
     table = Table(title=cell(f"reprints dedup → {out}"), show_header=False)
     table.add_column(justify="left")
     table.add_column(justify="right")

@@ -10,9 +10,11 @@ from rich.console import Console
 from rich.table import Table
 
 from reprints.api import FindOptions, find, write_find_outputs, write_groups_and_report
+from reprints.boilerplate import BoilerplateDetector
 from reprints.cli.common import (
     ProgressBar,
     add_boilerplate_options,
+    add_engine_options,
     add_input_options,
     add_workers_option,
     boilerplate_detector,
@@ -20,6 +22,7 @@ from reprints.cli.common import (
     stderr,
 )
 from reprints.cli.inputs import check_out
+from reprints.cli.spark import check_engine, find_on_spark, writes_datasets
 from reprints.cli.terminal import cell
 from reprints.documents import Pair, SelfRepeats
 from reprints.options import check, from_args
@@ -37,7 +40,9 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         "(document clusters and roles), summary.json and report.html to --out.",
     )
     add_input_options(parser)
-    parser.add_argument("-o", "--out", required=True, type=Path, help="output folder")
+    parser.add_argument(
+        "-o", "--out", required=True, help="output folder (with --engine spark: or s3a://, ...)"
+    )
     add_alignment_options(parser, with_max_df=True)
     parser.add_argument(
         "--no-self", action="store_true", help="do not look for passages a document repeats"
@@ -67,6 +72,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     )
     add_boilerplate_options(parser)
     add_workers_option(parser)
+    add_engine_options(parser)
     parser.set_defaults(func=run)
 
 
@@ -130,15 +136,23 @@ def run(args: argparse.Namespace) -> int:
     options = from_args(FindOptions, args, self_repeats=not args.no_self)
     display = from_args(FindDisplay, args, report=not args.no_report)
     detector = boilerplate_detector(args)
-    reading = read_options(args, exclude=(args.out,))
-    check_out(args.out, folder=True)
+    if args.engine == "spark":
+        check_engine(args)
+    if writes_datasets(args):
+        return _write_datasets(args, options, detector)
+    out = Path(args.out)
+    reading = read_options(args, exclude=(out,))
+    check_out(out, folder=True)
     log = ReadLog(strict=args.strict)
     with ProgressBar() as bar:
-        documents = read_documents(args.inputs, reading, log)
-        with (
-            find(documents, options, boilerplate=detector, progress=bar.hook()) as result,
-            OutputSet(args.out) as outputs,  # all files of the run appear together
-        ):
+        if args.engine == "spark":
+            settings = detector.settings if detector is not None else None
+            log, found = find_on_spark(args, reading, options, settings)
+            result = found.result()
+        else:
+            documents = read_documents(args.inputs, reading, log)
+            result = find(documents, options, boilerplate=detector, progress=bar.hook())
+        with result, OutputSet(out) as outputs:  # all files of the run appear together
             extra = {"input": log.to_json()}
             extra.update(
                 write_groups_and_report(
@@ -150,6 +164,20 @@ def run(args: argparse.Namespace) -> int:
     if not args.quiet:
         print_summary(summary, args.out)
         print_findings(pairs, repeats, display.top)
+    return 0
+
+
+def _write_datasets(
+    args: argparse.Namespace, options: FindOptions, detector: BoilerplateDetector | None
+) -> int:
+    """``--engine spark`` with a cluster ``--out``: the outputs as Spark datasets."""
+    from reprints.spark.output import write_find_datasets
+
+    settings = detector.settings if detector is not None else None
+    log, found = find_on_spark(args, read_options(args), options, settings)
+    summary = write_find_datasets(found, str(args.out), {"input": log.to_json()})
+    if not args.quiet:
+        print_summary(summary, args.out)
     return 0
 
 
@@ -193,7 +221,7 @@ def print_findings(pairs: list[Pair], repeats: list[SelfRepeats], top: int) -> N
         console.print(table)
 
 
-def print_summary(summary: dict[str, object], out: Path) -> None:
+def print_summary(summary: dict[str, object], out: str | Path) -> None:
     table = Table(title=cell(f"reprints find → {out}"), show_header=False)
     table.add_column(justify="left")
     table.add_column(justify="right")

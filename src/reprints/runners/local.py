@@ -141,7 +141,7 @@ def find(
         options,
         documents=len(doc_ids),
         tokens=int(files.offsets[-1]),
-        index=index,
+        found=index,
         pairs=pairs,
         repeats=repeats,
         seconds=clock.seconds,

@@ -67,7 +67,7 @@ def find_batch(
         options,
         documents=len(docs),
         tokens=sum(len(t) for t in batch.tokens),
-        index=index,
+        found=index,
         pairs=pairs,
         repeats=repeats,
         seconds={},

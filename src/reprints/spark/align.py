@@ -13,7 +13,7 @@ whole collection admits. The capped hashes travel to the tasks with the function
 
 from __future__ import annotations
 
-import json
+import pickle
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any, NamedTuple
 
@@ -22,6 +22,7 @@ import numpy.typing as npt
 import pyarrow as pa
 
 from reprints.candidates import AnchorIndex, Candidates
+from reprints.documents import Pair, SelfRepeats
 from reprints.finding import REPEATS, FindOptions, align_tasks
 from reprints.fingerprint import Anchors
 from reprints.spark.candidates import SparkCandidates, to_hash
@@ -31,14 +32,11 @@ from reprints.text import Tokens
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame
 
-FOUND_SCHEMA = "a long, b long, record string"
-_OUT = pa.schema([("a", pa.int64()), ("b", pa.int64()), ("record", pa.string())])
-_SIDE = ("id", "hashes", "starts", "ends", "boilerplate", "anchor_positions", "anchor_hashes")
-
-
-def capped_hashes(found: SparkCandidates) -> npt.NDArray[np.uint64]:
-    """The collection's capped anchor hashes, sorted, for every task's admission."""
-    return np.sort(to_hash([row["hash"] for row in found.capped.collect()]))
+FOUND_SCHEMA = "a long, b long, record binary, passages long"
+_OUT = pa.schema(
+    [("a", pa.int64()), ("b", pa.int64()), ("record", pa.binary()), ("passages", pa.int64())]
+)
+_SIDE = ("id", "tokens", "anchor_positions", "anchor_hashes")
 
 
 def alignment_tasks(found: SparkCandidates, self_repeats: bool) -> DataFrame:
@@ -58,8 +56,8 @@ def align(
     options: FindOptions,
     capped: npt.NDArray[np.uint64],
 ) -> DataFrame:
-    """Every task's record (a :class:`Pair` or :class:`SelfRepeats` as its JSON text)
-    where the alignment found one: ``(a, b, record)``."""
+    """Every task's record (a :class:`Pair` or :class:`SelfRepeats`, pickled) where
+    the alignment found one: ``(a, b, record, passages)``."""
     from pyspark.sql import functions as F
 
     sides = fingerprinted.select("doc", *_SIDE)
@@ -78,7 +76,7 @@ def align_partition(
 
     def run(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
         for batch in batches:
-            found: dict[str, list[Any]] = {"a": [], "b": [], "record": []}
+            found: dict[str, list[Any]] = {name: [] for name in _OUT.names}
             for row in batch.to_pylist():
                 alone = row["b"] == REPEATS
                 docs = [_Side.of(row, "a")] if alone else [_Side.of(row, "a"), _Side.of(row, "b")]
@@ -91,7 +89,8 @@ def align_partition(
                 if record is not None:
                     found["a"].append(row["a"])
                     found["b"].append(row["b"])
-                    found["record"].append(json.dumps(record.to_json(), sort_keys=True))
+                    found["record"].append(pickle.dumps(record, protocol=pickle.HIGHEST_PROTOCOL))
+                    found["passages"].append(len(record.passages))
             yield pa.RecordBatch.from_pydict(found, schema=_OUT)
 
     return run
@@ -110,7 +109,7 @@ class _Side(NamedTuple):
         cell = {name: row[f"{name}_{side}"] for name in _SIDE}
         return cls(
             cell["id"],
-            tokens_of(cell["hashes"], cell["starts"], cell["ends"], cell["boilerplate"]),
+            tokens_of(cell["tokens"]),
             np.asarray(cell["anchor_positions"], dtype=np.int64),
             to_hash(cell["anchor_hashes"]),
         )
@@ -132,13 +131,15 @@ def _capped_only(capped: npt.NDArray[np.uint64]) -> Candidates:
     return Candidates(empty.reshape(0, 2), empty, empty, capped, 0, 0)
 
 
-def pair_records(found: DataFrame) -> list[dict[str, Any]]:
-    """The pairs ``align`` found, in the reference runner's order (by document numbers)."""
-    rows = found.where("b >= 0").orderBy("a", "b").collect()
-    return [json.loads(row["record"]) for row in rows]
-
-
-def repeat_records(found: DataFrame) -> list[dict[str, Any]]:
-    """The repeats ``align`` found, in the reference runner's order (by document id)."""
-    records = [json.loads(row["record"]) for row in found.where(f"b = {REPEATS}").collect()]
-    return sorted(records, key=lambda r: r["doc"])
+def found_records(found: DataFrame) -> tuple[list[Pair], list[SelfRepeats]]:
+    """The pairs and repeats ``align`` found, on the driver, in the reference runner's
+    order: pairs by document numbers, repeats by document id."""
+    pairs, repeats = [], []
+    for row in found.orderBy("a", "b").select("record").collect():
+        record = pickle.loads(row["record"])
+        if isinstance(record, Pair):
+            pairs.append(record)
+        elif isinstance(record, SelfRepeats):
+            repeats.append(record)
+    repeats.sort(key=lambda r: r.doc)
+    return pairs, repeats

@@ -53,7 +53,9 @@ class SparkCandidates:
 
     ``pairs``: ``(a, b, shared)``, ``a < b`` document numbers, one row per pair;
     ``repeats``: ``(doc)``, documents holding an uncapped anchor twice; ``capped``:
-    ``(hash)`` as ``long``, anchors in more than ``max_df`` documents; ``anchors`` and
+    ``(hash)`` as ``long``, anchors in more than ``max_df`` documents, and
+    ``capped_hashes`` the same on the driver, sorted (every alignment task's admission
+    reads them: a few bytes per stock phrase of the collection); ``anchors`` and
     ``postings``: anchor occurrences indexed and distinct hashes, as
     :class:`reprints.candidates.Candidates` counts them.
     """
@@ -61,6 +63,7 @@ class SparkCandidates:
     pairs: DataFrame
     repeats: DataFrame
     capped: DataFrame
+    capped_hashes: U64
     anchors: int
     postings: int
 
@@ -76,9 +79,15 @@ def spark_candidates(anchors: DataFrame, max_df: int) -> SparkCandidates:
     pairs = found.where(kind == PAIR).groupBy("a", "b").agg(F.sum("shared").alias("shared"))
     repeats = found.where(kind == REPEAT).select(F.col("a").alias("doc")).distinct()
     capped = found.where(kind == CAPPED).select(F.col("a").alias("hash"))
-    counts = found.where(kind == COUNTS).agg(F.sum("a"), F.sum("b")).first()
-    total, postings = (0, 0) if counts is None else (counts[0] or 0, counts[1] or 0)
-    return SparkCandidates(pairs, repeats, capped, int(total), int(postings))
+    total = postings = 0
+    hashes = []
+    for row in found.where((kind == CAPPED) | (kind == COUNTS)).select("kind", "a", "b").collect():
+        if row["kind"] == COUNTS:
+            total, postings = total + row["a"], postings + row["b"]
+        else:
+            hashes.append(row["a"])
+    capped_sorted = np.sort(to_hash(np.array(hashes, dtype=np.int64)))
+    return SparkCandidates(pairs, repeats, capped, capped_sorted, int(total), int(postings))
 
 
 def partition_candidates(

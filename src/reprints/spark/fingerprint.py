@@ -4,32 +4,45 @@ Documents are numbered by the order of their sorted ids (a global sort, then eac
 row's index in it), exactly as the local and reference runners number them, so no
 result depends on how Spark partitions the input. Fingerprints are computed in
 ``mapInArrow`` over Arrow batches by :func:`reprints.finding.fingerprint_documents`,
-the function the other runners call; its tokens and anchors come back as columns:
-the token arrays as raw little-endian bytes (one binary cell per array, rebuilt
-without copying by :func:`tokens_of`), the anchors as arrays of longs that
-:func:`anchor_rows` explodes into the ``(hash, doc)`` rows of the anchor index.
+the function the other runners call (with the collection's boilerplate marker when
+there is one); its tokens and anchors come back as columns: each document's
+:class:`~reprints.text.Tokens` as one pickled binary cell (every field, whatever the
+tokeniser carries), the anchors as arrays of longs that :func:`anchor_rows` explodes
+into the ``(hash, doc)`` rows of the anchor index.
 """
 
 from __future__ import annotations
 
+import pickle
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING
 
 import numpy as np
 import pyarrow as pa
 
-from reprints.documents import Document
-from reprints.finding import FindOptions, fingerprint_documents
-from reprints.fingerprint import Anchors
+from reprints.boilerplate import BoilerplateMarker, MarkCounts
+from reprints.finding import FindOptions, FingerprintedBatch, fingerprint_documents
 from reprints.spark.candidates import to_long
+from reprints.spark.read import document_of_row
 from reprints.text import Tokenizer, Tokens
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame
 
 FINGERPRINT_SCHEMA = (
-    "doc long, id string, hashes binary, starts binary, ends binary, boilerplate binary, "
-    "anchor_positions array<long>, anchor_hashes array<long>"
+    "doc long, id string, length long, tokens binary, anchor_positions array<long>, "
+    "anchor_hashes array<long>, marks binary"
+)
+_FINGERPRINTS = pa.schema(
+    [
+        ("doc", pa.int64()),
+        ("id", pa.string()),
+        ("length", pa.int64()),
+        ("tokens", pa.binary()),
+        ("anchor_positions", pa.list_(pa.int64())),
+        ("anchor_hashes", pa.list_(pa.int64())),
+        ("marks", pa.binary()),
+    ]
 )
 
 
@@ -48,15 +61,22 @@ def number_documents(documents: DataFrame) -> DataFrame:
     return documents.join(numbers, "id")
 
 
-def fingerprints(numbered: DataFrame, options: FindOptions) -> DataFrame:
-    """Tokens and anchors of every document of ``numbered`` (``doc``, ``id``,
-    ``text``), one row per document in :data:`FINGERPRINT_SCHEMA`."""
-    rows = numbered.select("doc", "id", "text")
-    return rows.mapInArrow(fingerprint_partition(options), FINGERPRINT_SCHEMA)
+def fingerprints(
+    numbered: DataFrame, options: FindOptions, marker: BoilerplateMarker | None = None
+) -> DataFrame:
+    """Tokens and anchors of every document of ``numbered`` (``doc``, ``id``, ``text``,
+    and ``meta`` when it has one), one row per document in :data:`FINGERPRINT_SCHEMA`;
+    with a ``marker``, boilerplate is marked (``marks``: what each batch marked, on its
+    first row)."""
+    from pyspark.sql import functions as F
+
+    meta = F.col("meta") if "meta" in numbered.columns else F.lit(None).cast("binary")
+    rows = numbered.select("doc", "id", "text", meta.alias("meta"))
+    return rows.mapInArrow(fingerprint_partition(options, marker), FINGERPRINT_SCHEMA)
 
 
 def fingerprint_partition(
-    options: FindOptions,
+    options: FindOptions, marker: BoilerplateMarker | None = None
 ) -> Callable[[Iterator[pa.RecordBatch]], Iterator[pa.RecordBatch]]:
     """The ``mapInArrow`` function: each Arrow batch through
     :func:`fingerprint_documents`, with a tokeniser of the task's own."""
@@ -65,58 +85,51 @@ def fingerprint_partition(
         tokenizer = Tokenizer()
         for batch in batches:
             columns = batch.to_pydict()
-            pairs = zip(columns["id"], columns["text"], strict=True)
-            documents = [Document(doc_id, text) for doc_id, text in pairs]
-            found = fingerprint_documents(documents, options, tokenizer, None)
-            yield _fingerprint_batch(columns["doc"], columns["id"], found.tokens, found.anchors)
+            rows = zip(columns["id"], columns["text"], columns["meta"], strict=True)
+            documents = [document_of_row(doc_id, text, meta) for doc_id, text, meta in rows]
+            found = fingerprint_documents(documents, options, tokenizer, marker)
+            yield _fingerprint_batch(columns["doc"], columns["id"], found)
 
     return run
 
 
 def _fingerprint_batch(
-    docs: list[int], ids: list[str], tokens: list[Tokens], anchors: Anchors
+    docs: list[int], ids: list[str], found: FingerprintedBatch
 ) -> pa.RecordBatch:
     """One batch's fingerprints as :data:`FINGERPRINT_SCHEMA` rows."""
-    found = [anchors.of(k) for k in range(len(docs))]
-    positions = [p.astype(np.int64) for p, _ in found]
-    hashes = [to_long(h) for _, h in found]
-    return pa.RecordBatch.from_arrays(
-        [
-            pa.array(docs, pa.int64()),
-            pa.array(ids, pa.string()),
-            pa.array([t.hashes.astype("<u8").tobytes() for t in tokens], pa.binary()),
-            pa.array([t.starts.astype("<i4").tobytes() for t in tokens], pa.binary()),
-            pa.array([t.ends.astype("<i4").tobytes() for t in tokens], pa.binary()),
-            pa.array(
-                [None if t.boilerplate is None else t.boilerplate.tobytes() for t in tokens],
-                pa.binary(),
-            ),
-            pa.array(positions, pa.list_(pa.int64())),
-            pa.array(hashes, pa.list_(pa.int64())),
-        ],
-        schema=pa.schema(
-            [
-                ("doc", pa.int64()),
-                ("id", pa.string()),
-                ("hashes", pa.binary()),
-                ("starts", pa.binary()),
-                ("ends", pa.binary()),
-                ("boilerplate", pa.binary()),
-                ("anchor_positions", pa.list_(pa.int64())),
-                ("anchor_hashes", pa.list_(pa.int64())),
-            ]
-        ),
-    )
+    anchors = [found.anchors.of(k) for k in range(len(docs))]
+    marks: list[bytes | None] = [None] * len(docs)
+    if found.marks is not None and docs:
+        marks[0] = pickle.dumps(found.marks, protocol=pickle.HIGHEST_PROTOCOL)
+    columns = [
+        pa.array(docs, pa.int64()),
+        pa.array(ids, pa.string()),
+        pa.array([len(t) for t in found.tokens], pa.int64()),
+        pa.array([tokens_cell(t) for t in found.tokens], pa.binary()),
+        pa.array([p.astype(np.int64) for p, _ in anchors], pa.list_(pa.int64())),
+        pa.array([to_long(h) for _, h in anchors], pa.list_(pa.int64())),
+        pa.array(marks, pa.binary()),
+    ]
+    return pa.RecordBatch.from_arrays(columns, schema=_FINGERPRINTS)
 
 
-def tokens_of(hashes: bytes, starts: bytes, ends: bytes, boilerplate: bytes | None) -> Tokens:
-    """A document's :class:`~reprints.text.Tokens` from its fingerprint row's cells."""
-    return Tokens(
-        np.frombuffer(hashes, dtype="<u8").astype(np.uint64, copy=False),
-        np.frombuffer(starts, dtype="<i4").astype(np.int32, copy=False),
-        np.frombuffer(ends, dtype="<i4").astype(np.int32, copy=False),
-        None if boilerplate is None else np.frombuffer(boilerplate, dtype=np.bool_),
-    )
+def tokens_cell(tokens: Tokens) -> bytes:
+    """A document's :class:`~reprints.text.Tokens` as one binary cell: pickled, so every
+    field it has (whatever the tokeniser adds) travels without this module naming it."""
+    return pickle.dumps(tokens, protocol=pickle.HIGHEST_PROTOCOL)
+
+
+def tokens_of(cell: bytes) -> Tokens:
+    """A document's :class:`~reprints.text.Tokens` back from its fingerprint row's cell."""
+    tokens = pickle.loads(cell)
+    assert isinstance(tokens, Tokens)
+    return tokens
+
+
+def marks_of(cells: list[bytes]) -> MarkCounts:
+    """What the marker marked in every batch (the ``marks`` cells that are not null,
+    one per batch), merged."""
+    return MarkCounts.total(pickle.loads(cell) for cell in cells)
 
 
 def anchor_rows(fingerprinted: DataFrame) -> DataFrame:

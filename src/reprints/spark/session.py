@@ -51,7 +51,20 @@ def session_conf(master: str, conf: Mapping[str, str]) -> dict[str, str]:
     if master.startswith("local"):
         defaults["spark.pyspark.python"] = sys.executable
         defaults["spark.driver.host"] = "127.0.0.1"
+        # Spark's 200 shuffle partitions are for clusters: on one machine each is a
+        # Python task with its own start-up, and a small job spends its time there.
+        partitions = str(2 * local_cores(master))
+        defaults["spark.sql.shuffle.partitions"] = partitions
+        defaults["spark.default.parallelism"] = partitions
     return {**defaults, **conf}
+
+
+def local_cores(master: str) -> int:
+    """The cores of a ``local``, ``local[N]`` or ``local[*]`` master."""
+    inside = master.partition("[")[2].partition("]")[0].split(",")[0]
+    if inside.isdigit():
+        return max(int(inside), 1)
+    return os.cpu_count() or 1
 
 
 DEFAULT_MASTER = "local[*]"

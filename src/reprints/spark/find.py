@@ -1,0 +1,187 @@
+"""`find` on Spark, end to end: the steps of :mod:`reprints.finding`, distributed.
+
+1. documents numbered by their sorted ids (:func:`~reprints.spark.fingerprint.number_documents`);
+2. with boilerplate marking, each partition's site lines counted by
+   :func:`~reprints.boilerplate.count_lines` and the partitions' counts merged
+   (:meth:`~reprints.boilerplate.LineCounts.merge`, as a tree reduction), giving the
+   one :class:`~reprints.boilerplate.BoilerplateMarker` of the collection;
+3. fingerprints in ``mapInArrow`` (:func:`~reprints.finding.fingerprint_documents`);
+4. posting lists grouped by a hash shuffle, the document-frequency cap applied to
+   whole lists before any pair (:func:`~reprints.spark.candidates.spark_candidates`);
+5. alignment by pair, both documents' fingerprints joined in
+   (:func:`~reprints.spark.align.align`);
+6. the figures of :class:`~reprints.finding.FindSummary`, from counts made in Spark.
+
+:func:`spark_find` returns the run still distributed (:class:`SparkFind`);
+:meth:`SparkFind.result` brings what a local ``--out`` needs to the driver, as the
+local runner's :class:`~reprints.runners.local.FindResult`, so the same writers
+write the same files.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import pickle
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import pyarrow as pa
+
+from reprints.boilerplate import (
+    BoilerplateMarker,
+    BoilerplateSettings,
+    LineCounts,
+    boilerplate_summary,
+    count_lines,
+)
+from reprints.finding import CandidateCounts, FindOptions, FindSummary
+from reprints.pipeline import StageClock
+from reprints.runners.local import FindResult
+from reprints.spark.align import align, alignment_tasks, found_records
+from reprints.spark.candidates import SparkCandidates, spark_candidates
+from reprints.spark.fingerprint import anchor_rows, fingerprints, marks_of, number_documents
+from reprints.spark.read import document_of_row
+
+if TYPE_CHECKING:
+    from pyspark.sql import DataFrame
+
+_COUNTS = pa.schema([("counts", pa.binary())])
+
+
+@dataclass(frozen=True, slots=True)
+class SparkFind:
+    """A `find` run on Spark: the numbered documents (``doc``, ``id``, ``text``,
+    ``meta``), their fingerprints, the pairing, the aligned records (``a``, ``b``,
+    ``record``) and the run's figures."""
+
+    documents: DataFrame
+    fingerprinted: DataFrame
+    found: SparkCandidates
+    aligned: DataFrame
+    stats: FindSummary
+
+    def result(self) -> FindResult:
+        """What the writers of a local ``--out`` read, on the driver: every pair and
+        repeat, every document's id and metadata, and the texts of the documents in a
+        pair or a repeat (the clusters' and the report's excerpts)."""
+        from pyspark.sql import functions as F
+
+        pairs, repeats = found_records(self.aligned)
+        meta: dict[str, dict[str, Any]] = {}
+        for row in self.documents.select("id", "meta").collect():
+            meta[row["id"]] = document_of_row(row["id"], "", row["meta"]).meta
+        wanted = sorted({d for p in pairs for d in (p.a, p.b)} | {r.doc for r in repeats})
+        texts: dict[str, str] = {}
+        if wanted:
+            spark = self.documents.sparkSession
+            chosen = F.broadcast(spark.createDataFrame([(d,) for d in wanted], "id string"))
+            for row in self.documents.join(chosen, "id").select("id", "text").collect():
+                texts[row["id"]] = row["text"]
+        return FindResult(sorted(meta), pairs, repeats, self.stats, texts, meta)
+
+
+def spark_find(
+    documents: DataFrame,
+    options: FindOptions | None = None,
+    boilerplate: BoilerplateSettings | None = None,
+) -> SparkFind:
+    """`find` on ``documents`` (``id``, ``text`` and optionally ``meta``, as
+    :func:`reprints.spark.read.read_inputs` gives them); ``boilerplate``: mark it with
+    these settings, counting lines over ``documents`` (the local engine's detector)."""
+    from pyspark.sql import functions as F
+
+    options = options or FindOptions()
+    clock = StageClock()
+    if "meta" not in documents.columns:
+        documents = documents.withColumn("meta", F.lit(None).cast("binary"))
+    numbered = number_documents(documents.select("id", "text", "meta")).persist()
+    count = numbered.count()
+    clock.lap("read")
+
+    counts = marker = None
+    if boilerplate is not None:
+        counts = line_counts(numbered, boilerplate)
+        marker = BoilerplateMarker.from_counts(boilerplate, counts)
+        clock.lap("boilerplate")
+    fingerprinted = fingerprints(numbered, options, marker).persist()
+    figures = fingerprinted.agg(F.sum("length"), F.collect_list("marks")).first()
+    tokens, marks = (0, []) if figures is None else (figures[0] or 0, figures[1])
+    clock.lap("fingerprint")
+
+    found = spark_candidates(anchor_rows(fingerprinted), options.max_df)
+    capped = found.capped_hashes
+    tasks = alignment_tasks(found, True).persist()
+    kinds = {row[0]: row[1] for row in tasks.groupBy(F.col("b") < 0).count().collect()}
+    pair_count, repeat_count = kinds.get(False, 0), kinds.get(True, 0)
+    if not options.self_repeats:
+        tasks = tasks.where(F.col("b") >= 0)
+    clock.lap("candidates")
+
+    aligned = align(tasks, fingerprinted, options, capped).localCheckpoint()
+    tasks.unpersist()
+    pair_rows = F.col("b") >= 0
+    figures = aligned.agg(
+        F.sum(pair_rows.cast("long")),
+        F.sum(F.when(pair_rows, F.col("passages"))),
+        F.sum((~pair_rows).cast("long")),
+        F.sum(F.when(~pair_rows, F.col("passages"))),
+    ).first()
+    found_pairs, passages, found_repeats, repeated = (int(x or 0) for x in (figures or [0] * 4))
+    clock.lap("align")
+
+    summary = None
+    if boilerplate is not None and counts is not None:
+        summary = boilerplate_summary(boilerplate, counts, marks_of(marks))
+    # The records stay distributed: the summary counts them there.
+    stats = FindSummary.of(
+        options,
+        documents=count,
+        tokens=int(tokens),
+        found=CandidateCounts(found.anchors, capped.shape[0], pair_count, repeat_count),
+        pairs=[],
+        repeats=[],
+        seconds=clock.seconds,
+        boilerplate=summary,
+    )
+    stats = dataclasses.replace(
+        stats,
+        pairs=found_pairs,
+        passages=passages,
+        documents_with_repeats=found_repeats,
+        repeated_passages=repeated,
+    )
+    return SparkFind(numbered, fingerprinted, found, aligned, stats)
+
+
+def line_counts(numbered: DataFrame, settings: BoilerplateSettings) -> LineCounts:
+    """The site line counts of the collection: each partition's by
+    :func:`count_lines`, merged by :meth:`LineCounts.merge` in a tree reduction."""
+    parts = numbered.select("id", "text", "meta").mapInArrow(
+        count_partition(settings), "counts binary"
+    )
+    counted = parts.rdd.map(lambda row: pickle.loads(row[0]))
+    # Every partition gives one row (its counts, maybe empty): only a collection of no
+    # partitions at all has none to reduce.
+    merged: LineCounts = counted.treeAggregate(LineCounts(), LineCounts.merge, LineCounts.merge)
+    return merged
+
+
+def count_partition(
+    settings: BoilerplateSettings,
+) -> Callable[[Iterator[pa.RecordBatch]], Iterator[pa.RecordBatch]]:
+    """The ``mapInArrow`` function: one partition's line counts, pickled, in one row."""
+
+    def run(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
+        def documents() -> Iterator[Any]:
+            for batch in batches:
+                columns = batch.to_pydict()
+                rows = zip(columns["id"], columns["text"], columns["meta"], strict=True)
+                for doc_id, text, meta in rows:
+                    yield document_of_row(doc_id, text, meta)
+
+        counts = count_lines(documents(), settings)
+        cell = pickle.dumps(counts, protocol=pickle.HIGHEST_PROTOCOL)
+        yield pa.RecordBatch.from_pydict({"counts": [cell]}, schema=_COUNTS)
+
+    return run

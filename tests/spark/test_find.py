@@ -1,0 +1,112 @@
+"""`find` on Spark, end to end, gives the local engine's and the reference runner's
+results: pairs, passages, repeats, passage and document clusters, figures; and the
+same files through ``reprints find --engine spark``."""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from reprints.boilerplate import BoilerplateSettings
+from reprints.cli import main
+from reprints.finding import Findings, FindOptions
+from reprints.group import build_groups
+from reprints.readers import ReadOptions, read_documents
+from reprints.runners.reference import find_batch
+from reprints.spark.find import spark_find
+from reprints.spark.read import read_inputs
+from tests.conftest import SEEDS
+from tests.spark.collections import as_parquet, dataset_text, generated, small
+
+OPTIONS = FindOptions(workers=1)
+SETTINGS = BoilerplateSettings()
+
+
+@dataclasses.dataclass(frozen=True)
+class Case:
+    parquet: Path
+    reference: Findings
+
+
+def _case(documents: list[Any], folder: Path) -> Case:
+    parquet = as_parquet(documents, folder / "docs.parquet")
+    read = list(read_documents([parquet]))
+    return Case(parquet, find_batch(read, OPTIONS, SETTINGS))
+
+
+@pytest.fixture(scope="module")
+def small_case(tmp_path_factory: pytest.TempPathFactory) -> Case:
+    """The examples, and the seeds when ../shared/seeds is present."""
+    seeds = SEEDS if SEEDS.is_dir() else None
+    return _case(small(seeds), tmp_path_factory.mktemp("small"))
+
+
+@pytest.fixture(scope="module")
+def generated_case(tmp_path_factory: pytest.TempPathFactory) -> Case:
+    return _case(generated(), tmp_path_factory.mktemp("generated"))
+
+
+def _same_as_reference(spark: Any, case: Case) -> None:
+    read = read_inputs(spark, [str(case.parquet)], ReadOptions())
+    run = spark_find(read.documents, OPTIONS, SETTINGS)
+    result = run.result()
+    want = case.reference
+    assert result.doc_ids == want.doc_ids
+    assert result.pairs == want.pairs
+    assert result.repeats == want.repeats
+    got_stats = dataclasses.replace(result.stats, seconds={})
+    assert got_stats == want.stats
+    docs = {d.id: d for d in read_documents([case.parquet])}
+    texts = {d: docs[d].text for d in docs}
+    meta = {d: docs[d].meta for d in docs}
+    assert result.meta == meta
+    expected = build_groups(want.pairs, want.doc_ids, meta, texts)
+    assert build_groups(result.pairs, result.doc_ids, result.meta, result.texts) == expected
+
+
+def test_examples_and_seeds(spark: Any, partitions: int, small_case: Case) -> None:
+    assert small_case.reference.pairs and small_case.reference.repeats
+    _same_as_reference(spark, small_case)
+
+
+def test_generated_collection(spark: Any, partitions: int, generated_case: Case) -> None:
+    want = generated_case.reference
+    assert want.pairs and want.stats.anchors_capped > 0
+    assert want.stats.boilerplate and want.stats.boilerplate["marked_lines"]
+    _same_as_reference(spark, generated_case)
+
+
+def _files(folder: Path) -> dict[str, str]:
+    return {
+        name: (folder / name).read_text()
+        for name in ("pairs.jsonl", "self.jsonl", "clusters.jsonl", "documents.jsonl")
+    }
+
+
+def test_the_cli_writes_the_local_engines_files(
+    spark: Any, small_case: Case, tmp_path: Path
+) -> None:
+    import json
+
+    local, distributed = tmp_path / "local", tmp_path / "spark"
+    common = [str(small_case.parquet), "--no-report", "--workers", "1"]
+    assert main(["--quiet", "find", *common, "-o", str(local)]) == 0
+    assert main(["--quiet", "find", *common, "-o", str(distributed), "--engine", "spark"]) == 0
+    assert _files(distributed) == _files(local)
+    summaries = [json.loads((f / "summary.json").read_text()) for f in (local, distributed)]
+
+    datasets = tmp_path / "datasets"
+    assert (
+        main(
+            ["--quiet", "find", *common, "-o", str(datasets), "--engine", "spark", "--out-datasets"]
+        )
+        == 0
+    )
+    assert {name: dataset_text(datasets / name) for name in _files(local)} == _files(local)
+    summaries.append(json.loads(dataset_text(datasets / "summary.json")))
+    for summary in summaries:
+        summary.pop("seconds")
+    assert summaries[0] == summaries[1] == summaries[2]
