@@ -45,13 +45,14 @@ import numpy.typing as npt
 from reprints.boilerplate import BoilerplateMarker, BoilerplateSettings, LineCounts, count_lines
 from reprints.documents import Document
 from reprints.finding import FindOptions, fingerprint_documents
-from reprints.fingerprint import Anchors
 from reprints.index.segments import (
     SegmentData,
+    SegmentPart,
     build_segment,
     fsync_dir,
     merge_segments,
     read_segment,
+    segment_part,
     segment_tokens,
     write_segment,
 )
@@ -69,6 +70,7 @@ _TEMP_PREFIX = "tmp-"
 _SEGMENT_DOCS = 50_000  # documents per segment file within one add (bounds its memory)
 _TOKENIZE_BATCH = 256
 _SNAPSHOT_RETRIES = 5
+_IDS_PER_QUERY = 500  # under SQLite's limit of bound parameters per statement
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -344,8 +346,8 @@ class Index:
     def ids_of(self, conn: sqlite3.Connection, nums: Sequence[int]) -> dict[int, str]:
         """Ids of document numbers, read in the caller's transaction."""
         out: dict[int, str] = {}
-        for lo in range(0, len(nums), 500):
-            chunk = list(nums[lo : lo + 500])
+        for lo in range(0, len(nums), _IDS_PER_QUERY):
+            chunk = list(nums[lo : lo + _IDS_PER_QUERY])
             marks = ",".join("?" * len(chunk))
             out.update(conn.execute(f"SELECT num, id FROM documents WHERE num IN ({marks})", chunk))
         return out
@@ -422,19 +424,13 @@ class Index:
 
         def flush() -> None:
             nonlocal num, lines, segments, tokens, postings
+            _refuse_stored_ids(conn, [d.id for d in batch])
             if settings is not None:
                 delta = count_lines(batch, settings)
                 _add_line_counts(conn, delta)
                 lines = lines.merge(delta)
-            data = self._segment_of(np.arange(num, num + len(batch)), batch, lines)
+            data = self._segment_of(conn, num, batch, lines)
             folder = self._write(data)
-            conn.executemany(
-                "INSERT INTO documents VALUES (?, ?, ?, ?)",
-                (
-                    (num + k, d.id, d.text, json.dumps(d.meta, sort_keys=True, default=str))
-                    for k, d in enumerate(batch)
-                ),
-            )
             conn.execute(
                 "INSERT INTO segments (folder, documents, postings) VALUES (?, ?, ?)",
                 (folder, data.documents, data.postings),
@@ -447,8 +443,8 @@ class Index:
 
         seen: set[str] = set()
         for doc in documents:
-            if doc.id in seen or _has_id(conn, doc.id):
-                raise DuplicateId(f"document id {doc.id!r} is already in the index or this add")
+            if doc.id in seen:
+                raise DuplicateId(f"document id {doc.id!r} is twice in this add")
             seen.add(doc.id)
             batch.append(doc)
             added += 1
@@ -460,19 +456,27 @@ class Index:
             _set_meta(conn, next_num=num, version=int(_meta(conn, "version")) + 1)
         return AddReport(added, segments, tokens, postings)
 
-    def _segment_of(self, nums: I64, batch: list[Document], lines: LineCounts) -> SegmentData:
-        """Tokenise, mark and fingerprint a batch of new documents (in a pool), with
-        find's stage function."""
+    def _segment_of(
+        self, conn: sqlite3.Connection, first: int, batch: list[Document], lines: LineCounts
+    ) -> SegmentData:
+        """Tokenise, mark and fingerprint a batch of new documents numbered from
+        ``first`` (in a pool, with find's stage function) into a segment; meanwhile
+        this process inserts each chunk's documents into SQLite as its part comes back."""
         state = _FingerprintState(self.options.find, self.options.marker(lines))
-        tokens: list[Tokens] = []
-        anchors: list[Anchors] = []
         size = _TOKENIZE_BATCH
-        chunks = (batch[lo : lo + size] for lo in range(0, len(batch), size))
-        with WorkerPool(min(self.workers, max(1, len(batch) // size)), state) as pool:
-            for chunk_tokens, chunk_anchors in pool.map(_fingerprint_chunk, chunks):
-                tokens.extend(chunk_tokens)
-                anchors.append(chunk_anchors)
-        return build_segment(nums, tokens, Anchors.concat(anchors))
+        chunks = [batch[lo : lo + size] for lo in range(0, len(batch), size)]
+        parts: list[SegmentPart] = []
+        with WorkerPool(min(self.workers, len(chunks)), state) as pool:
+            for chunk, part in zip(chunks, pool.map(_fingerprint_chunk, chunks), strict=True):
+                conn.executemany(
+                    "INSERT INTO documents VALUES (?, ?, ?, ?)",
+                    (
+                        (first + len(parts) * size + k, d.id, d.text, _meta_json(d.meta))
+                        for k, d in enumerate(chunk)
+                    ),
+                )
+                parts.append(part)
+        return build_segment(np.arange(first, first + len(batch)), parts)
 
     def _write(self, data: SegmentData) -> str:
         """Write a segment under a temporary name, then rename it into place."""
@@ -561,12 +565,10 @@ class _FingerprintState:
     tokenizer: Tokenizer = field(default_factory=Tokenizer)
 
 
-def _fingerprint_chunk(
-    state: _FingerprintState, chunk: list[Document]
-) -> tuple[list[Tokens], Anchors]:
+def _fingerprint_chunk(state: _FingerprintState, chunk: list[Document]) -> SegmentPart:
     """Tokens (boilerplate marked) and anchors of a chunk of documents."""
     batch = fingerprint_documents(chunk, state.options, state.tokenizer, state.marker)
-    return batch.tokens, batch.anchors
+    return segment_part(batch.tokens, batch.anchors)
 
 
 # --- SQLite helpers ---------------------------------------------------------------------
@@ -592,8 +594,18 @@ def _set_meta(conn: sqlite3.Connection, **values: object) -> None:
     )
 
 
-def _has_id(conn: sqlite3.Connection, doc_id: str) -> bool:
-    return conn.execute("SELECT 1 FROM documents WHERE id = ?", (doc_id,)).fetchone() is not None
+def _refuse_stored_ids(conn: sqlite3.Connection, ids: Sequence[str]) -> None:
+    """Raise DuplicateId if one of ``ids`` is already in the index."""
+    for lo in range(0, len(ids), _IDS_PER_QUERY):
+        chunk = list(ids[lo : lo + _IDS_PER_QUERY])
+        marks = ",".join("?" * len(chunk))
+        row = conn.execute(f"SELECT id FROM documents WHERE id IN ({marks})", chunk).fetchone()
+        if row is not None:
+            raise DuplicateId(f"document id {row[0]!r} is already in the index")
+
+
+def _meta_json(meta: dict[str, Any]) -> str:
+    return json.dumps(meta, sort_keys=True, default=str) if meta else "{}"
 
 
 def _document(conn: sqlite3.Connection, where: str, value: object) -> StoredDocument | None:
