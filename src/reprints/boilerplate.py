@@ -93,24 +93,28 @@ _WORD = re.compile(r"\w+")
 _WORD_WITH_LETTER = re.compile(r"\w*[^\W\d_]\w*")  # a \w+ run holding at least one letter
 _DIGIT = re.compile(r"\d")
 # The same tests on ASCII text without a regex, which runs several times slower: on ASCII,
-# \w is [A-Za-z0-9_] and \d is [0-9] (tests/test_boilerplate.py checks both).
-_ASCII_NON_WORD_TO_SPACE = bytes(
-    c if chr(c).isascii() and (chr(c).isalnum() or c == ord("_")) else ord(" ") for c in range(256)
+# \w is [A-Za-z0-9_] and \d is [0-9] (tests/test_boilerplate.py checks both). Word
+# characters become b"a" and the others b" ", so a word starts at every b" a" and at
+# an initial b"a".
+_ASCII_WORD_BYTES = bytes(
+    ord("a") if chr(c).isascii() and (chr(c).isalnum() or c == ord("_")) else ord(" ")
+    for c in range(256)
 )
-_ASCII_DIGITS = tuple("0123456789")
+_ASCII_NON_DIGITS = bytes(c for c in range(256) if not chr(c).isdigit() or c > 127)
 
 
 def _word_count(text: str) -> int:
     """``len(_WORD.findall(text))``: how many runs of word characters a text holds."""
     if text.isascii():
-        return len(text.encode("ascii").translate(_ASCII_NON_WORD_TO_SPACE).split())
+        shape = text.encode("ascii").translate(_ASCII_WORD_BYTES)
+        return shape.count(b" a") + shape.startswith(b"a")
     return len(_WORD.findall(text))
 
 
 def _has_digit(text: str) -> bool:
     """``bool(_DIGIT.search(text))``."""
     if text.isascii():
-        return any(d in text for d in _ASCII_DIGITS)
+        return bool(text.encode("ascii").translate(None, _ASCII_NON_DIGITS))
     return _DIGIT.search(text) is not None
 
 

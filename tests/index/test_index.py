@@ -121,7 +121,7 @@ def test_not_an_index(tmp_path: Path) -> None:
 
 
 @settings(
-    max_examples=12,
+    max_examples=16,
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
@@ -131,6 +131,8 @@ def test_not_an_index(tmp_path: Path) -> None:
     max_df=st.sampled_from([2, 3, 100]),
     boilerplate=st.booleans(),
     steps=st.integers(1, 3),
+    removed=st.integers(0, 3),
+    compact=st.booleans(),
 )
 def test_query_equals_find(
     tmp_path_factory: pytest.TempPathFactory,
@@ -139,7 +141,11 @@ def test_query_equals_find(
     max_df: int,
     boilerplate: bool,
     steps: int,
+    removed: int,
+    compact: bool,
 ) -> None:
+    """In several adds (several segments), after removals (tombstones: the frequent
+    anchors kept by the adds over-count) and after a compact (which counts them again)."""
     docs = collection(seed, size + 1)
     *stored, q = docs
     options = FindOptions(max_df=max_df, min_tokens=12, workers=1)
@@ -147,6 +153,11 @@ def test_query_equals_find(
         tmp_path_factory.mktemp("ix") / "ix",
         IndexOptions(options, BoilerplateSettings() if boilerplate else None),
     )
-    for k in range(steps):  # in several adds: several segments
+    for k in range(steps):
         index.add(stored[k::steps])
-    assert index_pairs(index, q) == find_pairs_of(stored, q, options, boilerplate)
+    gone = {d.id for d in stored[:removed]}
+    index.remove(sorted(gone))
+    if compact:
+        index.compact()
+    kept = [d for d in stored if d.id not in gone]
+    assert index_pairs(index, q) == find_pairs_of(kept, q, options, boilerplate)

@@ -27,7 +27,7 @@ from reprints.boilerplate import count_lines
 from reprints.candidates import AnchorIndex, Candidates
 from reprints.documents import Document, Pair
 from reprints.finding import fingerprint_documents
-from reprints.fingerprint import Anchors, fingerprint, ngram_hashes
+from reprints.fingerprint import Anchors, fingerprint_batch, ngram_hashes
 from reprints.index.store import Index, Snapshot
 from reprints.text import Tokens
 
@@ -111,9 +111,8 @@ def query(index: Index, doc: Document, top: int | None = None) -> QueryResult:
         q = _query_side(index, snap, doc)
         nums = _candidates(snap, q)
         ids = index.ids_of(conn, nums.tolist())
-        matches = [
-            m for num in nums.tolist() if (m := _match(snap, q, _stored_side(snap, ids[num], num)))
-        ]
+        stored = _stored_sides(snap, [(ids[num], num) for num in nums.tolist()])
+        matches = [m for d in stored if (m := _match(snap, q, d))]
     matches.sort(key=_rank)
     kept = matches if top is None else matches[:top]
     return QueryResult(doc.id, tuple(kept), int(nums.shape[0]), snap.documents, snap.version)
@@ -131,27 +130,28 @@ def _query_side(index: Index, snap: Snapshot, doc: Document) -> _Side:
     return _Side(doc.id, batch.tokens[0], positions, hashes)
 
 
-def _stored_side(snap: Snapshot, doc_id: str, num: int) -> _Side:
-    """A stored document's tokens (as marked when added) and its anchors, recomputed
-    by the same stage function that built its postings."""
-    tokens = snap.tokens(num)
-    positions, hashes = fingerprint(tokens, snap.options.find.ngram, snap.options.find.window())
-    return _Side(doc_id, tokens, positions, hashes)
+def _stored_sides(snap: Snapshot, docs: list[tuple[str, int]]) -> list[_Side]:
+    """Stored documents' tokens (as marked when added) and their anchors, recomputed
+    by the same stage function that built their postings, for all of them at once."""
+    tokens = [snap.tokens(num) for _, num in docs]
+    anchors = fingerprint_batch(tokens, snap.options.find.ngram, snap.options.find.window())
+    return [
+        _Side(doc_id, t, *anchors.of(k))
+        for k, ((doc_id, _), t) in enumerate(zip(docs, tokens, strict=True))
+    ]
 
 
 def _candidates(snap: Snapshot, q: _Side) -> I64:
     """Stored documents sharing an anchor with the query that the df cap leaves open."""
     hashes = np.unique(q.hashes)
-    df = snap.document_frequency(hashes) + 1  # the query holds each of them too
-    return snap.holders(hashes[df <= snap.options.find.max_df])
+    return snap.holders(hashes[~snap.capped(hashes, 1)])  # the query holds each of them too
 
 
 def _capped_among(snap: Snapshot, tokens: Tokens, q: _Side) -> U64:
     """The n-gram hashes of ``tokens`` that find's df cap would drop (sorted): their
     documents in the index, plus the query when it holds them as anchors."""
     grams = np.unique(ngram_hashes(tokens.hashes, snap.options.find.ngram))
-    df = snap.document_frequency(grams) + np.isin(grams, q.hashes)
-    return grams[df > snap.options.find.max_df]
+    return grams[snap.capped(grams, np.isin(grams, q.hashes).astype(np.int64))]
 
 
 def _admission(snap: Snapshot, a: _Side, b: _Side, q: _Side) -> Admission:

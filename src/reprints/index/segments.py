@@ -135,6 +135,21 @@ def _token_arrays(tokens: list[Tokens]) -> dict[str, npt.NDArray[Any]]:
     }
 
 
+def frequent_hashes(new: SegmentData, old: Sequence[SegmentData], max_df: int) -> U64:
+    """The anchor hashes of ``new`` that ``max_df`` or more documents of ``new`` and
+    ``old`` together hold (removed ones included: an over-count is safe), sorted."""
+    hashes = np.asarray(new.post_hash)
+    if not hashes.shape[0]:
+        return np.zeros(0, np.uint64)
+    first = np.flatnonzero(np.concatenate(([True], hashes[1:] != hashes[:-1])))
+    distinct = hashes[first]
+    df = np.diff(np.append(first, hashes.shape[0]))
+    for seg in old:
+        df += np.searchsorted(seg.post_hash, distinct, side="right")
+        df -= np.searchsorted(seg.post_hash, distinct, side="left")
+    return distinct[df >= max_df].astype(np.uint64)
+
+
 def merge_segments(segments: list[SegmentData], dead: I64) -> SegmentData:
     """One segment holding the live documents of ``segments`` (numbers not in ``dead``)."""
     nums_parts: list[I64] = []

@@ -49,6 +49,7 @@ from reprints.index.segments import (
     SegmentData,
     SegmentPart,
     build_segment,
+    frequent_hashes,
     fsync_dir,
     merge_segments,
     read_segment,
@@ -62,7 +63,7 @@ from reprints.text import Tokenizer, Tokens
 I64 = npt.NDArray[np.int64]
 U64 = npt.NDArray[np.uint64]
 
-FORMAT = 1
+FORMAT = 2  # 2: the frequent table
 _DB = "index.sqlite"
 _SEGMENTS = "segments"
 _LOCK = "writer.lock"
@@ -84,6 +85,7 @@ CREATE TABLE IF NOT EXISTS segments (
 CREATE TABLE IF NOT EXISTS tombstones (num INTEGER PRIMARY KEY);
 CREATE TABLE IF NOT EXISTS site_lines (key INTEGER PRIMARY KEY, count INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS site_docs (site TEXT PRIMARY KEY, count INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS frequent (hash INTEGER PRIMARY KEY);
 """
 
 
@@ -142,6 +144,9 @@ class Snapshot:
     segments: tuple[SegmentData, ...]
     dead: I64  # numbers of removed documents still in some segment (sorted)
     lines: LineCounts
+    # Every anchor hash that max_df or more documents of the index may hold (sorted):
+    # a superset, kept by each add, made exact by compact. Only these can be capped.
+    frequent: U64
 
     @property
     def documents(self) -> int:
@@ -158,6 +163,20 @@ class Snapshot:
                 for k in np.flatnonzero(hi > lo).tolist():
                     df[k] -= int(np.isin(seg.post_doc[lo[k] : hi[k]], self.dead).sum())
         return df
+
+    def capped(self, hashes: U64, extra: I64 | int) -> npt.NDArray[np.bool_]:
+        """Which of ``hashes`` find's cap drops when ``extra`` (0 or 1 each: the query)
+        documents hold them besides the index's live ones. Only frequent hashes can
+        be; the live documents holding those are counted."""
+        out = np.zeros(hashes.shape[0], dtype=bool)
+        if not self.frequent.shape[0]:
+            return out
+        maybe = np.flatnonzero(np.isin(hashes, self.frequent))
+        if maybe.shape[0]:
+            more = extra[maybe] if isinstance(extra, np.ndarray) else extra
+            df = self.document_frequency(hashes[maybe]) + more
+            out[maybe] = df > self.options.find.max_df
+        return out
 
     def holders(self, hashes: U64) -> I64:
         """Live documents holding any of ``hashes`` as an anchor (sorted, distinct)."""
@@ -303,12 +322,11 @@ class Index:
             return fresh
 
     def _load_snapshot(self, conn: sqlite3.Connection, version: int) -> Snapshot:
-        folders = [r[0] for r in conn.execute("SELECT folder FROM segments ORDER BY id")]
-        segments = tuple(read_segment(self.folder / _SEGMENTS / f) for f in folders)
+        segments = tuple(read_segment(self.folder / _SEGMENTS / f) for f in _segment_folders(conn))
         dead = np.fromiter(
             (r[0] for r in conn.execute("SELECT num FROM tombstones ORDER BY num")), np.int64
         )
-        return Snapshot(version, self.options, segments, dead, _line_counts(conn))
+        return Snapshot(version, self.options, segments, dead, _line_counts(conn), _frequent(conn))
 
     @contextlib.contextmanager
     def view(self) -> Iterator[tuple[sqlite3.Connection, Snapshot]]:
@@ -421,6 +439,7 @@ class Index:
         lines = _line_counts(conn) if settings is not None else LineCounts()
         batch: list[Document] = []
         added = segments = tokens = postings = 0
+        written = [read_segment(self.folder / _SEGMENTS / f) for f in _segment_folders(conn)]
 
         def flush() -> None:
             nonlocal num, lines, segments, tokens, postings
@@ -431,6 +450,8 @@ class Index:
                 lines = lines.merge(delta)
             data = self._segment_of(conn, num, batch, lines)
             folder = self._write(data)
+            _add_frequent(conn, frequent_hashes(data, written, self.options.find.max_df))
+            written.append(read_segment(self.folder / _SEGMENTS / folder))
             conn.execute(
                 "INSERT INTO segments (folder, documents, postings) VALUES (?, ?, ?)",
                 (folder, data.documents, data.postings),
@@ -540,6 +561,8 @@ class Index:
                 old = [r[0] for r in conn.execute("SELECT folder FROM segments")]
                 conn.execute("DELETE FROM segments")
                 conn.execute("DELETE FROM tombstones")
+                conn.execute("DELETE FROM frequent")
+                _add_frequent(conn, frequent_hashes(merged, [], self.options.find.max_df))
                 conn.execute(
                     "INSERT INTO segments (folder, documents, postings) VALUES (?, ?, ?)",
                     (folder, merged.documents, merged.postings),
@@ -602,6 +625,21 @@ def _refuse_stored_ids(conn: sqlite3.Connection, ids: Sequence[str]) -> None:
         row = conn.execute(f"SELECT id FROM documents WHERE id IN ({marks})", chunk).fetchone()
         if row is not None:
             raise DuplicateId(f"document id {row[0]!r} is already in the index")
+
+
+def _segment_folders(conn: sqlite3.Connection) -> list[str]:
+    return [r[0] for r in conn.execute("SELECT folder FROM segments ORDER BY id")]
+
+
+def _frequent(conn: sqlite3.Connection) -> U64:
+    stored = np.fromiter((r[0] for r in conn.execute("SELECT hash FROM frequent")), np.int64)
+    return np.sort(stored.view(np.uint64))  # SQLite holds them as signed integers
+
+
+def _add_frequent(conn: sqlite3.Connection, hashes: U64) -> None:
+    conn.executemany(
+        "INSERT OR IGNORE INTO frequent VALUES (?)", ((h,) for h in hashes.view(np.int64).tolist())
+    )
 
 
 def _meta_json(meta: dict[str, Any]) -> str:
