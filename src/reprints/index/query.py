@@ -144,14 +144,16 @@ def _stored_sides(snap: Snapshot, docs: list[tuple[str, int]]) -> list[_Side]:
 def _candidates(snap: Snapshot, q: _Side) -> I64:
     """Stored documents sharing an anchor with the query that the df cap leaves open."""
     hashes = np.unique(q.hashes)
-    return snap.holders(hashes[~snap.capped(hashes, 1)])  # the query holds each of them too
+    return snap.holders(hashes[~snap.capped(hashes, q.hashes)])
 
 
 def _capped_among(snap: Snapshot, tokens: Tokens, q: _Side) -> U64:
     """The n-gram hashes of ``tokens`` that find's df cap would drop (sorted): their
     documents in the index, plus the query when it holds them as anchors."""
+    if not snap.frequent.shape[0]:
+        return snap.frequent  # nothing is frequent enough to be capped
     grams = np.unique(ngram_hashes(tokens.hashes, snap.options.find.ngram))
-    return grams[snap.capped(grams, np.isin(grams, q.hashes).astype(np.int64))]
+    return grams[snap.capped(grams, q.hashes)]
 
 
 def _admission(snap: Snapshot, a: _Side, b: _Side, q: _Side) -> Admission:

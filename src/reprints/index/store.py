@@ -164,17 +164,16 @@ class Snapshot:
                     df[k] -= int(np.isin(seg.post_doc[lo[k] : hi[k]], self.dead).sum())
         return df
 
-    def capped(self, hashes: U64, extra: I64 | int) -> npt.NDArray[np.bool_]:
-        """Which of ``hashes`` find's cap drops when ``extra`` (0 or 1 each: the query)
-        documents hold them besides the index's live ones. Only frequent hashes can
-        be; the live documents holding those are counted."""
+    def capped(self, hashes: U64, query: U64) -> npt.NDArray[np.bool_]:
+        """Which of ``hashes`` find's cap drops, counting the index's live documents
+        and the query (which holds the hashes in ``query``). Only frequent hashes can
+        be capped: the documents holding those are counted, no others."""
         out = np.zeros(hashes.shape[0], dtype=bool)
         if not self.frequent.shape[0]:
             return out
         maybe = np.flatnonzero(np.isin(hashes, self.frequent))
         if maybe.shape[0]:
-            more = extra[maybe] if isinstance(extra, np.ndarray) else extra
-            df = self.document_frequency(hashes[maybe]) + more
+            df = self.document_frequency(hashes[maybe]) + np.isin(hashes[maybe], query)
             out[maybe] = df > self.options.find.max_df
         return out
 
