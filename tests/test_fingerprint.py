@@ -8,6 +8,7 @@ from reprints.fingerprint import (
     fingerprint,
     fingerprint_batch,
     ngram_hashes,
+    rightmost_minima,
     usable_ngrams,
     window_for,
     winnow,
@@ -94,3 +95,15 @@ def test_fingerprint_batch_is_fingerprint_of_each_document(
         assert got_positions.dtype == np.int64 and got_hashes.dtype == np.uint64
         assert got_positions.tolist() == positions.tolist()
         assert got_hashes.tolist() == hashes.tolist()
+
+
+@settings(max_examples=200)
+@given(st.lists(st.integers(0, 5), min_size=1, max_size=80), st.integers(1, 40))
+def test_rightmost_minima_are_the_windows_rightmost_argmin(values: list[int], window: int) -> None:
+    array = np.array(values, dtype=np.uint64)
+    window = min(window, len(values))
+    expected = [
+        s + max(k for k in range(window) if values[s + k] == min(values[s : s + window]))
+        for s in range(len(values) - window + 1)
+    ]
+    assert rightmost_minima(array, window).tolist() == expected

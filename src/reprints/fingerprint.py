@@ -77,6 +77,26 @@ def winnow(hashes: U64, window: int) -> npt.NDArray[np.int64]:
     return np.unique(positions)
 
 
+def rightmost_minima(values: U64, window: int) -> I64:
+    """The position of the minimum of every window ``values[s : s + window]`` (the
+    rightmost on ties), ``len(values) - window + 1`` of them: what :func:`winnow` takes
+    before dropping repeats, by doubling (log2(window) passes over the array, not one
+    pass per window element). Each pass keeps, for every start, the better of two
+    halves, the right one on ties; the last one joins two overlapping halves."""
+    value, position = values, np.arange(values.shape[0], dtype=np.int64)
+    span = 1
+    while 2 * span <= window:
+        size = value.shape[0] - span
+        right = value[span:] <= value[:size]
+        position = np.where(right, position[span:], position[:size])
+        value = np.where(right, value[span:], value[:size])
+        span *= 2
+    count = values.shape[0] - window + 1
+    shift = window - span
+    right = value[shift : shift + count] <= value[:count]
+    return np.where(right, position[shift : shift + count], position[:count])
+
+
 def window_for(min_tokens: int, n: int) -> int:
     """The winnowing window that guarantees an anchor in every shared run of ``min_tokens``."""
     return max(1, min_tokens - n + 1)
@@ -155,11 +175,11 @@ def fingerprint_batch(tokens: Sequence[Tokens], ngram: int, window: int) -> Anch
     masked = np.where(usable, grams, np.iinfo(np.uint64).max).astype(np.uint64)
     found = np.zeros(0, dtype=np.int64)  # batch-wide n-gram positions of every anchor
     if grams.shape[0] >= window:
-        windows = np.lib.stride_tricks.sliding_window_view(masked, window)
-        picked = np.arange(windows.shape[0]) + (window - 1 - np.argmin(windows[:, ::-1], axis=1))
+        picked = rightmost_minima(masked, window)
         # Window s of a document holding c >= window n-grams starts in [start, start + c - window].
-        doc = np.searchsorted(starts, np.arange(windows.shape[0]), side="right") - 1
-        inside = np.arange(windows.shape[0]) - starts[doc] <= counts[doc] - window
+        at = np.arange(picked.shape[0])
+        doc = np.searchsorted(starts, at, side="right") - 1
+        inside = at - starts[doc] <= counts[doc] - window
         picked = picked[inside]
         if picked.size:  # consecutive windows' rightmost minima never move left
             keep = np.ones(picked.shape[0], dtype=bool)
