@@ -203,8 +203,8 @@ def read_segment(folder: Path) -> SegmentData:
     arrays = {}
     for name in _ARRAYS:
         path = folder / f"{name}.npy"
-        try:
-            arrays[name] = np.load(path, mmap_mode="r", allow_pickle=False)
+        try:  # a plain array over the map: np.memmap's methods cost on every call
+            arrays[name] = np.asarray(np.load(path, mmap_mode="r", allow_pickle=False))
         except ValueError:  # an empty array: nothing to map, read it
             arrays[name] = np.load(path, allow_pickle=False)
     return SegmentData(**arrays)

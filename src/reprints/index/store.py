@@ -156,8 +156,7 @@ class Snapshot:
         """Live documents holding each hash as an anchor (find's df, over the index)."""
         df = np.zeros(hashes.shape[0], dtype=np.int64)
         for seg in self.segments:
-            lo = np.searchsorted(seg.post_hash, hashes, side="left")
-            hi = np.searchsorted(seg.post_hash, hashes, side="right")
+            lo, hi = _posting_ranges(seg.post_hash, hashes)
             df += hi - lo
             if self.dead.shape[0]:
                 for k in np.flatnonzero(hi > lo).tolist():
@@ -181,8 +180,7 @@ class Snapshot:
         """Live documents holding any of ``hashes`` as an anchor (sorted, distinct)."""
         found: list[I64] = []
         for seg in self.segments:
-            lo = np.searchsorted(seg.post_hash, hashes, side="left")
-            hi = np.searchsorted(seg.post_hash, hashes, side="right")
+            lo, hi = _posting_ranges(seg.post_hash, hashes)
             found.extend(
                 np.asarray(seg.post_doc[a:b]) for a, b in zip(lo, hi, strict=True) if b > a
             )
@@ -210,10 +208,26 @@ class Snapshot:
     def tokens(self, num: int) -> Tokens:
         """The stored tokens of document ``num`` (as marked when it was added)."""
         for seg in self.segments:
+            # Each segment's numbers ascend: skip those whose range cannot hold it.
+            if not seg.documents or not int(seg.nums[0]) <= num <= int(seg.nums[-1]):
+                continue
             slot = int(np.searchsorted(seg.nums, num))
-            if slot < seg.documents and int(seg.nums[slot]) == num:
+            if int(seg.nums[slot]) == num:
                 return segment_tokens(seg, slot)
         raise KeyError(num)
+
+
+def _posting_ranges(post_hash: U64, hashes: U64) -> tuple[I64, I64]:
+    """The posting rows ``[lo, hi)`` of each of ``hashes`` in a segment. A
+    binary search costs a cache miss a step on a large segment: the right ends are
+    searched only for the few hashes the segment holds."""
+    lo = np.searchsorted(post_hash, hashes, side="left")
+    inside = lo < post_hash.shape[0]
+    held = np.flatnonzero(inside)[post_hash[lo[inside]] == hashes[inside]]
+    hi = lo.copy()
+    if held.shape[0]:
+        hi[held] = np.searchsorted(post_hash, hashes[held], side="right")
+    return lo, hi
 
 
 @dataclass(frozen=True, slots=True)
