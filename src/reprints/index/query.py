@@ -23,12 +23,12 @@ import numpy as np
 import numpy.typing as npt
 
 from reprints.align import Admission, pair_of
-from reprints.boilerplate import count_lines
+from reprints.boilerplate import BoilerplateMarker, count_lines, mark_tokens
 from reprints.candidates import AnchorIndex, Candidates
 from reprints.documents import Document, Pair
 from reprints.finding import fingerprint_documents
 from reprints.fingerprint import Anchors, fingerprint_batch, ngram_hashes
-from reprints.index.store import Index, Snapshot
+from reprints.index.store import Index, Snapshot, StoredDocument
 from reprints.text import Tokens
 
 I64 = npt.NDArray[np.int64]
@@ -108,36 +108,59 @@ class _Side:
 def query(index: Index, doc: Document, top: int | None = None) -> QueryResult:
     """Match ``doc`` against one consistent version of ``index``, best match first."""
     with index.view() as (conn, snap):
-        q = _query_side(index, snap, doc)
+        marker = _marker(snap, doc)
+        q = _query_side(index, snap, doc, marker)
         nums = _candidates(snap, q)
-        ids = index.ids_of(conn, nums.tolist())
-        stored = _stored_sides(snap, [(ids[num], num) for num in nums.tolist()])
+        stored = _stored_sides(snap, index.documents_of(conn, nums.tolist()), marker)
         matches = [m for d in stored if (m := _match(snap, q, d))]
     matches.sort(key=_rank)
     kept = matches if top is None else matches[:top]
     return QueryResult(doc.id, tuple(kept), int(nums.shape[0]), snap.documents, snap.version)
 
 
-def _query_side(index: Index, snap: Snapshot, doc: Document) -> _Side:
-    """The query tokenised, marked and fingerprinted as `find` would in the collection:
-    its lines counted with the collection's (find counts every document's lines)."""
-    opts = snap.options
+def _marker(snap: Snapshot, doc: Document) -> BoilerplateMarker | None:
+    """The marker `find` would mark with over the collection plus the query: the
+    index's line counts with the query's lines counted too."""
+    settings = snap.options.boilerplate
     lines = snap.lines
-    if opts.boilerplate is not None and opts.boilerplate.site(doc) is not None:
-        lines = lines.merge(count_lines([doc], opts.boilerplate))
-    batch = fingerprint_documents([doc], opts.find, index.tokenizer(), opts.marker(lines))
+    if settings is not None and settings.site(doc) is not None:
+        lines = lines.merge(count_lines([doc], settings))
+    return snap.options.marker(lines)
+
+
+def _query_side(
+    index: Index, snap: Snapshot, doc: Document, marker: BoilerplateMarker | None
+) -> _Side:
+    """The query tokenised, marked and fingerprinted as `find` would in the collection."""
+    batch = fingerprint_documents([doc], snap.options.find, index.tokenizer(), marker)
     positions, hashes = batch.anchors.of(0)
     return _Side(doc.id, batch.tokens[0], positions, hashes)
 
 
-def _stored_sides(snap: Snapshot, docs: list[tuple[str, int]]) -> list[_Side]:
-    """Stored documents' tokens (as marked when added) and their anchors, recomputed
-    by the same stage function that built their postings, for all of them at once."""
-    tokens = [snap.tokens(num) for _, num in docs]
+def _stored_sides(
+    snap: Snapshot, docs: list[StoredDocument], marker: BoilerplateMarker | None
+) -> list[_Side]:
+    """Stored documents' tokens and their anchors, recomputed by the same stage
+    function that built their postings, for all of them at once.
+
+    A document was marked with the line counts of when it was added; the site rule's
+    marks move as its site grows (a line reaches ``min_docs`` pages, or a long line
+    falls under half of them). `find` marks with the counts of the whole collection,
+    so a document of a site the marker counts is marked again, here, with the query's
+    marker; the line rules depend on the document alone, so other documents' stored
+    marks stand.
+    """
+    tokens = []
+    for stored in docs:
+        t = snap.tokens(stored.num)
+        doc = Document(stored.id, stored.text, stored.meta)
+        if marker is not None and marker.settings.site(doc) in marker.site_pages:
+            unmarked = Tokens(t.hashes, t.starts, t.ends)
+            t = mark_tokens(unmarked, marker.spans(doc))
+        tokens.append(t)
     anchors = fingerprint_batch(tokens, snap.options.find.ngram, snap.options.find.window())
     return [
-        _Side(doc_id, t, *anchors.of(k))
-        for k, ((doc_id, _), t) in enumerate(zip(docs, tokens, strict=True))
+        _Side(d.id, t, *anchors.of(k)) for k, (d, t) in enumerate(zip(docs, tokens, strict=True))
     ]
 
 

@@ -383,6 +383,19 @@ class Index:
             out.update(conn.execute(f"SELECT num, id FROM documents WHERE num IN ({marks})", chunk))
         return out
 
+    def documents_of(self, conn: sqlite3.Connection, nums: Sequence[int]) -> list[StoredDocument]:
+        """The stored documents of these numbers, in their order, read in the caller's
+        transaction."""
+        found: dict[int, StoredDocument] = {}
+        for lo in range(0, len(nums), _IDS_PER_QUERY):
+            chunk = list(nums[lo : lo + _IDS_PER_QUERY])
+            marks = ",".join("?" * len(chunk))
+            rows = conn.execute(
+                f"SELECT num, id, text, meta FROM documents WHERE num IN ({marks})", chunk
+            )
+            found.update((r[0], StoredDocument(r[0], r[1], r[2], json.loads(r[3]))) for r in rows)
+        return [found[num] for num in nums]
+
     def stats(self) -> dict[str, Any]:
         with self.view() as (_conn, snap):
             total = sum(
