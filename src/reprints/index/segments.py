@@ -145,9 +145,22 @@ def frequent_hashes(new: SegmentData, old: Sequence[SegmentData], max_df: int) -
     distinct = hashes[first]
     df = np.diff(np.append(first, hashes.shape[0]))
     for seg in old:
-        df += np.searchsorted(seg.post_hash, distinct, side="right")
-        df -= np.searchsorted(seg.post_hash, distinct, side="left")
+        lo, hi = posting_ranges(seg.post_hash, distinct)
+        df += hi - lo
     return distinct[df >= max_df].astype(np.uint64)
+
+
+def posting_ranges(post_hash: U64, hashes: U64) -> tuple[I64, I64]:
+    """The posting rows ``[lo, hi)`` of each of ``hashes`` in a segment. A
+    binary search costs a cache miss a step on a large segment: the right ends are
+    searched only for the few hashes the segment holds."""
+    lo = np.searchsorted(post_hash, hashes, side="left")
+    inside = lo < post_hash.shape[0]
+    held = np.flatnonzero(inside)[post_hash[lo[inside]] == hashes[inside]]
+    hi = lo.copy()
+    if held.shape[0]:
+        hi[held] = np.searchsorted(post_hash, hashes[held], side="right")
+    return lo, hi
 
 
 def merge_segments(segments: list[SegmentData], dead: I64) -> SegmentData:

@@ -52,6 +52,7 @@ from reprints.index.segments import (
     frequent_hashes,
     fsync_dir,
     merge_segments,
+    posting_ranges,
     read_segment,
     segment_part,
     segment_tokens,
@@ -68,7 +69,9 @@ _DB = "index.sqlite"
 _SEGMENTS = "segments"
 _LOCK = "writer.lock"
 _TEMP_PREFIX = "tmp-"
-_SEGMENT_DOCS = 50_000  # documents per segment file within one add (bounds its memory)
+# Documents per segment file within one add: bounds its memory (~1 GB of tokens); fewer
+# segments mean fewer lookups per query and per add.
+_SEGMENT_DOCS = 200_000
 _TOKENIZE_BATCH = 256
 _SNAPSHOT_RETRIES = 5
 _IDS_PER_QUERY = 500  # under SQLite's limit of bound parameters per statement
@@ -156,7 +159,7 @@ class Snapshot:
         """Live documents holding each hash as an anchor (find's df, over the index)."""
         df = np.zeros(hashes.shape[0], dtype=np.int64)
         for seg in self.segments:
-            lo, hi = _posting_ranges(seg.post_hash, hashes)
+            lo, hi = posting_ranges(seg.post_hash, hashes)
             df += hi - lo
             if self.dead.shape[0]:
                 for k in np.flatnonzero(hi > lo).tolist():
@@ -180,7 +183,7 @@ class Snapshot:
         """Live documents holding any of ``hashes`` as an anchor (sorted, distinct)."""
         found: list[I64] = []
         for seg in self.segments:
-            lo, hi = _posting_ranges(seg.post_hash, hashes)
+            lo, hi = posting_ranges(seg.post_hash, hashes)
             found.extend(
                 np.asarray(seg.post_doc[a:b]) for a, b in zip(lo, hi, strict=True) if b > a
             )
@@ -215,19 +218,6 @@ class Snapshot:
             if int(seg.nums[slot]) == num:
                 return segment_tokens(seg, slot)
         raise KeyError(num)
-
-
-def _posting_ranges(post_hash: U64, hashes: U64) -> tuple[I64, I64]:
-    """The posting rows ``[lo, hi)`` of each of ``hashes`` in a segment. A
-    binary search costs a cache miss a step on a large segment: the right ends are
-    searched only for the few hashes the segment holds."""
-    lo = np.searchsorted(post_hash, hashes, side="left")
-    inside = lo < post_hash.shape[0]
-    held = np.flatnonzero(inside)[post_hash[lo[inside]] == hashes[inside]]
-    hi = lo.copy()
-    if held.shape[0]:
-        hi[held] = np.searchsorted(post_hash, hashes[held], side="right")
-    return lo, hi
 
 
 @dataclass(frozen=True, slots=True)
