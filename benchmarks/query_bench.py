@@ -16,6 +16,10 @@ so that its peak RSS is its own:
   (candidates only, no passages).
 
 "Found" is the share of planted queries whose source is among the answers.
+
+``--add N`` then times adding N new articles to the built index (one ``add``, in a
+fresh child), and queries once more. ``--work DIR`` keeps the collection and the
+index in DIR and reuses a collection already there (for the long 1,000,000 run).
 """
 
 from __future__ import annotations
@@ -60,6 +64,13 @@ def make(docs: int, queries: int, seed: int, folder: Path) -> None:
             out.write(json.dumps({"text": text, "source": source_id}) + "\n")
 
 
+def make_added(count: int, seed: int, folder: Path) -> None:
+    gen = TextGenerator(seed + 1_000_003, vocabulary=50_000)
+    with open(folder / "added.jsonl", "w") as out:
+        for k in range(count):
+            out.write(json.dumps({"id": f"new{k:07d}", "text": gen.article(300)}) + "\n")
+
+
 def _read(path: Path) -> list[dict[str, Any]]:
     with open(path) as stream:
         return [json.loads(line) for line in stream]
@@ -79,11 +90,36 @@ def reprints_build(folder: Path) -> dict[str, Any]:
     from reprints.index import Index
 
     docs = [Document(d["id"], d["text"]) for d in _read(folder / "docs.jsonl")]
+    cpu = _cpu_s()
     started = time.perf_counter()
     Index.create(folder / "index", workers=0).add(docs)
     seconds = time.perf_counter() - started
     size = sum(p.stat().st_size for p in (folder / "index").rglob("*") if p.is_file())
-    return {"build_docs_per_s": round(len(docs) / seconds), "disk_mb": round(size / 2**20, 1)}
+    return {
+        "build_docs_per_s": round(len(docs) / seconds),
+        # CPU seconds of this process and its workers: what a loaded machine does not hide
+        "build_cpu_ms_per_doc": round((_cpu_s() - cpu) / len(docs) * 1e3, 3),
+        "disk_mb": round(size / 2**20, 1),
+    }
+
+
+def _cpu_s() -> float:
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
+
+
+def reprints_add(folder: Path) -> dict[str, Any]:
+    from reprints.documents import Document
+    from reprints.index import Index
+    from reprints.text import char_classes
+
+    char_classes()
+    docs = [Document(d["id"], d["text"]) for d in _read(folder / "added.jsonl")]
+    index = Index(folder / "index", workers=0)
+    started = time.perf_counter()
+    index.add(docs)
+    return {"add_docs": len(docs), "add_s": round(time.perf_counter() - started, 3)}
 
 
 def reprints_query(folder: Path) -> dict[str, Any]:
@@ -100,11 +136,12 @@ def reprints_query(folder: Path) -> dict[str, Any]:
     with index.view():
         pass
     opened = time.perf_counter() - started
-    seconds, found, planted = [], 0, 0
+    seconds, cpu, found, planted = [], [], 0, 0
     for q in queries:
-        t = time.perf_counter()
+        t, c = time.perf_counter(), time.process_time()
         result = query(index, Document("query", q["text"]))
         seconds.append(time.perf_counter() - t)
+        cpu.append(time.process_time() - c)
         if q["source"] is not None:
             planted += 1
             found += any(m.id == q["source"] for m in result.matches)
@@ -112,6 +149,8 @@ def reprints_query(folder: Path) -> dict[str, Any]:
         "open_s": round(opened, 3),
         "tokeniser_start_s": round(tokeniser, 3),
         **_latencies(seconds),
+        # CPU time of each query (this process): what a shared machine's waits leave out
+        **{f"cpu_{k}": v for k, v in _latencies(cpu).items()},
         "found": round(found / planted, 4),
         "rss_mb": round(_rss_mb()),
     }
@@ -160,6 +199,7 @@ def datasketch_run(folder: Path) -> dict[str, Any]:
 
 PARTS = {
     "reprints-build": reprints_build,
+    "reprints-add": reprints_add,
     "reprints-query": reprints_query,
     "datasketch": datasketch_run,
 }
@@ -181,23 +221,35 @@ def main() -> None:
     parser.add_argument("--queries", type=int, default=1_000)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--no-datasketch", action="store_true")
+    parser.add_argument("--add", type=int, default=0, help="then time adding this many")
+    parser.add_argument("--work", type=Path, help="keep the collection and index here")
     parser.add_argument("--part", choices=sorted(PARTS), help=argparse.SUPPRESS)
     parser.add_argument("--folder", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.part:
         print(json.dumps(PARTS[args.part](args.folder)))
         return
-    folder = Path(tempfile.mkdtemp(prefix="query-bench-"))
+    folder = args.work or Path(tempfile.mkdtemp(prefix="query-bench-"))
     try:
-        make(args.docs, args.queries, args.seed, folder)
-        results = {
+        if not (folder / "queries.jsonl").exists():
+            folder.mkdir(parents=True, exist_ok=True)
+            make(args.docs, args.queries, args.seed, folder)
+        shutil.rmtree(folder / "index", ignore_errors=True)
+        results: dict[str, Any] = {
             "reprints": {**_child("reprints-build", folder), **_child("reprints-query", folder)}
         }
+        if args.add:
+            make_added(args.add, args.seed, folder)
+            results["reprints_after_add"] = {
+                **_child("reprints-add", folder),
+                **_child("reprints-query", folder),
+            }
         if not args.no_datasketch:
             results["datasketch"] = _child("datasketch", folder)
         print(json.dumps({"docs": args.docs, "queries": args.queries, **results}, indent=2))
     finally:
-        shutil.rmtree(folder, ignore_errors=True)
+        if args.work is None:
+            shutil.rmtree(folder, ignore_errors=True)
 
 
 if __name__ == "__main__":

@@ -4,7 +4,15 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from reprints.fingerprint import ngram_hashes, usable_ngrams, window_for, winnow
+from reprints.fingerprint import (
+    fingerprint,
+    fingerprint_batch,
+    ngram_hashes,
+    rightmost_minima,
+    usable_ngrams,
+    window_for,
+    winnow,
+)
 from reprints.text import Tokens
 
 
@@ -54,3 +62,48 @@ def test_usable_ngrams_exclude_boilerplate() -> None:
         mask,
     )
     assert usable_ngrams(tokens, 3).tolist() == [True, True, False, False, False, True, True, True]
+
+
+def _tokens_of(hashes: list[int], marks: list[bool] | None) -> Tokens:
+    size = len(hashes)
+    spans = np.arange(size, dtype=np.int32)
+    mask = None if marks is None else np.array((marks * size)[:size], dtype=bool)
+    return Tokens(np.array(hashes, dtype=np.uint64), spans, spans + 1, mask)
+
+
+@settings(max_examples=200)
+@given(
+    st.lists(
+        st.tuples(
+            st.lists(st.integers(0, 6), max_size=60),  # few values: ties in every window
+            st.none() | st.lists(st.booleans(), min_size=1, max_size=7),
+        ),
+        max_size=8,
+    ),
+    st.integers(1, 6),
+    st.integers(1, 20),
+)
+def test_fingerprint_batch_is_fingerprint_of_each_document(
+    docs: list[tuple[list[int], list[bool] | None]], ngram: int, window: int
+) -> None:
+    tokens = [_tokens_of(h, m) for h, m in docs]
+    batch = fingerprint_batch(tokens, ngram, window)
+    assert len(batch) == len(tokens)
+    for k, t in enumerate(tokens):
+        positions, hashes = fingerprint(t, ngram, window)
+        got_positions, got_hashes = batch.of(k)
+        assert got_positions.dtype == np.int64 and got_hashes.dtype == np.uint64
+        assert got_positions.tolist() == positions.tolist()
+        assert got_hashes.tolist() == hashes.tolist()
+
+
+@settings(max_examples=200)
+@given(st.lists(st.integers(0, 5), min_size=1, max_size=80), st.integers(1, 40))
+def test_rightmost_minima_are_the_windows_rightmost_argmin(values: list[int], window: int) -> None:
+    array = np.array(values, dtype=np.uint64)
+    window = min(window, len(values))
+    expected = [
+        s + max(k for k in range(window) if values[s + k] == min(values[s : s + window]))
+        for s in range(len(values) - window + 1)
+    ]
+    assert rightmost_minima(array, window).tolist() == expected

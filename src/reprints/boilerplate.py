@@ -92,6 +92,31 @@ _LINE = re.compile(r"[^\n]+")
 _WORD = re.compile(r"\w+")
 _WORD_WITH_LETTER = re.compile(r"\w*[^\W\d_]\w*")  # a \w+ run holding at least one letter
 _DIGIT = re.compile(r"\d")
+# The same tests on ASCII text without a regex, which runs several times slower: on ASCII,
+# \w is [A-Za-z0-9_] and \d is [0-9] (tests/test_boilerplate.py checks both). Word
+# characters become b"a" and the others b" ", so a word starts at every b" a" and at
+# an initial b"a".
+_ASCII_WORD_BYTES = bytes(
+    ord("a") if chr(c).isascii() and (chr(c).isalnum() or c == ord("_")) else ord(" ")
+    for c in range(256)
+)
+_ASCII_NON_DIGITS = bytes(c for c in range(256) if not chr(c).isdigit() or c > 127)
+
+
+def _word_count(text: str) -> int:
+    """``len(_WORD.findall(text))``: how many runs of word characters a text holds."""
+    if text.isascii():
+        shape = text.encode("ascii").translate(_ASCII_WORD_BYTES)
+        return shape.count(b" a") + shape.startswith(b"a")
+    return len(_WORD.findall(text))
+
+
+def _has_digit(text: str) -> bool:
+    """``bool(_DIGIT.search(text))``."""
+    if text.isascii():
+        return bool(text.encode("ascii").translate(None, _ASCII_NON_DIGITS))
+    return _DIGIT.search(text) is not None
+
 
 # Widgets recognised by the whole line (case-insensitive, surrounding spaces ignored).
 _WIDGET_LINE = re.compile(
@@ -143,12 +168,12 @@ _WIDGET_TRIGGERS = (
     "©", "ⓒ", "cookie", "privacy", "terms", "javascript", "lorem", "personal", "app", "thank",
     "error", "try again", "write to", "enjoyed", "liked", "share",
 )  # fmt: skip
-_WIDGET_TRIGGER = re.compile("|".join(map(re.escape, _WIDGET_TRIGGERS)))
 _GLUED = re.compile(r"[a-z]{2}[A-Z][a-z]")
 _HANDLE = re.compile(r"(?<!\S)[#@]\S*")  # hashtags and handles: glued on purpose
 _CRUMBS_HEAD = 60  # navigation is glued to the start of a line
 _CRUMBS_MAX_TOKENS = 30
 _TEASER_END = re.compile(r"""(?:[\w'"’”)](?:\.{3}|…)|\[[A-Z ]{2,}\]\s*\|?)$""")
+_TEASER_LAST = ("...", "…", "]", "|")  # how a line _TEASER_END matches ends (spaces aside)
 _TEASER_MAX_TOKENS = 45
 _TEASER_RUN = 4  # a teaser needs another teaser this many lines away or closer
 _SENTENCE_END = re.compile(r"""[.!?:;]["'”’»)\]]*$""")
@@ -188,7 +213,7 @@ def _lines(text: str) -> list[_Line]:
         if not stripped:
             continue
         start = m.start() + (len(raw) - len(raw.lstrip()))
-        out.append(_Line(start, start + len(stripped), stripped, len(_WORD.findall(stripped))))
+        out.append(_Line(start, start + len(stripped), stripped, _word_count(stripped)))
     return out
 
 
@@ -238,7 +263,8 @@ def _glued_words(text: str) -> int:
 
 
 def _widget_phrase(text: str) -> bool:
-    return bool(_WIDGET_TRIGGER.search(text.casefold()) and _WIDGET_PHRASE.search(text))
+    folded = text.casefold()  # substring tests: a regex of alternatives is slower
+    return any(t in folded for t in _WIDGET_TRIGGERS) and bool(_WIDGET_PHRASE.search(text))
 
 
 def _judge(line: _Line) -> str | None:
@@ -258,14 +284,14 @@ def _judge(line: _Line) -> str | None:
         return NON_TEXT
     # This runs on every line of every document: a word without letters is made of
     # digits or underscores, so most lines skip the count altogether.
-    if (_DIGIT.search(text) or "_" in text) and len(
+    if (_has_digit(text) or "_" in text) and len(
         _WORD_WITH_LETTER.findall(text)
     ) < _MIN_WORDS_WITH_LETTERS * line.tokens:
         return NON_TEXT  # the Gopher rule on words without letters, for one line
     # Both patterns are anchored at the end: search the tail, not the whole paragraph.
     tail = text[-_TAIL:]
     sentence = bool(_SENTENCE_END.search(tail))
-    teaser = bool(_TEASER_END.search(tail))
+    teaser = tail.rstrip().endswith(_TEASER_LAST) and bool(_TEASER_END.search(tail))
     if (
         line.tokens <= _CRUMBS_MAX_TOKENS
         and (teaser or not sentence)

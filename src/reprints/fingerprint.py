@@ -79,6 +79,26 @@ def winnow(hashes: U64, window: int) -> npt.NDArray[np.int64]:
     return distinct_sorted(positions)
 
 
+def rightmost_minima(values: U64, window: int) -> I64:
+    """The position of the minimum of every window ``values[s : s + window]`` (the
+    rightmost on ties), ``len(values) - window + 1`` of them: what :func:`winnow` takes
+    before dropping repeats, by doubling (log2(window) passes over the array, not one
+    pass per window element). Each pass keeps, for every start, the better of two
+    halves, the right one on ties; the last one joins two overlapping halves."""
+    value, position = values, np.arange(values.shape[0], dtype=np.int64)
+    span = 1
+    while 2 * span <= window:
+        size = value.shape[0] - span
+        right = value[span:] <= value[:size]
+        position = np.where(right, position[span:], position[:size])
+        value = np.where(right, value[span:], value[:size])
+        span *= 2
+    count = values.shape[0] - window + 1
+    shift = window - span
+    right = value[shift : shift + count] <= value[:count]
+    return np.where(right, position[shift : shift + count], position[:count])
+
+
 def window_for(min_tokens: int, n: int) -> int:
     """The winnowing window that guarantees an anchor in every shared run of ``min_tokens``."""
     return max(1, min_tokens - n + 1)
@@ -137,11 +157,48 @@ def fingerprint(tokens: Tokens, ngram: int, window: int) -> tuple[I64, U64]:
 
 
 def fingerprint_batch(tokens: Sequence[Tokens], ngram: int, window: int) -> Anchors:
-    """The anchors of a batch of documents (:func:`fingerprint` of each)."""
-    found = [fingerprint(t, ngram, window) for t in tokens]
-    counts = np.fromiter((p.shape[0] for p, _ in found), dtype=np.int64, count=len(found))
+    """The anchors of a batch of documents: :func:`fingerprint` of each, computed on the
+    batch's tokens joined end to end, in a fixed number of numpy passes instead of a
+    dozen per document. n-gram hashes and windows that cross from one document into the
+    next are computed and thrown away; a document shorter than one window (whose single
+    window is its whole length) is fingerprinted on its own."""
+    if not tokens:
+        return Anchors(np.zeros(1, np.int64), np.zeros(0, np.int64), np.zeros(0, np.uint64))
+    lengths = np.fromiter((len(t) for t in tokens), dtype=np.int64, count=len(tokens))
+    starts = np.concatenate(([0], np.cumsum(lengths)))  # each document's first token
+    counts = np.maximum(lengths - ngram + 1, 0)  # each document's n-grams
+    grams = ngram_hashes(np.concatenate([t.hashes for t in tokens]).astype(np.uint64), ngram)
+    # usable: the n-gram touches no boilerplate token (usable_ngrams, batch-wide).
+    marks = [
+        np.zeros(len(t), dtype=bool) if t.boilerplate is None else t.boilerplate for t in tokens
+    ]
+    marked = np.concatenate(([0], np.cumsum(np.concatenate(marks), dtype=np.int64)))
+    usable = (marked[ngram : ngram + grams.shape[0]] - marked[: grams.shape[0]]) == 0
+    masked = np.where(usable, grams, np.iinfo(np.uint64).max).astype(np.uint64)
+    found = np.zeros(0, dtype=np.int64)  # batch-wide n-gram positions of every anchor
+    if grams.shape[0] >= window:
+        picked = rightmost_minima(masked, window)
+        # Window s of a document holding c >= window n-grams starts in [start, start + c - window].
+        at = np.arange(picked.shape[0])
+        doc = np.searchsorted(starts, at, side="right") - 1
+        inside = at - starts[doc] <= counts[doc] - window
+        picked = picked[inside]
+        if picked.size:  # consecutive windows' rightmost minima never move left
+            keep = np.ones(picked.shape[0], dtype=bool)
+            keep[1:] = picked[1:] != picked[:-1]
+            found = picked[keep]
+    short = np.flatnonzero((counts > 0) & (counts < window))
+    if short.size:  # one window each: winnow() of the document alone
+        extra = [
+            winnow(masked[starts[d] : starts[d] + counts[d]], window) + starts[d]
+            for d in short.tolist()
+        ]
+        found = np.sort(np.concatenate([found, *extra]))
+    found = found[usable[found]]
+    owner = np.searchsorted(starts, found, side="right") - 1
+    per_doc = np.bincount(owner, minlength=len(tokens)).astype(np.int64)
     return Anchors(
-        np.concatenate(([0], np.cumsum(counts))).astype(np.int64),
-        np.concatenate([p for p, _ in found]) if found else np.zeros(0, np.int64),
-        np.concatenate([h for _, h in found]) if found else np.zeros(0, np.uint64),
+        np.concatenate(([0], np.cumsum(per_doc))).astype(np.int64),
+        (found - starts[owner]).astype(np.int64),
+        grams[found].astype(np.uint64),
     )

@@ -24,13 +24,13 @@ import numpy.typing as npt
 
 from reprints.align import Admission, pair_of
 from reprints.arrays import distinct
-from reprints.boilerplate import count_lines
+from reprints.boilerplate import BoilerplateMarker, count_lines, mark_tokens
 from reprints.candidates import AnchorIndex, Candidates
 from reprints.copies import content_key
 from reprints.documents import Document, Pair
 from reprints.finding import FindOptions, fingerprint_documents
-from reprints.fingerprint import Anchors, fingerprint, ngram_hashes
-from reprints.index.store import Index, Snapshot
+from reprints.fingerprint import Anchors, fingerprint_batch, ngram_hashes
+from reprints.index.store import Index, Snapshot, StoredDocument
 from reprints.text import Tokens
 
 I64 = npt.NDArray[np.int64]
@@ -110,59 +110,94 @@ class _Side:
 def query(index: Index, doc: Document, top: int | None = None) -> QueryResult:
     """Match ``doc`` against one consistent version of ``index``, best match first."""
     with index.view() as (conn, snap):
-        q = _query_side(index, snap, doc)
-        copies = _exact_copies(snap, q)
-        nums = np.union1d(_candidates(snap, q), copies)
-        ids = index.ids_of(conn, nums.tolist())
-        group = _paired_copies(q.id, [ids[num] for num in copies.tolist()], snap.options.find)
+        marker = _marker(snap, doc)
+        q = _query_side(index, snap, doc, marker)
+        candidates = _candidates(snap, q)
+        maybe_copies = _maybe_copies(snap, q)
+        nums = np.union1d(candidates, maybe_copies)
+        documents = index.documents_of(conn, nums.tolist())
+        stored = _stored_sides(snap, documents, marker)
+        key = content_key(q.tokens)
+        copies = [d.id for d in stored if key != (0, 0) and content_key(d.tokens) == key]
+        group = _paired_copies(q.id, copies, snap.options.find)
+        # Documents with the query's tokens but other marks are no copies, and only
+        # candidates if an uncapped anchor made them so.
+        found = set(candidates.tolist())
+        open_ids = {d.id for d in documents if d.num in found}
+        stored = [d for d in stored if d.id in group or d.id in open_ids]
         matches = [
             m
-            for num in nums.tolist()
-            if group.get(ids[num], True)
-            and (m := _match(snap, q, _stored_side(snap, ids[num], num), len(group) + 1))
+            for d in stored
+            if group.get(d.id, True) and (m := _match(snap, q, d, len(copies) + 1))
         ]
     matches.sort(key=_rank)
     kept = matches if top is None else matches[:top]
-    return QueryResult(doc.id, tuple(kept), int(nums.shape[0]), snap.documents, snap.version)
+    return QueryResult(doc.id, tuple(kept), int(candidates.shape[0]), snap.documents, snap.version)
 
 
-def _query_side(index: Index, snap: Snapshot, doc: Document) -> _Side:
-    """The query tokenised, marked and fingerprinted as `find` would in the collection:
-    its lines counted with the collection's (find counts every document's lines)."""
-    opts = snap.options
+def _marker(snap: Snapshot, doc: Document) -> BoilerplateMarker | None:
+    """The marker `find` would mark with over the collection plus the query: the
+    index's line counts with the query's lines counted too."""
+    settings = snap.options.boilerplate
     lines = snap.lines
-    if opts.boilerplate is not None and opts.boilerplate.site(doc) is not None:
-        lines = lines.merge(count_lines([doc], opts.boilerplate))
-    batch = fingerprint_documents([doc], opts.find, index.tokenizer(), opts.marker(lines))
+    if settings is not None and settings.site(doc) is not None:
+        lines = lines.merge(count_lines([doc], settings))
+    return snap.options.marker(lines)
+
+
+def _query_side(
+    index: Index, snap: Snapshot, doc: Document, marker: BoilerplateMarker | None
+) -> _Side:
+    """The query tokenised, marked and fingerprinted as `find` would in the collection."""
+    batch = fingerprint_documents([doc], snap.options.find, index.tokenizer(), marker)
     positions, hashes = batch.anchors.of(0)
     return _Side(doc.id, batch.tokens[0], positions, hashes)
 
 
-def _stored_side(snap: Snapshot, doc_id: str, num: int) -> _Side:
-    """A stored document's tokens (as marked when added) and its anchors, recomputed
-    by the same stage function that built its postings."""
-    tokens = snap.tokens(num)
-    positions, hashes = fingerprint(tokens, snap.options.find.ngram, snap.options.find.window())
-    return _Side(doc_id, tokens, positions, hashes)
+def _stored_sides(
+    snap: Snapshot, docs: list[StoredDocument], marker: BoilerplateMarker | None
+) -> list[_Side]:
+    """Stored documents' tokens and their anchors, recomputed by the same stage
+    function that built their postings, for all of them at once.
+
+    A document was marked with the line counts of when it was added; the site rule's
+    marks move as its site grows (a line reaches ``min_docs`` pages, or a long line
+    falls under half of them). `find` marks with the counts of the whole collection,
+    so a document of a site the marker counts is marked again, here, with the query's
+    marker; the line rules depend on the document alone, so other documents' stored
+    marks stand.
+    """
+    tokens = []
+    for stored in docs:
+        t = snap.tokens(stored.num)
+        doc = Document(stored.id, stored.text, stored.meta)
+        if marker is not None and marker.settings.site(doc) in marker.site_pages:
+            unmarked = Tokens(t.hashes, t.starts, t.ends)
+            t = mark_tokens(unmarked, marker.spans(doc))
+        tokens.append(t)
+    anchors = fingerprint_batch(tokens, snap.options.find.ngram, snap.options.find.window())
+    return [
+        _Side(d.id, t, *anchors.of(k)) for k, (d, t) in enumerate(zip(docs, tokens, strict=True))
+    ]
 
 
 def _candidates(snap: Snapshot, q: _Side) -> I64:
     """Stored documents sharing an anchor with the query that the df cap leaves open."""
     hashes = distinct(q.hashes)
-    df = snap.document_frequency(hashes) + 1  # the query holds each of them too
-    return snap.holders(hashes[df <= snap.options.find.max_df])
+    return snap.holders(hashes[~snap.capped(hashes, q.hashes)])
 
 
-def _exact_copies(snap: Snapshot, q: _Side) -> I64:
-    """Stored documents identical to the query (find groups them: :mod:`reprints.copies`),
-    found among the holders of the query's rarest anchor, which every copy holds."""
+def _maybe_copies(snap: Snapshot, q: _Side) -> I64:
+    """Stored documents with the query's token hashes: the holders of its rarest anchor
+    (every copy holds it) whose tokens are the query's. Whether they are copies to find
+    depends on their boilerplate marks too, which the caller compares once re-marked."""
     if q.hashes.shape[0] == 0 or content_key(q.tokens) == (0, 0):
         return np.zeros(0, np.int64)
     hashes = distinct(q.hashes)
     rarest = hashes[int(np.argmin(snap.document_frequency(hashes)))]
     holders = snap.holders(np.array([rarest], dtype=np.uint64)).tolist()
-    key = content_key(q.tokens)
-    return np.array([n for n in holders if content_key(snap.tokens(n)) == key], dtype=np.int64)
+    same = [n for n in holders if np.array_equal(snap.tokens(n).hashes, q.tokens.hashes)]
+    return np.array(same, dtype=np.int64)
 
 
 def _paired_copies(query_id: str, copy_ids: list[str], opts: FindOptions) -> dict[str, bool]:
@@ -179,9 +214,10 @@ def _capped_among(snap: Snapshot, tokens: Tokens, q: _Side, copies: int = 0) -> 
     """The n-gram hashes of ``tokens`` that find's df cap would drop (sorted): their
     documents in the index, plus the query when it holds them as anchors; ``copies``
     more documents are allowed (a group of exact copies aligned with each other)."""
+    if not snap.frequent.shape[0]:
+        return snap.frequent  # nothing is frequent enough to be capped
     grams = distinct(ngram_hashes(tokens.hashes, snap.options.find.ngram))
-    df = snap.document_frequency(grams) + np.isin(grams, q.hashes)
-    return grams[df - copies > snap.options.find.max_df]
+    return grams[snap.capped(grams, q.hashes, copies)]
 
 
 def _admission(snap: Snapshot, a: _Side, b: _Side, q: _Side, copies: int = 0) -> Admission:

@@ -24,6 +24,7 @@ write. Readers memory-map the arrays: opening costs nothing, pages come in on us
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -68,43 +69,98 @@ class SegmentData:
         return int(self.post_hash.shape[0])
 
 
-def build_segment(nums: I64, tokens: list[Tokens], anchors: Anchors) -> SegmentData:
-    """A segment of documents ``nums`` (ascending), their tokens and anchors (document
-    ``k`` of ``anchors`` is document number ``nums[k]``)."""
+@dataclass(frozen=True, slots=True)
+class SegmentPart:
+    """The tokens and anchors of consecutive documents as a few flat arrays: what a
+    worker sends back for a chunk (one pickle of six arrays, not four per document)."""
+
+    lengths: I64  # tokens of each document
+    tok_hashes: U64
+    tok_starts: npt.NDArray[np.int32]
+    tok_ends: npt.NDArray[np.int32]
+    tok_boilerplate: npt.NDArray[np.bool_]
+    anchors: Anchors
+
+
+def segment_part(tokens: list[Tokens], anchors: Anchors) -> SegmentPart:
+    """The part of documents with these ``tokens`` and ``anchors`` (document k of each)."""
+    return SegmentPart(anchors=anchors, **_token_arrays(tokens))
+
+
+def build_segment(nums: I64, parts: Sequence[SegmentPart]) -> SegmentData:
+    """A segment of documents ``nums`` (ascending): the documents of ``parts`` in
+    order, the k-th of them being document number ``nums[k]``."""
+    anchors = Anchors.concat([p.anchors for p in parts])
     owners = nums.astype(np.int64)[anchors.owners()]
-    hashes = anchors.hashes
+    lengths = _joined([p.lengths for p in parts], np.int64)
     return SegmentData(
-        nums.astype(np.int64), *_distinct_postings(hashes, owners), **_tokens(tokens)
+        nums.astype(np.int64),
+        # owners ascend with the anchors: a stable sort by hash orders (hash, number)
+        *_distinct_postings(anchors.hashes, owners, np.argsort(anchors.hashes, kind="stable")),
+        np.concatenate(([0], np.cumsum(lengths))).astype(np.int64),
+        *(_joined([getattr(p, name) for p in parts], dtype) for name, dtype in _TOKEN_FIELDS),
     )
 
 
-def _distinct_postings(hashes: U64, docs: I64) -> tuple[U64, I64]:
-    order = np.lexsort((docs, hashes))
+def _joined(parts: Sequence[npt.NDArray[Any]], dtype: type) -> npt.NDArray[Any]:
+    return np.concatenate(parts).astype(dtype, copy=False) if parts else np.zeros(0, dtype)
+
+
+def _distinct_postings(hashes: U64, docs: I64, order: I64 | None = None) -> tuple[U64, I64]:
+    """Distinct (hash, document) rows sorted by hash then document; ``order``, when
+    given, is an ordering of the rows that sorts them so."""
+    if order is None:
+        order = np.lexsort((docs, hashes))
     h, d = hashes[order], docs[order]
     keep = np.ones(h.shape[0], dtype=bool)
     keep[1:] = (h[1:] != h[:-1]) | (d[1:] != d[:-1])
     return h[keep].astype(np.uint64), d[keep].astype(np.int64)
 
 
-def _tokens(tokens: list[Tokens]) -> dict[str, npt.NDArray[Any]]:
-    """The token fields of a segment: offsets and the concatenated arrays."""
-    lengths = np.fromiter((len(t) for t in tokens), dtype=np.int64, count=len(tokens))
-    offsets = np.concatenate(([0], np.cumsum(lengths))).astype(np.int64)
+def _token_arrays(tokens: list[Tokens]) -> dict[str, npt.NDArray[Any]]:
+    """Each document's token count and the concatenated token fields."""
 
-    def joined(pick: str, dtype: type) -> npt.NDArray[Any]:
-        parts = [
-            np.zeros(len(t), dtype=dtype) if getattr(t, pick) is None else getattr(t, pick)
-            for t in tokens
-        ]
-        return np.concatenate(parts).astype(dtype) if parts else np.zeros(0, dtype=dtype)
+    def joined_field(pick: str, dtype: type) -> npt.NDArray[Any]:
+        return _joined(
+            [
+                np.zeros(len(t), dtype=dtype) if getattr(t, pick) is None else getattr(t, pick)
+                for t in tokens
+            ],
+            dtype,
+        )
 
     return {
-        "tok_offsets": offsets,
-        "tok_hashes": joined("hashes", np.uint64),
-        "tok_starts": joined("starts", np.int32),
-        "tok_ends": joined("ends", np.int32),
-        "tok_boilerplate": joined("boilerplate", np.bool_),
+        "lengths": np.fromiter((len(t) for t in tokens), dtype=np.int64, count=len(tokens)),
+        **{name: joined_field(name.removeprefix("tok_"), dtype) for name, dtype in _TOKEN_FIELDS},
     }
+
+
+def frequent_hashes(new: SegmentData, old: Sequence[SegmentData], max_df: int) -> U64:
+    """The anchor hashes of ``new`` that ``max_df`` or more documents of ``new`` and
+    ``old`` together hold (removed ones included: an over-count is safe), sorted."""
+    hashes = np.asarray(new.post_hash)
+    if not hashes.shape[0]:
+        return np.zeros(0, np.uint64)
+    first = np.flatnonzero(np.concatenate(([True], hashes[1:] != hashes[:-1])))
+    distinct = hashes[first]
+    df = np.diff(np.append(first, hashes.shape[0]))
+    for seg in old:
+        lo, hi = posting_ranges(seg.post_hash, distinct)
+        df += hi - lo
+    return distinct[df >= max_df].astype(np.uint64)
+
+
+def posting_ranges(post_hash: U64, hashes: U64) -> tuple[I64, I64]:
+    """The posting rows ``[lo, hi)`` of each of ``hashes`` in a segment. A
+    binary search costs a cache miss a step on a large segment: the right ends are
+    searched only for the few hashes the segment holds."""
+    lo = np.searchsorted(post_hash, hashes, side="left")
+    inside = lo < post_hash.shape[0]
+    held = np.flatnonzero(inside)[post_hash[lo[inside]] == hashes[inside]]
+    hi = lo.copy()
+    if held.shape[0]:
+        hi[held] = np.searchsorted(post_hash, hashes[held], side="right")
+    return lo, hi
 
 
 def merge_segments(segments: list[SegmentData], dead: I64) -> SegmentData:
@@ -119,14 +175,15 @@ def merge_segments(segments: list[SegmentData], dead: I64) -> SegmentData:
         rows = ~np.isin(seg.post_doc, dead)
         hashes_parts.append(np.asarray(seg.post_hash)[rows])
         docs_parts.append(np.asarray(seg.post_doc)[rows])
-    nums = np.concatenate(nums_parts) if nums_parts else np.zeros(0, np.int64)
+    nums = _joined(nums_parts, np.int64)
     order = np.argsort(nums, kind="stable")
-    hashes = np.concatenate(hashes_parts) if hashes_parts else np.zeros(0, np.uint64)
-    docs = np.concatenate(docs_parts) if docs_parts else np.zeros(0, np.int64)
+    arrays = _token_arrays([tokens[i] for i in order.tolist()])
+    lengths = arrays.pop("lengths")
     return SegmentData(
         nums[order].astype(np.int64),
-        *_distinct_postings(hashes, docs),
-        **_tokens([tokens[i] for i in order.tolist()]),
+        *_distinct_postings(_joined(hashes_parts, np.uint64), _joined(docs_parts, np.int64)),
+        np.concatenate(([0], np.cumsum(lengths))).astype(np.int64),
+        **arrays,
     )
 
 
@@ -159,8 +216,8 @@ def read_segment(folder: Path) -> SegmentData:
     arrays = {}
     for name in _ARRAYS:
         path = folder / f"{name}.npy"
-        try:
-            arrays[name] = np.load(path, mmap_mode="r", allow_pickle=False)
+        try:  # a plain array over the map: np.memmap's methods cost on every call
+            arrays[name] = np.asarray(np.load(path, mmap_mode="r", allow_pickle=False))
         except ValueError:  # an empty array: nothing to map, read it
             arrays[name] = np.load(path, allow_pickle=False)
     return SegmentData(**arrays)

@@ -46,13 +46,16 @@ from reprints.arrays import distinct
 from reprints.boilerplate import BoilerplateMarker, BoilerplateSettings, LineCounts, count_lines
 from reprints.documents import Document
 from reprints.finding import FindOptions, fingerprint_documents
-from reprints.fingerprint import Anchors
 from reprints.index.segments import (
     SegmentData,
+    SegmentPart,
     build_segment,
+    frequent_hashes,
     fsync_dir,
     merge_segments,
+    posting_ranges,
     read_segment,
+    segment_part,
     segment_tokens,
     write_segment,
 )
@@ -62,14 +65,17 @@ from reprints.text import Tokenizer, Tokens
 I64 = npt.NDArray[np.int64]
 U64 = npt.NDArray[np.uint64]
 
-FORMAT = 1
+FORMAT = 2  # 2: the frequent table
 _DB = "index.sqlite"
 _SEGMENTS = "segments"
 _LOCK = "writer.lock"
 _TEMP_PREFIX = "tmp-"
-_SEGMENT_DOCS = 50_000  # documents per segment file within one add (bounds its memory)
+# Documents per segment file within one add: bounds its memory (~1 GB of tokens); fewer
+# segments mean fewer lookups per query and per add.
+_SEGMENT_DOCS = 200_000
 _TOKENIZE_BATCH = 256
 _SNAPSHOT_RETRIES = 5
+_IDS_PER_QUERY = 500  # under SQLite's limit of bound parameters per statement
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -83,6 +89,7 @@ CREATE TABLE IF NOT EXISTS segments (
 CREATE TABLE IF NOT EXISTS tombstones (num INTEGER PRIMARY KEY);
 CREATE TABLE IF NOT EXISTS site_lines (key INTEGER PRIMARY KEY, count INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS site_docs (site TEXT PRIMARY KEY, count INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS frequent (hash INTEGER PRIMARY KEY);
 """
 
 
@@ -141,6 +148,9 @@ class Snapshot:
     segments: tuple[SegmentData, ...]
     dead: I64  # numbers of removed documents still in some segment (sorted)
     lines: LineCounts
+    # Every anchor hash that max_df or more documents of the index may hold (sorted):
+    # a superset, kept by each add, made exact by compact. Only these can be capped.
+    frequent: U64
 
     @property
     def documents(self) -> int:
@@ -150,20 +160,32 @@ class Snapshot:
         """Live documents holding each hash as an anchor (find's df, over the index)."""
         df = np.zeros(hashes.shape[0], dtype=np.int64)
         for seg in self.segments:
-            lo = np.searchsorted(seg.post_hash, hashes, side="left")
-            hi = np.searchsorted(seg.post_hash, hashes, side="right")
+            lo, hi = posting_ranges(seg.post_hash, hashes)
             df += hi - lo
             if self.dead.shape[0]:
                 for k in np.flatnonzero(hi > lo).tolist():
                     df[k] -= int(np.isin(seg.post_doc[lo[k] : hi[k]], self.dead).sum())
         return df
 
+    def capped(self, hashes: U64, query: U64, allowance: int = 0) -> npt.NDArray[np.bool_]:
+        """Which of ``hashes`` find's cap drops, counting the index's live documents
+        and the query (which holds the hashes in ``query``), ``allowance`` of them not
+        counted (copies of one group of identical documents aligned with each other).
+        Only frequent hashes can be capped: the documents holding those are counted."""
+        out = np.zeros(hashes.shape[0], dtype=bool)
+        if not self.frequent.shape[0]:
+            return out
+        maybe = np.flatnonzero(np.isin(hashes, self.frequent))
+        if maybe.shape[0]:
+            df = self.document_frequency(hashes[maybe]) + np.isin(hashes[maybe], query)
+            out[maybe] = df - allowance > self.options.find.max_df
+        return out
+
     def holders(self, hashes: U64) -> I64:
         """Live documents holding any of ``hashes`` as an anchor (sorted, distinct)."""
         found: list[I64] = []
         for seg in self.segments:
-            lo = np.searchsorted(seg.post_hash, hashes, side="left")
-            hi = np.searchsorted(seg.post_hash, hashes, side="right")
+            lo, hi = posting_ranges(seg.post_hash, hashes)
             found.extend(
                 np.asarray(seg.post_doc[a:b]) for a, b in zip(lo, hi, strict=True) if b > a
             )
@@ -191,8 +213,11 @@ class Snapshot:
     def tokens(self, num: int) -> Tokens:
         """The stored tokens of document ``num`` (as marked when it was added)."""
         for seg in self.segments:
+            # Each segment's numbers ascend: skip those whose range cannot hold it.
+            if not seg.documents or not int(seg.nums[0]) <= num <= int(seg.nums[-1]):
+                continue
             slot = int(np.searchsorted(seg.nums, num))
-            if slot < seg.documents and int(seg.nums[slot]) == num:
+            if int(seg.nums[slot]) == num:
                 return segment_tokens(seg, slot)
         raise KeyError(num)
 
@@ -302,12 +327,11 @@ class Index:
             return fresh
 
     def _load_snapshot(self, conn: sqlite3.Connection, version: int) -> Snapshot:
-        folders = [r[0] for r in conn.execute("SELECT folder FROM segments ORDER BY id")]
-        segments = tuple(read_segment(self.folder / _SEGMENTS / f) for f in folders)
+        segments = tuple(read_segment(self.folder / _SEGMENTS / f) for f in _segment_folders(conn))
         dead = np.fromiter(
             (r[0] for r in conn.execute("SELECT num FROM tombstones ORDER BY num")), np.int64
         )
-        return Snapshot(version, self.options, segments, dead, _line_counts(conn))
+        return Snapshot(version, self.options, segments, dead, _line_counts(conn), _frequent(conn))
 
     @contextlib.contextmanager
     def view(self) -> Iterator[tuple[sqlite3.Connection, Snapshot]]:
@@ -345,11 +369,24 @@ class Index:
     def ids_of(self, conn: sqlite3.Connection, nums: Sequence[int]) -> dict[int, str]:
         """Ids of document numbers, read in the caller's transaction."""
         out: dict[int, str] = {}
-        for lo in range(0, len(nums), 500):
-            chunk = list(nums[lo : lo + 500])
+        for lo in range(0, len(nums), _IDS_PER_QUERY):
+            chunk = list(nums[lo : lo + _IDS_PER_QUERY])
             marks = ",".join("?" * len(chunk))
             out.update(conn.execute(f"SELECT num, id FROM documents WHERE num IN ({marks})", chunk))
         return out
+
+    def documents_of(self, conn: sqlite3.Connection, nums: Sequence[int]) -> list[StoredDocument]:
+        """The stored documents of these numbers, in their order, read in the caller's
+        transaction."""
+        found: dict[int, StoredDocument] = {}
+        for lo in range(0, len(nums), _IDS_PER_QUERY):
+            chunk = list(nums[lo : lo + _IDS_PER_QUERY])
+            marks = ",".join("?" * len(chunk))
+            rows = conn.execute(
+                f"SELECT num, id, text, meta FROM documents WHERE num IN ({marks})", chunk
+            )
+            found.update((r[0], StoredDocument(r[0], r[1], r[2], json.loads(r[3]))) for r in rows)
+        return [found[num] for num in nums]
 
     def stats(self) -> dict[str, Any]:
         with self.view() as (_conn, snap):
@@ -420,22 +457,19 @@ class Index:
         lines = _line_counts(conn) if settings is not None else LineCounts()
         batch: list[Document] = []
         added = segments = tokens = postings = 0
+        written = [read_segment(self.folder / _SEGMENTS / f) for f in _segment_folders(conn)]
 
         def flush() -> None:
             nonlocal num, lines, segments, tokens, postings
+            _refuse_stored_ids(conn, [d.id for d in batch])
             if settings is not None:
                 delta = count_lines(batch, settings)
                 _add_line_counts(conn, delta)
                 lines = lines.merge(delta)
-            data = self._segment_of(np.arange(num, num + len(batch)), batch, lines)
+            data = self._segment_of(conn, num, batch, lines)
             folder = self._write(data)
-            conn.executemany(
-                "INSERT INTO documents VALUES (?, ?, ?, ?)",
-                (
-                    (num + k, d.id, d.text, json.dumps(d.meta, sort_keys=True, default=str))
-                    for k, d in enumerate(batch)
-                ),
-            )
+            _add_frequent(conn, frequent_hashes(data, written, self.options.find.max_df))
+            written.append(read_segment(self.folder / _SEGMENTS / folder))
             conn.execute(
                 "INSERT INTO segments (folder, documents, postings) VALUES (?, ?, ?)",
                 (folder, data.documents, data.postings),
@@ -448,8 +482,8 @@ class Index:
 
         seen: set[str] = set()
         for doc in documents:
-            if doc.id in seen or _has_id(conn, doc.id):
-                raise DuplicateId(f"document id {doc.id!r} is already in the index or this add")
+            if doc.id in seen:
+                raise DuplicateId(f"document id {doc.id!r} is twice in this add")
             seen.add(doc.id)
             batch.append(doc)
             added += 1
@@ -461,19 +495,27 @@ class Index:
             _set_meta(conn, next_num=num, version=int(_meta(conn, "version")) + 1)
         return AddReport(added, segments, tokens, postings)
 
-    def _segment_of(self, nums: I64, batch: list[Document], lines: LineCounts) -> SegmentData:
-        """Tokenise, mark and fingerprint a batch of new documents (in a pool), with
-        find's stage function."""
+    def _segment_of(
+        self, conn: sqlite3.Connection, first: int, batch: list[Document], lines: LineCounts
+    ) -> SegmentData:
+        """Tokenise, mark and fingerprint a batch of new documents numbered from
+        ``first`` (in a pool, with find's stage function) into a segment; meanwhile
+        this process inserts each chunk's documents into SQLite as its part comes back."""
         state = _FingerprintState(self.options.find, self.options.marker(lines))
-        tokens: list[Tokens] = []
-        anchors: list[Anchors] = []
         size = _TOKENIZE_BATCH
-        chunks = (batch[lo : lo + size] for lo in range(0, len(batch), size))
-        with WorkerPool(min(self.workers, max(1, len(batch) // size)), state) as pool:
-            for chunk_tokens, chunk_anchors in pool.map(_fingerprint_chunk, chunks):
-                tokens.extend(chunk_tokens)
-                anchors.append(chunk_anchors)
-        return build_segment(nums, tokens, Anchors.concat(anchors))
+        chunks = [batch[lo : lo + size] for lo in range(0, len(batch), size)]
+        parts: list[SegmentPart] = []
+        with WorkerPool(min(self.workers, len(chunks)), state) as pool:
+            for chunk, part in zip(chunks, pool.map(_fingerprint_chunk, chunks), strict=True):
+                conn.executemany(
+                    "INSERT INTO documents VALUES (?, ?, ?, ?)",
+                    (
+                        (first + len(parts) * size + k, d.id, d.text, _meta_json(d.meta))
+                        for k, d in enumerate(chunk)
+                    ),
+                )
+                parts.append(part)
+        return build_segment(np.arange(first, first + len(batch)), parts)
 
     def _write(self, data: SegmentData) -> str:
         """Write a segment under a temporary name, then rename it into place."""
@@ -537,6 +579,8 @@ class Index:
                 old = [r[0] for r in conn.execute("SELECT folder FROM segments")]
                 conn.execute("DELETE FROM segments")
                 conn.execute("DELETE FROM tombstones")
+                conn.execute("DELETE FROM frequent")
+                _add_frequent(conn, frequent_hashes(merged, [], self.options.find.max_df))
                 conn.execute(
                     "INSERT INTO segments (folder, documents, postings) VALUES (?, ?, ?)",
                     (folder, merged.documents, merged.postings),
@@ -562,12 +606,10 @@ class _FingerprintState:
     tokenizer: Tokenizer = field(default_factory=Tokenizer)
 
 
-def _fingerprint_chunk(
-    state: _FingerprintState, chunk: list[Document]
-) -> tuple[list[Tokens], Anchors]:
+def _fingerprint_chunk(state: _FingerprintState, chunk: list[Document]) -> SegmentPart:
     """Tokens (boilerplate marked) and anchors of a chunk of documents."""
     batch = fingerprint_documents(chunk, state.options, state.tokenizer, state.marker)
-    return batch.tokens, batch.anchors
+    return segment_part(batch.tokens, batch.anchors)
 
 
 # --- SQLite helpers ---------------------------------------------------------------------
@@ -593,8 +635,33 @@ def _set_meta(conn: sqlite3.Connection, **values: object) -> None:
     )
 
 
-def _has_id(conn: sqlite3.Connection, doc_id: str) -> bool:
-    return conn.execute("SELECT 1 FROM documents WHERE id = ?", (doc_id,)).fetchone() is not None
+def _refuse_stored_ids(conn: sqlite3.Connection, ids: Sequence[str]) -> None:
+    """Raise DuplicateId if one of ``ids`` is already in the index."""
+    for lo in range(0, len(ids), _IDS_PER_QUERY):
+        chunk = list(ids[lo : lo + _IDS_PER_QUERY])
+        marks = ",".join("?" * len(chunk))
+        row = conn.execute(f"SELECT id FROM documents WHERE id IN ({marks})", chunk).fetchone()
+        if row is not None:
+            raise DuplicateId(f"document id {row[0]!r} is already in the index")
+
+
+def _segment_folders(conn: sqlite3.Connection) -> list[str]:
+    return [r[0] for r in conn.execute("SELECT folder FROM segments ORDER BY id")]
+
+
+def _frequent(conn: sqlite3.Connection) -> U64:
+    stored = np.fromiter((r[0] for r in conn.execute("SELECT hash FROM frequent")), np.int64)
+    return np.sort(stored.view(np.uint64))  # SQLite holds them as signed integers
+
+
+def _add_frequent(conn: sqlite3.Connection, hashes: U64) -> None:
+    conn.executemany(
+        "INSERT OR IGNORE INTO frequent VALUES (?)", ((h,) for h in hashes.view(np.int64).tolist())
+    )
+
+
+def _meta_json(meta: dict[str, Any]) -> str:
+    return json.dumps(meta, sort_keys=True, default=str) if meta else "{}"
 
 
 def _document(conn: sqlite3.Connection, where: str, value: object) -> StoredDocument | None:
