@@ -4,7 +4,14 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from reprints.fingerprint import ngram_hashes, usable_ngrams, window_for, winnow
+from reprints.fingerprint import (
+    fingerprint,
+    fingerprint_batch,
+    ngram_hashes,
+    usable_ngrams,
+    window_for,
+    winnow,
+)
 from reprints.text import Tokens
 
 
@@ -54,3 +61,31 @@ def test_usable_ngrams_exclude_boilerplate() -> None:
         mask,
     )
     assert usable_ngrams(tokens, 3).tolist() == [True, True, False, False, False, True, True, True]
+
+
+_DOC = st.tuples(
+    st.lists(st.integers(0, 5) | st.integers(0, 2**64 - 1), max_size=60),
+    st.none() | st.lists(st.booleans(), min_size=60, max_size=60),
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(_DOC, max_size=8), st.integers(1, 6), st.integers(0, 20))
+def test_fingerprint_batch_is_fingerprint_of_each_document(
+    docs: list[tuple[list[int], list[bool] | None]], ngram: int, window: int
+) -> None:
+    """The batch path (one pass over the joined tokens) equals the per-document one,
+    ties of equal hashes, boilerplate, short documents and empty ones included."""
+    tokens = []
+    for values, marks in docs:
+        n = len(values)
+        zeros = np.zeros(n, dtype=np.int32)
+        mask = None if marks is None else np.array(marks[:n], dtype=bool)
+        tokens.append(Tokens(np.array(values, dtype=np.uint64), zeros, zeros, mask))
+    batch = fingerprint_batch(tokens, ngram, window)
+    assert len(batch) == len(tokens)
+    for d, doc in enumerate(tokens):
+        positions, hashes = fingerprint(doc, ngram, window)
+        got_positions, got_hashes = batch.of(d)
+        assert got_positions.tolist() == positions.tolist()
+        assert got_hashes.tolist() == hashes.tolist()

@@ -136,10 +136,88 @@ def fingerprint(tokens: Tokens, ngram: int, window: int) -> tuple[I64, U64]:
 
 def fingerprint_batch(tokens: Sequence[Tokens], ngram: int, window: int) -> Anchors:
     """The anchors of a batch of documents (:func:`fingerprint` of each)."""
-    found = [fingerprint(t, ngram, window) for t in tokens]
-    counts = np.fromiter((p.shape[0] for p, _ in found), dtype=np.int64, count=len(found))
+    sizes = np.fromiter((len(t) for t in tokens), dtype=np.int64, count=len(tokens))
+    offsets = np.concatenate(([0], np.cumsum(sizes))).astype(np.int64)
+    hashes = np.concatenate([t.hashes for t in tokens]) if tokens else np.zeros(0, np.uint64)
+    marked = None
+    if any(t.boilerplate is not None for t in tokens):
+        marked = np.concatenate(
+            [np.zeros(len(t), bool) if t.boilerplate is None else t.boilerplate for t in tokens]
+        )
+    return fingerprint_joined(hashes.astype(np.uint64, copy=False), marked, offsets, ngram, window)
+
+
+def fingerprint_joined(
+    hashes: U64,
+    boilerplate: npt.NDArray[np.bool_] | None,
+    offsets: I64,
+    ngram: int,
+    window: int,
+) -> Anchors:
+    """The anchors of a batch of documents given as one token array (document ``d``'s
+    tokens are ``offsets[d]`` to ``offsets[d + 1]``): :func:`fingerprint` of each, in
+    numpy passes over the whole batch rather than a loop over its documents."""
+    docs = offsets.shape[0] - 1
+    counts = np.maximum(np.diff(offsets) - ngram + 1, 0)  # n-grams of each document
+    gram_offsets = np.concatenate(([0], np.cumsum(counts))).astype(np.int64)
+    total = int(gram_offsets[-1])
+    if total == 0:
+        return Anchors(np.zeros(docs + 1, np.int64), np.zeros(0, np.int64), np.zeros(0, np.uint64))
+    # The token where each document's n-grams start, for every n-gram of the batch.
+    owner = np.repeat(np.arange(docs, dtype=np.int64), counts)
+    at = np.arange(total, dtype=np.int64) + (offsets[:-1] - gram_offsets[:-1])[owner]
+    grams = ngram_hashes(hashes, ngram)[at]
+    if boilerplate is None:
+        usable = np.ones(total, dtype=bool)
+    else:
+        marked = np.concatenate(([0], np.cumsum(boilerplate, dtype=np.int64)))
+        usable = (marked[at + ngram] - marked[at]) == 0
+    masked = np.where(usable, grams, np.iinfo(np.uint64).max).astype(np.uint64)
+    chosen = _winnow_joined(masked, counts, gram_offsets, window)
+    chosen = chosen[usable[chosen]]
+    anchor_owner = owner[chosen]
+    per_doc = np.bincount(anchor_owner, minlength=docs)
     return Anchors(
-        np.concatenate(([0], np.cumsum(counts))).astype(np.int64),
-        np.concatenate([p for p, _ in found]) if found else np.zeros(0, np.int64),
-        np.concatenate([h for _, h in found]) if found else np.zeros(0, np.uint64),
+        np.concatenate(([0], np.cumsum(per_doc))).astype(np.int64),
+        chosen - gram_offsets[anchor_owner],
+        grams[chosen],
     )
+
+
+def _winnow_joined(masked: U64, counts: I64, gram_offsets: I64, window: int) -> I64:
+    """:func:`winnow` of each document's slice of ``masked``, as sorted indices into it."""
+    window = max(1, window)
+    starts = gram_offsets[:-1]
+    full = counts >= window
+    picked = []
+    if full.any() and masked.shape[0] >= window:
+        windows = np.lib.stride_tricks.sliding_window_view(masked, window)
+        # The windows that lie inside one document: those starting no later than its
+        # last full window.
+        last = starts + counts - window
+        inside = np.zeros(windows.shape[0] + 1, dtype=np.int64)
+        np.add.at(inside, starts[full], 1)
+        np.add.at(inside, last[full] + 1, -1)
+        first_of = np.flatnonzero(np.cumsum(inside[:-1]) > 0)
+        rightmost = window - 1 - np.argmin(windows[:, ::-1], axis=1)
+        positions = first_of + rightmost[first_of]
+        # The rightmost minimum never moves left as the window slides: equal
+        # neighbours are the same anchor.
+        keep = np.ones(positions.shape[0], dtype=bool)
+        keep[1:] = positions[1:] != positions[:-1]
+        picked.append(positions[keep])
+    short = np.flatnonzero(~full & (counts > 0))
+    if short.size:
+        # A document shorter than one window keeps its single (rightmost) minimum.
+        lo, hi = starts[short], starts[short] + counts[short]
+        padded = np.append(masked, np.uint64(0))
+        bounds = np.stack((lo, hi), axis=1).reshape(-1)
+        least = np.minimum.reduceat(padded, bounds)[::2]
+        owner = np.repeat(np.arange(short.size), counts[short])
+        first = np.concatenate(([0], np.cumsum(counts[short])[:-1]))
+        index = np.arange(owner.shape[0]) - first[owner] + lo[owner]
+        where = np.where(masked[index] == least[owner], index, -1)
+        picked.append(np.maximum.reduceat(where, first))
+    if not picked:
+        return np.zeros(0, dtype=np.int64)
+    return np.sort(np.concatenate(picked)).astype(np.int64)
