@@ -155,7 +155,8 @@ _TEASER_RUN = 4  # a teaser needs another teaser this many lines away or closer
 _SENTENCE_END = re.compile(r"""[.!?:;]["'”’»)\]]*$""")  # what _sentence_end tells
 _SENTENCE_PUNCTUATION = ".!?:;"
 _CLOSERS = "\"'”’»)]"
-_TEASER_LAST = ".…]|"  # the last character of any _TEASER_END match in a stripped line
+# How any _TEASER_END match in a stripped line ends ("...", "…", "]" or "|").
+_TEASER_ENDINGS = ("...", "…", "]", "|")
 _TAIL = 80  # characters at the end of a line that the two patterns above can match
 _URL_ONLY = re.compile(r"^(?:https?://|www\.)\S+$", re.IGNORECASE)
 _GOOD_MIN_WORDS = 4
@@ -269,10 +270,10 @@ def _judge(text: str, tokens: int, digits: bool, letter_words: int) -> str | Non
     if digits and letter_words < _MIN_WORDS_WITH_LETTERS * tokens:
         return NON_TEXT  # the Gopher rule on words without letters, for one line
     # Both patterns are anchored at the end: look at the tail, not the whole paragraph;
-    # a teaser's tail ends in one of four characters (the line is stripped).
+    # a teaser's tail ends in one of four ways (the line is stripped).
     tail = text[-_TAIL:]
     sentence = _sentence_end(tail)
-    teaser = tail[-1] in _TEASER_LAST and bool(_TEASER_END.search(tail))
+    teaser = tail.endswith(_TEASER_ENDINGS) and bool(_TEASER_END.search(tail))
     if (
         tokens <= _CRUMBS_MAX_TOKENS
         and (teaser or not sentence)

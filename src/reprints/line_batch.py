@@ -93,7 +93,7 @@ def _char_table() -> _CharTable:
 
 
 # ASCII normalisation of the site rule's key: lower case, every space a " ", digits "0".
-_ASCII_NORM = np.arange(128, dtype=np.uint8)
+_ASCII_NORM = np.arange(256, dtype=np.uint8)
 _ASCII_NORM[ord("A") : ord("Z") + 1] += 32
 _ASCII_NORM[ord("0") : ord("9") + 1] = ord("0")
 _ASCII_NORM[[cp for cp in range(128) if chr(cp).isspace()]] = ord(" ")
@@ -237,7 +237,9 @@ class LineBatch:
     def _ascii_norm(self) -> tuple[bytes, Callable[[I64], I64]]:
         """The batch normalised as :func:`line_key` does for ASCII (runs of spaces made
         one space), and where a position of the batch went in it."""
-        norm = _ASCII_NORM[np.minimum(self.codepoints, 127)]
+        # Only ASCII lines are read from it: any other code point may map to anything,
+        # so its low byte (a view of the little-endian array) will do as an index.
+        norm = _ASCII_NORM[self.codepoints.view(np.uint8)[::4]]
         space = norm == ord(" ")
         dropped = space.copy()
         dropped[1:] &= space[:-1]  # a space after a space
