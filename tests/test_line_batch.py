@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from urllib.parse import urlsplit
 
 import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from reprints.boilerplate import (
+    _PLAIN_URL,
     _SENTENCE_END,
     _TEASER_END,
     _TEASER_ENDINGS,
@@ -18,6 +20,7 @@ from reprints.boilerplate import (
     BoilerplateMarker,
     BoilerplateSettings,
     _figures,
+    _host,
     _lines,
     _sentence_end,
     classify_lines,
@@ -140,3 +143,24 @@ def test_batch_marking_equals_marking_line_by_line(
     spans, _ = marker.mark_batch(docs)
     for doc, found in zip(docs, spans, strict=True):
         assert [(s.start, s.end, s.reason) for s in found] == _reference_spans(marker, doc)
+
+
+_URL_PART = st.sampled_from(
+    ["http", "HTTPS", "ftp", "://", ":", "/", "?", "#", "@", ".", "-", "www.", "Ex", "a", "9",
+     "[::1]", ":80", "\t", "\n", " ", "\x01", "é", "_", "%41", "user@"]
+)  # fmt: skip
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(_URL_PART, max_size=12).map("".join))
+def test_host_is_what_urlsplit_finds(url: str) -> None:
+    try:
+        expected = urlsplit(url).hostname
+    except ValueError:
+        expected = None
+    assert _host(url) == expected
+
+
+def test_plain_urls_take_the_fast_path() -> None:
+    for url in ("https://WWW.Site0.example/story/1", "http://a-b.example", "HTTP://x.y?q#f"):
+        assert _PLAIN_URL.match(url) and _host(url) == urlsplit(url).hostname

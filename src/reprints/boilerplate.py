@@ -208,15 +208,29 @@ def _is_saved_page(path: str) -> bool:
     return any(s in _PAGE_SUFFIXES for s in suffixes[-2:])
 
 
+# An http(s) URL whose host is plain letters, digits, dots and hyphens, with no user,
+# port or stray control character: its host is what urlsplit finds, lower-cased.
+_PLAIN_URL = re.compile(r"(?i:https?)://([A-Za-z0-9.-]+)(?:[/?#]|\Z)")
+
+
+def _host(url: str) -> str | None:
+    """``urlsplit(url).hostname`` (None where urlsplit refuses the URL), without
+    urlsplit for the plain URLs of nearly every page."""
+    plain = _PLAIN_URL.match(url)
+    if plain:
+        return plain.group(1).lower()
+    try:
+        return urlsplit(url).hostname
+    except ValueError:
+        return None
+
+
 def site_of(doc: Document) -> str | None:
     """The site a document belongs to: its URL's host, else the folder of its source
     file when that is a saved web page, else None."""
     url = doc.meta.get("url")
     if isinstance(url, str) and url:
-        try:
-            host = urlsplit(url.strip()).hostname
-        except ValueError:
-            host = None
+        host = _host(url.strip())
         if host:
             return host.removeprefix("www.")
     source = doc.meta.get("source")
@@ -697,7 +711,7 @@ class BoilerplateMarker:
             entirely[owner] | (counts < self.settings.chrome_share * pages[owner])
         )
         lines, owner, keys, counts = lines[~kept], owner[~kept], keys[~kept], counts[~kept]
-        reasons[lines] = _REASONS.index(SITE_REPEAT)
+        reasons[lines] = _CODES[SITE_REPEAT]
         # Each key's top line: the first in the smallest document id (ties: the first
         # marked), as marking line by line would keep it.
         ids = {doc_id: r for r, doc_id in enumerate(sorted({doc.id for doc in documents}))}
@@ -718,7 +732,8 @@ class BoilerplateMarker:
 _REASONS: tuple[str | None, ...] = (
     None, SITE_REPEAT, WIDGET, CRUMBS, TEASER, NON_TEXT, SHORT_IN_BOILERPLATE, MENU, "good"
 )  # fmt: skip
-_GOOD = _REASONS.index("good")
+_CODES = {reason: code for code, reason in enumerate(_REASONS)}
+_GOOD = _CODES["good"]
 _JUDGED_KEEP = 100_000  # distinct short lines whose class is remembered between batches
 _JUDGED_MAX_CHARS = 500  # longer lines are paragraphs: judged each time, cheaply
 _JUDGED: dict[str, int] = {}
@@ -740,11 +755,12 @@ def _judge_all(batch: LineBatch) -> npt.NDArray[np.int8]:
         batch.letter_words[worded].tolist(),
         strict=True,
     ):
+        if len(text) > _JUDGED_MAX_CHARS:  # never remembered: not even looked up
+            codes.append(_CODES[_judge(text, tokens, digits, letter_words)])
+            continue
         code = cache.get(text)
         if code is None:
-            code = _REASONS.index(_judge(text, tokens, digits, letter_words))
-            if len(text) <= _JUDGED_MAX_CHARS:
-                cache[text] = code
+            code = cache[text] = _CODES[_judge(text, tokens, digits, letter_words)]
         codes.append(code)
     out[worded] = codes
     return out
@@ -766,7 +782,7 @@ def _mark_by_rules(batch: LineBatch, reasons: npt.NDArray[np.int8]) -> None:
         found = _in_context(names[lo:hi], tokens[lo:hi])
         for k, reason in enumerate(found, start=lo):
             if reason is not None and reasons[k] == 0:
-                reasons[k] = _REASONS.index(reason)
+                reasons[k] = _CODES[reason]
 
 
 def boilerplate_summary(
