@@ -441,9 +441,11 @@ class LineCounts:
 
 
 class LineCounter:
-    """Counts lines document by document (the streaming form of :func:`count_lines`):
-    keys are held in arrays and compacted as they grow, so a first pass over millions
-    of documents stays cheap. Its :meth:`counts` equal :func:`count_lines` on the same
+    """Counts lines as documents are added (the streaming form of :func:`count_lines`):
+    the documents of a site wait until about a million characters of them can be
+    counted as one batch (:class:`LineBatch`), and keys are held in arrays and compacted
+    as they grow, so a first pass over millions of documents stays cheap. Its
+    :meth:`counts` (which counts what waits) equal :func:`count_lines` on the same
     documents."""
 
     def __init__(self, settings: BoilerplateSettings) -> None:
