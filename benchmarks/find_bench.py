@@ -8,7 +8,10 @@ sources copied into other documents, whole (with 0-5% of words edited) or in par
 document carries its site's header and footer lines (boilerplate shared by hundreds
 of documents) and a URL on its site. The benchmark writes the collection as JSON
 Lines, runs the `reprints find` command in a child process, and prints documents per
-second, the child's peak RSS, and the recall and precision of the planted pairs (two
+second, MB per second (of the JSON Lines file; per core: divided by the workers), the
+CPU seconds the child's processes used (MB per CPU second is the per-core figure least
+disturbed by other load on the machine), the child's peak RSS (its largest process),
+and the recall and precision of the planted pairs (two
 documents that hold text of the same source are a true pair, so copies of one source
 pair with each other too).
 """
@@ -25,6 +28,7 @@ import time
 from itertools import combinations
 from pathlib import Path
 
+from reprints.runners.pool import worker_count
 from reprints.synthetic import TextGenerator
 
 SITES = 20
@@ -94,10 +98,14 @@ def main(argv: list[str] | None = None) -> int:
         out = Path(tmp) / "out"
         command = [sys.executable, "-m", "reprints", "-q", "find", str(corpus), "-o", str(out)]
         command += ["--workers", str(args.workers)]
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
         started = time.perf_counter()
         subprocess.run(command, check=True)
         seconds = time.perf_counter() - started
-        peak_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        peak_mb = after.ru_maxrss / 1024
+        # The child's processes (workers included) ran for this many CPU seconds.
+        cpu = (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)
         found = set()
         with open(out / "pairs.jsonl", encoding="utf-8") as stream:
             for line in stream:
@@ -108,10 +116,13 @@ def main(argv: list[str] | None = None) -> int:
     recall = hits / len(truth) if truth else 1.0
     precision = hits / len(found) if found else 1.0
     print(f"corpus            {len(records):,} documents, {size_mb:.0f} MB")
+    cores = worker_count(args.workers)
     print(
         f"find              {seconds:.1f} s, {len(records) / seconds:,.0f} docs/s,"
-        f" {size_mb / seconds:.1f} MB/s"
+        f" {size_mb / seconds:.1f} MB/s, {size_mb / seconds / cores:.1f} MB/s per core"
+        f" ({cores} worker{'s' if cores > 1 else ''})"
     )
+    print(f"CPU time          {cpu:.1f} s, {size_mb / cpu:.1f} MB per CPU second")
     print(f"peak RSS (child)  {peak_mb:,.0f} MB")
     print(f"stages (s)        {summary['seconds']}")
     print(f"pairs             found {len(found):,}, true {len(truth):,}")

@@ -6,7 +6,6 @@ import functools
 import itertools
 import pickle
 import random
-import re
 from pathlib import Path
 
 import numpy as np
@@ -377,31 +376,3 @@ def test_a_widget_sounding_line_inside_article_text_is_not_boilerplate() -> None
     doc = Document("page", text)
     detector.observe(doc)
     assert detector.spans(doc) == []
-
-
-# The line rules' regex-free fast paths give exactly what the regexes give.
-_LINE_TEXT = st.text(
-    alphabet=st.sampled_from(list("ab Z_09.…|]")) | st.characters(codec="utf-8"), max_size=40
-)
-
-
-@settings(max_examples=400)
-@given(_LINE_TEXT)
-def test_fast_line_tests_equal_the_regexes(text: str) -> None:
-    from reprints import boilerplate as b
-
-    assert b._word_count(text) == len(b._WORD.findall(text))
-    assert b._has_digit(text) == bool(b._DIGIT.search(text))
-    triggers = re.compile("|".join(map(re.escape, b._WIDGET_TRIGGERS)))
-    folded = text.casefold()
-    assert any(t in folded for t in b._WIDGET_TRIGGERS) == bool(triggers.search(folded))
-    if b._TEASER_END.search(text):
-        assert text.rstrip().endswith(b._TEASER_LAST)
-
-
-def test_ascii_word_and_digit_classes() -> None:
-    from reprints import boilerplate as b
-
-    for c in map(chr, range(128)):
-        assert b._word_count(c) == len(b._WORD.findall(c))
-        assert b._has_digit(c) == bool(b._DIGIT.search(c))

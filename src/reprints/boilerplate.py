@@ -53,7 +53,6 @@ points of recall; on every visible line of the pages, F1 0.704 → 0.814, recall
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -63,9 +62,9 @@ from urllib.parse import urlsplit
 
 import numpy as np
 import numpy.typing as npt
-import xxhash
 
 from reprints.documents import Document
+from reprints.line_batch import I64, LineBatch
 from reprints.options import check
 from reprints.text import Tokens
 
@@ -80,6 +79,9 @@ MENU = "menu"
 # Lines marked by the site rule are compacted into (key, count) arrays once this many
 # (document, line) keys are pending, which bounds the memory of the first pass.
 _COMPACT_EVERY = 4_000_000
+# Documents are counted in batches of about this many characters (numpy passes over
+# the batch; see reprints.line_batch).
+_COUNT_BATCH_CHARS = 1 << 20
 _TOP_LINES = 20
 _TOP_KEPT = 100_000  # repeated lines whose text is kept for the summary's top lines
 _ENTIRELY_REPEATED = 0.95  # share of a document's characters: a copy, not chrome
@@ -92,31 +94,6 @@ _LINE = re.compile(r"[^\n]+")
 _WORD = re.compile(r"\w+")
 _WORD_WITH_LETTER = re.compile(r"\w*[^\W\d_]\w*")  # a \w+ run holding at least one letter
 _DIGIT = re.compile(r"\d")
-# The same tests on ASCII text without a regex, which runs several times slower: on ASCII,
-# \w is [A-Za-z0-9_] and \d is [0-9] (tests/test_boilerplate.py checks both). Word
-# characters become b"a" and the others b" ", so a word starts at every b" a" and at
-# an initial b"a".
-_ASCII_WORD_BYTES = bytes(
-    ord("a") if chr(c).isascii() and (chr(c).isalnum() or c == ord("_")) else ord(" ")
-    for c in range(256)
-)
-_ASCII_NON_DIGITS = bytes(c for c in range(256) if not chr(c).isdigit() or c > 127)
-
-
-def _word_count(text: str) -> int:
-    """``len(_WORD.findall(text))``: how many runs of word characters a text holds."""
-    if text.isascii():
-        shape = text.encode("ascii").translate(_ASCII_WORD_BYTES)
-        return shape.count(b" a") + shape.startswith(b"a")
-    return len(_WORD.findall(text))
-
-
-def _has_digit(text: str) -> bool:
-    """``bool(_DIGIT.search(text))``."""
-    if text.isascii():
-        return bool(text.encode("ascii").translate(None, _ASCII_NON_DIGITS))
-    return _DIGIT.search(text) is not None
-
 
 # Widgets recognised by the whole line (case-insensitive, surrounding spaces ignored).
 _WIDGET_LINE = re.compile(
@@ -173,10 +150,13 @@ _HANDLE = re.compile(r"(?<!\S)[#@]\S*")  # hashtags and handles: glued on purpos
 _CRUMBS_HEAD = 60  # navigation is glued to the start of a line
 _CRUMBS_MAX_TOKENS = 30
 _TEASER_END = re.compile(r"""(?:[\w'"’”)](?:\.{3}|…)|\[[A-Z ]{2,}\]\s*\|?)$""")
-_TEASER_LAST = ("...", "…", "]", "|")  # how a line _TEASER_END matches ends (spaces aside)
 _TEASER_MAX_TOKENS = 45
 _TEASER_RUN = 4  # a teaser needs another teaser this many lines away or closer
-_SENTENCE_END = re.compile(r"""[.!?:;]["'”’»)\]]*$""")
+_SENTENCE_END = re.compile(r"""[.!?:;]["'”’»)\]]*$""")  # what _sentence_end tells
+_SENTENCE_PUNCTUATION = ".!?:;"
+_CLOSERS = "\"'”’»)]"
+# How any _TEASER_END match in a stripped line ends ("...", "…", "]" or "|").
+_TEASER_ENDINGS = ("...", "…", "]", "|")
 _TAIL = 80  # characters at the end of a line that the two patterns above can match
 _URL_ONLY = re.compile(r"^(?:https?://|www\.)\S+$", re.IGNORECASE)
 _GOOD_MIN_WORDS = 4
@@ -213,7 +193,7 @@ def _lines(text: str) -> list[_Line]:
         if not stripped:
             continue
         start = m.start() + (len(raw) - len(raw.lstrip()))
-        out.append(_Line(start, start + len(stripped), stripped, _word_count(stripped)))
+        out.append(_Line(start, start + len(stripped), stripped, len(_WORD.findall(stripped))))
     return out
 
 
@@ -228,29 +208,35 @@ def _is_saved_page(path: str) -> bool:
     return any(s in _PAGE_SUFFIXES for s in suffixes[-2:])
 
 
+# An http(s) URL whose host is plain letters, digits, dots and hyphens, with no user,
+# port or stray control character: its host is what urlsplit finds, lower-cased.
+_PLAIN_URL = re.compile(r"(?i:https?)://([A-Za-z0-9.-]+)(?:[/?#]|\Z)")
+
+
+def _host(url: str) -> str | None:
+    """``urlsplit(url).hostname`` (None where urlsplit refuses the URL), without
+    urlsplit for the plain URLs of nearly every page."""
+    plain = _PLAIN_URL.match(url)
+    if plain:
+        return plain.group(1).lower()
+    try:
+        return urlsplit(url).hostname
+    except ValueError:
+        return None
+
+
 def site_of(doc: Document) -> str | None:
     """The site a document belongs to: its URL's host, else the folder of its source
     file when that is a saved web page, else None."""
     url = doc.meta.get("url")
     if isinstance(url, str) and url:
-        try:
-            host = urlsplit(url.strip()).hostname
-        except ValueError:
-            host = None
+        host = _host(url.strip())
         if host:
             return host.removeprefix("www.")
     source = doc.meta.get("source")
     if isinstance(source, str) and source and source != "-" and _is_saved_page(source):
         return "folder:" + PurePath(source).parent.as_posix()
     return None
-
-
-def _line_key(site: str, text: str) -> int:
-    """Hash of a line as the site rule compares it: case, spacing and digits ignored."""
-    if not text.isascii():  # NFKC leaves ASCII as it is; most lines are ASCII
-        text = unicodedata.normalize("NFKC", text)
-    norm = _DIGIT.sub("0", " ".join(text.casefold().split()))
-    return xxhash.xxh3_64_intdigest(f"{site}\x00{norm}".encode("utf-8", "surrogatepass"))
 
 
 # --- line rules ---------------------------------------------------------------------
@@ -263,53 +249,75 @@ def _glued_words(text: str) -> int:
 
 
 def _widget_phrase(text: str) -> bool:
-    folded = text.casefold()  # substring tests: a regex of alternatives is slower
+    folded = text.casefold()
     return any(t in folded for t in _WIDGET_TRIGGERS) and bool(_WIDGET_PHRASE.search(text))
 
 
-def _judge(line: _Line) -> str | None:
-    """A line's class on its own: a boilerplate reason, "good", or None (undecided)."""
-    text = line.text
-    if line.tokens == 0:
+def _sentence_end(tail: str) -> bool:
+    """``_SENTENCE_END.search(tail)``: sentence punctuation, then only closing quotes
+    and brackets (a right strip, instead of a search tried at every position)."""
+    bare = tail.rstrip(_CLOSERS)
+    return bool(bare) and bare[-1] in _SENTENCE_PUNCTUATION
+
+
+def _judge(text: str, tokens: int, digits: bool, letter_words: int) -> str | None:
+    """A line's class on its own: a boilerplate reason, "good", or None (undecided).
+
+    ``tokens`` counts the line's ``\\w+`` runs and ``letter_words`` those holding a
+    letter; ``digits`` says whether it holds a ``\\d`` or an underscore (what
+    :class:`reprints.line_batch.LineBatch` counts for a whole batch; :func:`_figures`
+    for one line).
+    """
+    if tokens == 0:
         return None  # punctuation only: no tokens, nothing to mark
     if text.startswith("|") and text.endswith("|"):
         return "good"  # a table row: the extractor keeps tables only inside content
     if _WIDGET_LINE.match(text):
         return WIDGET
-    if line.tokens <= _WIDGET_PHRASE_MAX_TOKENS and _widget_phrase(text):
+    if tokens <= _WIDGET_PHRASE_MAX_TOKENS and _widget_phrase(text):
         return WIDGET
-    if line.tokens <= _CLICK_HERE_MAX_TOKENS and _CLICK_HERE.search(text):
+    if tokens <= _CLICK_HERE_MAX_TOKENS and _CLICK_HERE.search(text):
         return WIDGET
     if _URL_ONLY.match(text):
         return NON_TEXT
-    # This runs on every line of every document: a word without letters is made of
-    # digits or underscores, so most lines skip the count altogether.
-    if (_has_digit(text) or "_" in text) and len(
-        _WORD_WITH_LETTER.findall(text)
-    ) < _MIN_WORDS_WITH_LETTERS * line.tokens:
+    # A word without letters is made of digits or underscores.
+    if digits and letter_words < _MIN_WORDS_WITH_LETTERS * tokens:
         return NON_TEXT  # the Gopher rule on words without letters, for one line
-    # Both patterns are anchored at the end: search the tail, not the whole paragraph.
+    # Both patterns are anchored at the end: look at the tail, not the whole paragraph;
+    # a teaser's tail ends in one of four ways (the line is stripped).
     tail = text[-_TAIL:]
-    sentence = bool(_SENTENCE_END.search(tail))
-    teaser = tail.rstrip().endswith(_TEASER_LAST) and bool(_TEASER_END.search(tail))
+    sentence = _sentence_end(tail)
+    teaser = tail.endswith(_TEASER_ENDINGS) and bool(_TEASER_END.search(tail))
     if (
-        line.tokens <= _CRUMBS_MAX_TOKENS
+        tokens <= _CRUMBS_MAX_TOKENS
         and (teaser or not sentence)
         and _glued_words(text[:_CRUMBS_HEAD]) >= 2
     ):
         return CRUMBS
-    if line.tokens <= _TEASER_MAX_TOKENS and teaser:
+    if tokens <= _TEASER_MAX_TOKENS and teaser:
         return TEASER
-    if line.tokens >= _GOOD_MIN_WORDS and sentence:
+    if tokens >= _GOOD_MIN_WORDS and sentence:
         return "good"
-    if line.tokens >= _LONG_LINE_WORDS:
+    if tokens >= _LONG_LINE_WORDS:
         return "good"
     return None
 
 
+def _figures(text: str) -> tuple[int, bool, int]:
+    """What :func:`_judge` needs besides the text, for one line, by the definitions."""
+    digits = bool(_DIGIT.search(text)) or "_" in text
+    return len(_WORD.findall(text)), digits, len(_WORD_WITH_LETTER.findall(text))
+
+
 def classify_lines(lines: list[_Line]) -> list[str | None]:
     """Boilerplate reason of every line, or None for lines that are kept."""
-    judged = [_judge(line) for line in lines]
+    judged = [_judge(line.text, *_figures(line.text)) for line in lines]
+    return _in_context(judged, [line.tokens for line in lines])
+
+
+def _in_context(judged: list[str | None], tokens: list[int]) -> list[str | None]:
+    """The reasons of a text's lines, from each line's class on its own (``judged``,
+    changed in place) and the lines around it."""
     # A teaser counts only in a run of teasers (or beside crumbs): a single line
     # ending in "..." is as often an author's trailing-off sentence.
     teasers = [i for i, j in enumerate(judged) if j in (TEASER, CRUMBS)]
@@ -317,7 +325,7 @@ def classify_lines(lines: list[_Line]) -> list[str | None]:
         if judged[i] == TEASER and not any(0 < abs(i - k) <= _TEASER_RUN for k in teasers):
             judged[i] = None
     if all(j is None for j in judged):
-        return [None] * len(lines)
+        return [None] * len(judged)
     # Undecided lines take their class from the lines around them that were decided
     # on their content (URLs and numbers say nothing about their neighbours). A heading
     # belongs to what follows it; but a long run of undecided lines between content (or
@@ -347,18 +355,18 @@ def classify_lines(lines: list[_Line]) -> list[str | None]:
         if bad:
             for k in undecided:
                 out[k] = SHORT_IN_BOILERPLATE
-        elif not (before == "good" and after == "good") and _is_menu(lines, undecided):
+        elif not (before == "good" and after == "good") and _is_menu(tokens, undecided):
             for k in undecided:
                 out[k] = MENU
         i = j
     return out
 
 
-def _is_menu(lines: list[_Line], run: list[int]) -> bool:
+def _is_menu(tokens: list[int], run: list[int]) -> bool:
     """A run of many very short lines outside the text's content: a menu or tag cloud."""
     if len(run) < _MENU_MIN_LINES:
         return False
-    return sum(lines[k].tokens for k in run) <= _MENU_MEAN_TOKENS * len(run)
+    return sum(tokens[k] for k in run) <= _MENU_MEAN_TOKENS * len(run)
 
 
 def _side(judged: str | None) -> str | None:
@@ -394,17 +402,6 @@ class BoilerplateSettings:
     @property
     def chrome_share(self) -> float:
         return 0.0 if self.corpus_wide else _CHROME_SHARE
-
-
-def _line_keys(site: str, text: str) -> npt.NDArray[np.uint64]:
-    """The distinct line keys of a text, of lines with a word (what marking counts):
-    no _Line objects and no token counts, since this runs over every document."""
-    keys = {
-        _line_key(site, stripped)
-        for raw in _LINE.findall(text)
-        if (stripped := raw.strip()) and _WORD.search(stripped)
-    }
-    return np.fromiter(keys, dtype=np.uint64, count=len(keys))
 
 
 def _sum_by_key(
@@ -444,9 +441,11 @@ class LineCounts:
 
 
 class LineCounter:
-    """Counts lines document by document (the streaming form of :func:`count_lines`):
-    keys are held in arrays and compacted as they grow, so a first pass over millions
-    of documents stays cheap. Its :meth:`counts` equal :func:`count_lines` on the same
+    """Counts lines as documents are added (the streaming form of :func:`count_lines`):
+    the documents of a site wait until about a million characters of them can be
+    counted as one batch (:class:`LineBatch`), and keys are held in arrays and compacted
+    as they grow, so a first pass over millions of documents stays cheap. Its
+    :meth:`counts` (which counts what waits) equal :func:`count_lines` on the same
     documents."""
 
     def __init__(self, settings: BoilerplateSettings) -> None:
@@ -456,6 +455,9 @@ class LineCounter:
         self._pending_size = 0
         self._documents = 0
         self._site_docs: Counter[str] = Counter()
+        self._texts: list[str] = []  # documents of a site waiting to be counted together
+        self._sites: list[str] = []
+        self._chars = 0
 
     def add(self, doc: Document) -> None:
         self._documents += 1
@@ -463,14 +465,33 @@ class LineCounter:
         if site is None:
             return
         self._site_docs[site] += 1
-        keys = _line_keys(site, doc.text)
-        if keys.size:
-            self._pending.append(keys)
-            self._pending_size += keys.size
+        self._texts.append(doc.text)
+        self._sites.append(site)
+        self._chars += len(doc.text)
+        if self._chars >= _COUNT_BATCH_CHARS:
+            self._count_batch()
+
+    def _count_batch(self) -> None:
+        """Count the distinct lines of each waiting document, in one batch."""
+        if not self._texts:
+            return
+        batch = LineBatch.of(self._texts)
+        which = np.flatnonzero(batch.tokens > 0)  # lines with a word
+        keys = batch.keys(which, self._sites)
+        docs = batch.doc[which]
+        order = np.lexsort((keys, docs))
+        keys, docs = keys[order], docs[order]
+        distinct = np.ones(keys.shape[0], dtype=bool)
+        distinct[1:] = (keys[1:] != keys[:-1]) | (docs[1:] != docs[:-1])
+        self._texts, self._sites, self._chars = [], [], 0
+        if distinct.any():
+            self._pending.append(keys[distinct])
+            self._pending_size += int(distinct.sum())
             if self._pending_size >= _COMPACT_EVERY:
                 self._compact()
 
     def _compact(self) -> None:
+        self._count_batch()
         if self._pending:
             keys = np.concatenate(self._pending)
             part = LineCounts(*_sum_by_key(keys, np.ones(keys.size, dtype=np.int64)))
@@ -594,68 +615,176 @@ class BoilerplateMarker:
 
     def spans(self, doc: Document) -> list[MarkedSpan]:
         """Marked spans of one document, sorted and non-overlapping."""
-        return self._mark(doc, _Tally())
+        return self._mark([doc], _Tally())[0]
 
     def mark_batch(
         self, documents: Sequence[Document]
     ) -> tuple[list[list[MarkedSpan]], MarkCounts]:
         """Marked spans of each document, and what was marked, for the summary."""
         tally = _Tally()
-        spans = [self._mark(doc, tally) for doc in documents]
+        spans = self._mark(documents, tally)
         return spans, tally.freeze()
 
-    def _mark(self, doc: Document, tally: _Tally) -> list[MarkedSpan]:
-        lines = _lines(doc.text)
-        reasons: list[str | None] = [None] * len(lines)
-        site = self.settings.site(doc)
-        # A site with fewer than min_docs documents cannot repeat a line that often:
-        # its lines are not even hashed.
-        if site is not None and lines and site in self.site_pages:
-            self._mark_site_repeats(doc.id, site, lines, reasons, tally)
-        if self.settings.line_rules:
-            for i, reason in enumerate(classify_lines(lines)):
-                if reasons[i] is None and reason is not None:
-                    reasons[i] = reason
-        spans = [
-            MarkedSpan(line.start, line.end, reason)
-            for line, reason in zip(lines, reasons, strict=True)
-            if reason is not None
-        ]
-        for span in spans:
-            tally.lines[span.reason] += 1
-            tally.chars[span.reason] += span.end - span.start
-        tally.documents += bool(spans)
+    def mark_joined(self, documents: Sequence[Document]) -> tuple[I64, I64, MarkCounts]:
+        """The marked lines of a batch as two arrays, their starts and ends in the
+        documents' texts joined by newlines (where a batch tokeniser's offsets are),
+        and what was marked: :meth:`mark_batch` without a span object per line."""
+        tally = _Tally()
+        batch, reasons = self._reasons(documents, tally)
+        marked = np.flatnonzero(reasons)
+        return batch.starts[marked], batch.ends[marked], tally.freeze()
+
+    def _mark(self, documents: Sequence[Document], tally: _Tally) -> list[list[MarkedSpan]]:
+        batch, reasons = self._reasons(documents, tally)
+        spans: list[list[MarkedSpan]] = [[] for _ in documents]
+        marked = np.flatnonzero(reasons)
+        doc = np.searchsorted(batch.first, marked, side="right") - 1
+        base = batch.text_starts[doc]
+        for d, start, end, code in zip(
+            doc.tolist(),
+            (batch.starts[marked] - base).tolist(),
+            (batch.ends[marked] - base).tolist(),
+            reasons[marked].tolist(),
+            strict=True,
+        ):
+            spans[d].append(MarkedSpan(start, end, _REASONS[code]))
         return spans
 
+    def _reasons(
+        self, documents: Sequence[Document], tally: _Tally
+    ) -> tuple[LineBatch, npt.NDArray[np.int8]]:
+        """The lines of a batch and the reason of each (an index in _REASONS, 0 where
+        kept), counted in ``tally``: the lines found together (:class:`LineBatch`), the
+        site rule's keys looked up together, the line rules judged once per distinct
+        line; only the texts that need the context rules go line by line."""
+        batch = LineBatch.of([doc.text for doc in documents])
+        reasons = np.zeros(len(batch), dtype=np.int8)
+        if batch.starts.size:
+            self._mark_site_repeats(documents, batch, reasons, tally)
+            if self.settings.line_rules:
+                _mark_by_rules(batch, reasons)
+        marked = np.flatnonzero(reasons)
+        codes = reasons[marked]
+        lengths = batch.ends[marked] - batch.starts[marked]
+        # Reasons in the order they first occur, as counting span by span adds them.
+        seen, first = np.unique(codes, return_index=True)
+        for code in seen[np.argsort(first)].tolist():
+            these = codes == code
+            tally.lines[_REASONS[code]] += int(these.sum())
+            tally.chars[_REASONS[code]] += int(lengths[these].sum())
+        owners = np.searchsorted(batch.first, marked, side="right") - 1
+        tally.documents += int(np.unique(owners).shape[0])
+        return batch, reasons
+
     def _mark_site_repeats(
-        self, doc_id: str, site: str, lines: list[_Line], reasons: list[str | None], tally: _Tally
+        self,
+        documents: Sequence[Document],
+        batch: LineBatch,
+        reasons: npt.NDArray[np.int8],
+        tally: _Tally,
     ) -> None:
         repeated = self.repeated
         if repeated.size == 0:
             return
-        keys = np.fromiter(
-            (_line_key(site, line.text) for line in lines), dtype=np.uint64, count=len(lines)
-        )
-        # ``repeated`` is sorted (it comes from the compacted keys): a binary search per
-        # line, instead of np.isin, which would sort it again for every document.
+        sites = [self.settings.site(doc) for doc in documents]
+        # A site with fewer than min_docs documents cannot repeat a line that often:
+        # its lines are not even hashed; nor are lines without a word.
+        pages = np.array([self.site_pages.get(s, 0) if s is not None else 0 for s in sites])
+        doc = batch.doc
+        which = np.flatnonzero((pages[doc] > 0) & (batch.tokens > 0))
+        if which.size == 0:
+            return
+        keys = batch.keys(which, [s or "" for s in sites])
+        # ``repeated`` is sorted (it comes from the compacted keys): a binary search.
         at = np.minimum(np.searchsorted(repeated, keys), repeated.size - 1)
-        counted = np.array([line.tokens > 0 for line in lines])
-        hit = (repeated[at] == keys) & counted
+        hit = repeated[at] == keys
         if not hit.any():
             return
-        lengths = np.array([line.end - line.start for line in lines])
-        entirely = lengths[hit].sum() >= _ENTIRELY_REPEATED * lengths[counted].sum()
-        if entirely:
-            tally.copies_unmarked += 1
-        pages = self.site_pages[site]
-        for i in np.flatnonzero(hit).tolist():
-            documents = int(self.repeated_counts[at[i]])
-            if lines[i].tokens >= _SENTENCE_TOKENS and (
-                entirely or documents < self.settings.chrome_share * pages
-            ):
-                continue
-            reasons[i] = SITE_REPEAT
-            tally.top_line(int(keys[i]), TopLine(documents, site, lines[i].text, doc_id, i))
+        owner = doc[which]
+        lengths = (batch.ends - batch.starts)[which]
+        held = np.bincount(owner[hit], minlength=len(documents)) > 0
+        hit_chars = np.bincount(owner[hit], weights=lengths[hit], minlength=len(documents))
+        all_chars = np.bincount(owner, weights=lengths, minlength=len(documents))
+        entirely = held & (hit_chars >= _ENTIRELY_REPEATED * all_chars)
+        tally.copies_unmarked += int(entirely.sum())
+        lines, owner, keys = which[hit], owner[hit], keys[hit]
+        counts = self.repeated_counts[at[hit]]
+        kept = (batch.tokens[lines] >= _SENTENCE_TOKENS) & (
+            entirely[owner] | (counts < self.settings.chrome_share * pages[owner])
+        )
+        lines, owner, keys, counts = lines[~kept], owner[~kept], keys[~kept], counts[~kept]
+        reasons[lines] = _CODES[SITE_REPEAT]
+        # Each key's top line: the first in the smallest document id (ties: the first
+        # marked), as marking line by line would keep it.
+        ids = {doc_id: r for r, doc_id in enumerate(sorted({doc.id for doc in documents}))}
+        rank = np.array([ids[doc.id] for doc in documents], dtype=np.int64)
+        line_no = lines - batch.first[owner]
+        order = np.lexsort((lines, line_no, rank[owner]))
+        _, first = np.unique(keys[order], return_index=True)
+        best = order[first]
+        for i, text in zip(best.tolist(), batch.texts(lines[best]), strict=True):
+            d = int(owner[i])
+            site = sites[d]
+            assert site is not None
+            line = TopLine(int(counts[i]), site, text, documents[d].id, int(line_no[i]))
+            tally.top_line(int(keys[i]), line)
+
+
+# Boilerplate reasons by their index in the reason arrays of a batch (0: kept).
+_REASONS: tuple[str | None, ...] = (
+    None, SITE_REPEAT, WIDGET, CRUMBS, TEASER, NON_TEXT, SHORT_IN_BOILERPLATE, MENU, "good"
+)  # fmt: skip
+_CODES = {reason: code for code, reason in enumerate(_REASONS)}
+_GOOD = _CODES["good"]
+_JUDGED_KEEP = 100_000  # distinct short lines whose class is remembered between batches
+_JUDGED_MAX_CHARS = 500  # longer lines are paragraphs: judged each time, cheaply
+_JUDGED: dict[str, int] = {}
+
+
+def _judge_all(batch: LineBatch) -> npt.NDArray[np.int8]:
+    """:func:`_judge` of every line of a batch (as an index in _REASONS), once per
+    distinct line: lines repeated across pages are judged once per process."""
+    cache = _JUDGED
+    if len(cache) > _JUDGED_KEEP:
+        cache.clear()
+    out = np.zeros(len(batch), dtype=np.int8)
+    worded = np.flatnonzero(batch.tokens > 0)  # lines without a word are undecided
+    codes = []
+    for text, tokens, digits, letter_words in zip(
+        batch.texts(worded),
+        batch.tokens[worded].tolist(),
+        batch.digits[worded].tolist(),
+        batch.letter_words[worded].tolist(),
+        strict=True,
+    ):
+        if len(text) > _JUDGED_MAX_CHARS:  # never remembered: not even looked up
+            codes.append(_CODES[_judge(text, tokens, digits, letter_words)])
+            continue
+        code = cache.get(text)
+        if code is None:
+            code = cache[text] = _CODES[_judge(text, tokens, digits, letter_words)]
+        codes.append(code)
+    out[worded] = codes
+    return out
+
+
+def _mark_by_rules(batch: LineBatch, reasons: npt.NDArray[np.int8]) -> None:
+    """The line rules' reasons, where the site rule left a line unmarked."""
+    judged = _judge_all(batch)
+    first = batch.first
+    lines = np.diff(first)
+    good = np.diff(np.concatenate(([0], np.cumsum(judged == _GOOD)))[first])
+    undecided = np.diff(np.concatenate(([0], np.cumsum(judged == 0)))[first])
+    # A text whose lines are all good, or all undecided, keeps every line.
+    busy = np.flatnonzero((lines > 0) & (good < lines) & (undecided < lines))
+    names = [_REASONS[code] for code in judged.tolist()] if busy.size else []
+    tokens = batch.tokens.tolist() if busy.size else []
+    for d in busy.tolist():
+        lo, hi = int(first[d]), int(first[d + 1])
+        found = _in_context(names[lo:hi], tokens[lo:hi])
+        for k, reason in enumerate(found, start=lo):
+            if reason is not None and reasons[k] == 0:
+                reasons[k] = _CODES[reason]
 
 
 def boilerplate_summary(
@@ -733,17 +862,28 @@ def mark_tokens(tokens: Tokens, spans: Sequence[MarkedSpan]) -> Tokens:
     token the last span starting before the token ends covers it iff that span ends
     after the token starts. An existing mask is kept (OR-ed).
     """
-    inside = np.zeros(len(tokens), dtype=bool)
-    if spans and len(tokens):
-        starts = np.fromiter((s.start for s in spans), dtype=np.int64, count=len(spans))
-        ends = np.fromiter((s.end for s in spans), dtype=np.int64, count=len(spans))
-        order = np.argsort(starts, kind="stable")
-        starts, ends = starts[order], np.maximum.accumulate(ends[order])
-        k = np.searchsorted(starts, tokens.ends, side="left") - 1
-        inside = (k >= 0) & (ends[np.maximum(k, 0)] > tokens.starts)
+    starts = np.fromiter((s.start for s in spans), dtype=np.int64, count=len(spans))
+    ends = np.fromiter((s.end for s in spans), dtype=np.int64, count=len(spans))
+    inside = covered(tokens.starts, tokens.ends, starts, ends)
     if tokens.boilerplate is not None:
         inside |= tokens.boilerplate
     return Tokens(tokens.hashes, tokens.starts, tokens.ends, inside)
+
+
+def covered(
+    token_starts: npt.NDArray[np.integer[Any]],
+    token_ends: npt.NDArray[np.integer[Any]],
+    starts: I64,
+    ends: I64,
+) -> npt.NDArray[np.bool_]:
+    """Which tokens overlap one of the spans ``starts[i]:ends[i]`` (as
+    :func:`mark_tokens` defines it), for tokens and spans in the same coordinates."""
+    if not (starts.size and token_starts.size):
+        return np.zeros(token_starts.shape[0], dtype=bool)
+    order = np.argsort(starts, kind="stable")
+    starts, ends = starts[order], np.maximum.accumulate(ends[order])
+    k = np.searchsorted(starts, token_ends, side="left") - 1
+    return np.asarray((k >= 0) & (ends[np.maximum(k, 0)] > token_starts))
 
 
 def drop_spans(text: str, spans: list[MarkedSpan]) -> str:

@@ -17,7 +17,7 @@ the CLI, the report or the writers.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field, fields, replace
 from typing import Any, Protocol
 
 import numpy as np
@@ -35,11 +35,11 @@ from reprints.align import (
     set_jaccard,
 )
 from reprints.arrays import distinct
-from reprints.boilerplate import BoilerplateMarker, MarkCounts, mark_tokens
+from reprints.boilerplate import BoilerplateMarker, MarkCounts, covered
 from reprints.candidates import AnchorIndex
 from reprints.copies import ExactCopies, content_keys
 from reprints.documents import Document, Pair, SelfRepeats
-from reprints.fingerprint import Anchors, fingerprint_batch, ngram_hashes, window_for
+from reprints.fingerprint import Anchors, fingerprint_joined, ngram_hashes, window_for
 from reprints.options import check
 from reprints.text import Tokenizer, Tokens
 
@@ -129,18 +129,30 @@ def fingerprint_documents(
     tokenizer: Tokenizer,
     marker: BoilerplateMarker | None,
 ) -> FingerprintedBatch:
-    """Tokens and anchors of a batch; with a ``marker``, boilerplate never anchors."""
-    tokens = tokenizer.tokenize_batch([d.text for d in documents])
-    marks = None
+    """Tokens and anchors of a batch; with a ``marker``, boilerplate never anchors.
+
+    The batch is worked on as one: its tokens joined into arrays, the marked lines
+    found in the texts joined as the tokeniser joins them (newlines between), the
+    anchors of every document taken in one pass (:func:`fingerprint_joined`)."""
+    texts = [d.text for d in documents]
+    tokens = tokenizer.tokenize_batch(texts)
+    sizes = np.fromiter(map(len, tokens), dtype=np.int64, count=len(tokens))
+    offsets = np.concatenate(([0], np.cumsum(sizes))).astype(np.int64)
+    hashes = np.concatenate([t.hashes for t in tokens]) if tokens else np.zeros(0, np.uint64)
+    marks = boilerplate = None
     if marker is not None:
-        spans, marks = marker.mark_batch(documents)
-        tokens = [mark_tokens(t, s) for t, s in zip(tokens, spans, strict=True)]
-    return FingerprintedBatch(
-        tokens,
-        fingerprint_batch(tokens, options.ngram, options.window()),
-        marks,
-        content_keys(tokens),
-    )
+        span_starts, span_ends, marks = marker.mark_joined(documents)
+        lengths = np.fromiter(map(len, texts), dtype=np.int64, count=len(texts))
+        bases = np.repeat(np.cumsum(lengths + 1) - (lengths + 1), sizes)
+        starts = np.concatenate([t.starts for t in tokens]) + bases if tokens else bases
+        ends = np.concatenate([t.ends for t in tokens]) + bases if tokens else bases
+        boilerplate = covered(starts, ends, span_starts, span_ends)
+        tokens = [
+            replace(t, boilerplate=boilerplate[lo:hi])
+            for t, lo, hi in zip(tokens, offsets[:-1].tolist(), offsets[1:].tolist(), strict=True)
+        ]
+    anchors = fingerprint_joined(hashes, boilerplate, offsets, options.ngram, options.window())
+    return FingerprintedBatch(tokens, anchors, marks, content_keys(tokens))
 
 
 def index_anchors(anchors: Anchors, keys: U64, options: FindOptions) -> AnchorIndex:

@@ -19,7 +19,6 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from reprints.arrays import distinct_sorted
 from reprints.text import Tokens
 
 _MULTIPLIER = np.uint64(0x9E3779B97F4A7C15)  # odd, from the golden ratio
@@ -75,28 +74,7 @@ def winnow(hashes: U64, window: int) -> npt.NDArray[np.int64]:
     # argmin returns the first minimum; on the reversed window that is the rightmost.
     rightmost = window - 1 - np.argmin(windows[:, ::-1], axis=1)
     positions = np.arange(windows.shape[0]) + rightmost
-    # Sliding-window minima never move left: the positions are already sorted.
-    return distinct_sorted(positions)
-
-
-def rightmost_minima(values: U64, window: int) -> I64:
-    """The position of the minimum of every window ``values[s : s + window]`` (the
-    rightmost on ties), ``len(values) - window + 1`` of them: what :func:`winnow` takes
-    before dropping repeats, by doubling (log2(window) passes over the array, not one
-    pass per window element). Each pass keeps, for every start, the better of two
-    halves, the right one on ties; the last one joins two overlapping halves."""
-    value, position = values, np.arange(values.shape[0], dtype=np.int64)
-    span = 1
-    while 2 * span <= window:
-        size = value.shape[0] - span
-        right = value[span:] <= value[:size]
-        position = np.where(right, position[span:], position[:size])
-        value = np.where(right, value[span:], value[:size])
-        span *= 2
-    count = values.shape[0] - window + 1
-    shift = window - span
-    right = value[shift : shift + count] <= value[:count]
-    return np.where(right, position[shift : shift + count], position[:count])
+    return np.unique(positions)
 
 
 def window_for(min_tokens: int, n: int) -> int:
@@ -157,48 +135,89 @@ def fingerprint(tokens: Tokens, ngram: int, window: int) -> tuple[I64, U64]:
 
 
 def fingerprint_batch(tokens: Sequence[Tokens], ngram: int, window: int) -> Anchors:
-    """The anchors of a batch of documents: :func:`fingerprint` of each, computed on the
-    batch's tokens joined end to end, in a fixed number of numpy passes instead of a
-    dozen per document. n-gram hashes and windows that cross from one document into the
-    next are computed and thrown away; a document shorter than one window (whose single
-    window is its whole length) is fingerprinted on its own."""
-    if not tokens:
-        return Anchors(np.zeros(1, np.int64), np.zeros(0, np.int64), np.zeros(0, np.uint64))
-    lengths = np.fromiter((len(t) for t in tokens), dtype=np.int64, count=len(tokens))
-    starts = np.concatenate(([0], np.cumsum(lengths)))  # each document's first token
-    counts = np.maximum(lengths - ngram + 1, 0)  # each document's n-grams
-    grams = ngram_hashes(np.concatenate([t.hashes for t in tokens]).astype(np.uint64), ngram)
-    # usable: the n-gram touches no boilerplate token (usable_ngrams, batch-wide).
-    marks = [
-        np.zeros(len(t), dtype=bool) if t.boilerplate is None else t.boilerplate for t in tokens
-    ]
-    marked = np.concatenate(([0], np.cumsum(np.concatenate(marks), dtype=np.int64)))
-    usable = (marked[ngram : ngram + grams.shape[0]] - marked[: grams.shape[0]]) == 0
+    """The anchors of a batch of documents (:func:`fingerprint` of each)."""
+    sizes = np.fromiter((len(t) for t in tokens), dtype=np.int64, count=len(tokens))
+    offsets = np.concatenate(([0], np.cumsum(sizes))).astype(np.int64)
+    hashes = np.concatenate([t.hashes for t in tokens]) if tokens else np.zeros(0, np.uint64)
+    marked = None
+    if any(t.boilerplate is not None for t in tokens):
+        marked = np.concatenate(
+            [np.zeros(len(t), bool) if t.boilerplate is None else t.boilerplate for t in tokens]
+        )
+    return fingerprint_joined(hashes.astype(np.uint64, copy=False), marked, offsets, ngram, window)
+
+
+def fingerprint_joined(
+    hashes: U64,
+    boilerplate: npt.NDArray[np.bool_] | None,
+    offsets: I64,
+    ngram: int,
+    window: int,
+) -> Anchors:
+    """The anchors of a batch of documents given as one token array (document ``d``'s
+    tokens are ``offsets[d]`` to ``offsets[d + 1]``): :func:`fingerprint` of each, in
+    numpy passes over the whole batch rather than a loop over its documents."""
+    docs = offsets.shape[0] - 1
+    counts = np.maximum(np.diff(offsets) - ngram + 1, 0)  # n-grams of each document
+    gram_offsets = np.concatenate(([0], np.cumsum(counts))).astype(np.int64)
+    total = int(gram_offsets[-1])
+    if total == 0:
+        return Anchors(np.zeros(docs + 1, np.int64), np.zeros(0, np.int64), np.zeros(0, np.uint64))
+    # The token where each document's n-grams start, for every n-gram of the batch.
+    owner = np.repeat(np.arange(docs, dtype=np.int64), counts)
+    at = np.arange(total, dtype=np.int64) + (offsets[:-1] - gram_offsets[:-1])[owner]
+    grams = ngram_hashes(hashes, ngram)[at]
+    if boilerplate is None:
+        usable = np.ones(total, dtype=bool)
+    else:
+        marked = np.concatenate(([0], np.cumsum(boilerplate, dtype=np.int64)))
+        usable = (marked[at + ngram] - marked[at]) == 0
     masked = np.where(usable, grams, np.iinfo(np.uint64).max).astype(np.uint64)
-    found = np.zeros(0, dtype=np.int64)  # batch-wide n-gram positions of every anchor
-    if grams.shape[0] >= window:
-        picked = rightmost_minima(masked, window)
-        # Window s of a document holding c >= window n-grams starts in [start, start + c - window].
-        at = np.arange(picked.shape[0])
-        doc = np.searchsorted(starts, at, side="right") - 1
-        inside = at - starts[doc] <= counts[doc] - window
-        picked = picked[inside]
-        if picked.size:  # consecutive windows' rightmost minima never move left
-            keep = np.ones(picked.shape[0], dtype=bool)
-            keep[1:] = picked[1:] != picked[:-1]
-            found = picked[keep]
-    short = np.flatnonzero((counts > 0) & (counts < window))
-    if short.size:  # one window each: winnow() of the document alone
-        extra = [
-            winnow(masked[starts[d] : starts[d] + counts[d]], window) + starts[d]
-            for d in short.tolist()
-        ]
-        found = np.sort(np.concatenate([found, *extra]))
-    found = found[usable[found]]
-    owner = np.searchsorted(starts, found, side="right") - 1
-    per_doc = np.bincount(owner, minlength=len(tokens)).astype(np.int64)
+    chosen = _winnow_joined(masked, counts, gram_offsets, window)
+    chosen = chosen[usable[chosen]]
+    anchor_owner = owner[chosen]
+    per_doc = np.bincount(anchor_owner, minlength=docs)
     return Anchors(
         np.concatenate(([0], np.cumsum(per_doc))).astype(np.int64),
-        (found - starts[owner]).astype(np.int64),
-        grams[found].astype(np.uint64),
+        chosen - gram_offsets[anchor_owner],
+        grams[chosen],
     )
+
+
+def _winnow_joined(masked: U64, counts: I64, gram_offsets: I64, window: int) -> I64:
+    """:func:`winnow` of each document's slice of ``masked``, as sorted indices into it."""
+    window = max(1, window)
+    starts = gram_offsets[:-1]
+    full = counts >= window
+    picked = []
+    if full.any() and masked.shape[0] >= window:
+        windows = np.lib.stride_tricks.sliding_window_view(masked, window)
+        # The windows that lie inside one document: those starting no later than its
+        # last full window.
+        last = starts + counts - window
+        inside = np.zeros(windows.shape[0] + 1, dtype=np.int64)
+        np.add.at(inside, starts[full], 1)
+        np.add.at(inside, last[full] + 1, -1)
+        first_of = np.flatnonzero(np.cumsum(inside[:-1]) > 0)
+        rightmost = window - 1 - np.argmin(windows[:, ::-1], axis=1)
+        positions = first_of + rightmost[first_of]
+        # The rightmost minimum never moves left as the window slides: equal
+        # neighbours are the same anchor.
+        keep = np.ones(positions.shape[0], dtype=bool)
+        keep[1:] = positions[1:] != positions[:-1]
+        picked.append(positions[keep])
+    short = np.flatnonzero(~full & (counts > 0))
+    if short.size:
+        # A document shorter than one window keeps its single (rightmost) minimum.
+        lo, hi = starts[short], starts[short] + counts[short]
+        padded = np.append(masked, np.uint64(0))
+        bounds = np.stack((lo, hi), axis=1).reshape(-1)
+        least = np.minimum.reduceat(padded, bounds)[::2]
+        owner = np.repeat(np.arange(short.size), counts[short])
+        first = np.concatenate(([0], np.cumsum(counts[short])[:-1]))
+        index = np.arange(owner.shape[0]) - first[owner] + lo[owner]
+        where = np.where(masked[index] == least[owner], index, -1)
+        picked.append(np.maximum.reduceat(where, first))
+    if not picked:
+        return np.zeros(0, dtype=np.int64)
+    return np.sort(np.concatenate(picked)).astype(np.int64)
