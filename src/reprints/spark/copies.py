@@ -52,7 +52,7 @@ def groups_frame(spark: SparkSession, copies: ExactCopies) -> DataFrame:
             "size": copies.sizes().astype(np.int64),
         }
     )
-    return spark.createDataFrame(frame)
+    return spark.createDataFrame(frame, "doc long, first long, size long")
 
 
 def representative_anchors(fingerprinted: DataFrame, groups: DataFrame) -> DataFrame:
@@ -113,4 +113,4 @@ def _pairs_frame(spark: SparkSession, pairs: I64, sizes: I64) -> DataFrame:
             "size": sizes[pairs[:, 0]].astype(np.int64),
         }
     )
-    return spark.createDataFrame(frame)
+    return spark.createDataFrame(frame, "a long, b long, size long")
