@@ -274,8 +274,15 @@ class AnchorIndex:
     def _capped_beside_group(self, doc: int) -> U64:
         """The hashes capped by documents outside ``doc``'s group of identical copies:
         two copies are not stock text to each other because there are many of them."""
-        found, copies = self.found, self.copies
-        if copies is None or found.capped_df is None:
-            return found.capped
-        others = copies.sizes()[doc] - 1
-        return found.capped[found.capped_df - others > self.max_df]
+        if self.copies is None:
+            return self.found.capped
+        return capped_beside_group(self.found, int(self.copies.sizes()[doc]), self.max_df)
+
+
+def capped_beside_group(found: Candidates, group_size: int, max_df: int) -> U64:
+    """The hashes of ``found`` capped by documents outside a group of ``group_size``
+    identical copies (what :meth:`AnchorIndex.admission` caps when it aligns two of
+    them): their weighted df, less the group's other copies, still over ``max_df``."""
+    if found.capped_df is None:
+        return found.capped
+    return found.capped[found.capped_df - (group_size - 1) > max_df]

@@ -61,3 +61,44 @@ def as_parquet(documents: list[Document], out: Path) -> Path:
 def dataset_text(folder: Path) -> str:
     """The lines of a Spark text dataset (a folder of part files, in order)."""
     return "".join(p.read_text() for p in sorted(folder.glob("part-*")))
+
+
+COPIES_MAX_DF = 5
+
+
+def with_copies(seed: int = 5, articles: int = 40) -> list[Document]:
+    """A small collection for a ``max_df`` of :data:`COPIES_MAX_DF` that exercises every
+    rule of exact copies: a group of more copies than ``max_df`` (a star; some in upper
+    case), groups of 2 and 3 copies spelt differently (case) with an edited and a
+    partial copy each (expanded pairs), one of them repeating a paragraph inside itself
+    (expanded repeats), and a stock paragraph held by 2 other documents and a group of
+    3 (capped for the collection, not between the group's copies); and a site's
+    footer on 5 pages (boilerplate)."""
+    gen = TextGenerator(seed)
+    docs = [
+        Document(f"art-{i:03d}", gen.article(int(gen.rng.integers(60, 160))))
+        for i in range(articles)
+    ]
+    footer = gen.sentence(14)
+    for i in range(1, 6):  # a site's footer line: boilerplate
+        url = {"url": f"https://news.example/{i}"}
+        docs[i] = Document(docs[i].id, f"{docs[i].text}\n\n{footer}", url)
+    many = docs[0].text
+    docs += [
+        Document(f"many-{i:02d}", many.upper() if i % 3 == 0 else many)
+        for i in range(COPIES_MAX_DF + 3)
+    ]
+    stock = gen.paragraph(40)
+    docs += [Document(f"stock-{i}", f"{gen.paragraph(30)}\n\n{stock}") for i in range(2)]
+    repeated = gen.paragraph(35)
+    sources = {
+        "two": f"{gen.article(90)}\n\n{repeated}\n\n{gen.paragraph(40)}\n\n{repeated}",
+        "three": f"{gen.article(220)}\n\n{stock}",
+    }
+    for name, text in sources.items():
+        count = 2 if name == "two" else 3
+        docs += [Document(f"{name}-{i}", text.lower() if i == 1 else text) for i in range(count)]
+        words = text.split(" ")
+        docs.append(Document(f"{name}-edited", gen.edit(text, 0.03)))
+        docs.append(Document(f"{name}-half", " ".join(words[len(words) // 2 :])))
+    return docs

@@ -48,7 +48,7 @@ def graphs(draw: st.DrawFn) -> Edges:
 
 
 @settings(
-    max_examples=15,
+    max_examples=8,
     deadline=None,
     # Each example is a few Spark jobs: a failure is reported as found, not shrunk.
     phases=[Phase.explicit, Phase.reuse, Phase.generate],

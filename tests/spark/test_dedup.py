@@ -19,7 +19,7 @@ from reprints.runners.reference_dedup import dedup_batch
 from reprints.spark.dedup import spark_dedup
 from reprints.spark.read import read_inputs
 from tests.conftest import SEEDS
-from tests.spark.collections import as_parquet, dataset_text, generated, small
+from tests.spark.collections import as_parquet, dataset_text, generated, small, with_copies
 
 PLAIN = DedupOptions(workers=1)
 CONTAINMENT = DedupOptions(workers=1, containment=0.8, drop_repeats=True, drop_boilerplate=True)
@@ -41,6 +41,11 @@ def small_parquet(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="module")
+def copies_parquet(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return as_parquet(with_copies(), tmp_path_factory.mktemp("dedup-copies") / "docs.parquet")
+
+
+@pytest.fixture(scope="module")
 def generated_parquet(tmp_path_factory: pytest.TempPathFactory) -> Path:
     docs = generated(seed=7, articles=600)
     return as_parquet(docs, tmp_path_factory.mktemp("dedup-gen") / "docs.parquet")
@@ -59,14 +64,19 @@ def _same_as_reference(spark: Any, parquet: Path, options: DedupOptions) -> None
 
 # Containment runs every step plain dedup runs (reading order, sketches, verification
 # joins, clusters) and `find` on the kept documents besides: it is the one swept over
-# 1, 3 and 17 shuffle partitions; plain dedup runs once, with the session's 3.
+# 1, 3 and 17 shuffle partitions, on the small collections; the generated one and
+# plain dedup run once, with the session's 3.
 
 
 def test_examples_and_seeds(spark: Any, partitions: int, small_parquet: Path) -> None:
     _same_as_reference(spark, small_parquet, CONTAINMENT)
 
 
-def test_generated_collection(spark: Any, partitions: int, generated_parquet: Path) -> None:
+def test_exact_copies_past_the_cap(spark: Any, partitions: int, copies_parquet: Path) -> None:
+    _same_as_reference(spark, copies_parquet, CONTAINMENT)
+
+
+def test_generated_collection(spark: Any, generated_parquet: Path) -> None:
     _same_as_reference(spark, generated_parquet, CONTAINMENT)
 
 

@@ -19,9 +19,17 @@ from reprints.runners.reference import find_batch
 from reprints.spark.find import spark_find
 from reprints.spark.read import read_inputs
 from tests.conftest import SEEDS
-from tests.spark.collections import as_parquet, dataset_text, generated, small
+from tests.spark.collections import (
+    COPIES_MAX_DF,
+    as_parquet,
+    dataset_text,
+    generated,
+    small,
+    with_copies,
+)
 
 OPTIONS = FindOptions(workers=1)
+COPIES_OPTIONS = FindOptions(workers=1, max_df=COPIES_MAX_DF)
 SETTINGS = BoilerplateSettings()
 
 
@@ -29,12 +37,13 @@ SETTINGS = BoilerplateSettings()
 class Case:
     parquet: Path
     reference: Findings
+    options: FindOptions = OPTIONS
 
 
-def _case(documents: list[Any], folder: Path) -> Case:
+def _case(documents: list[Any], folder: Path, options: FindOptions = OPTIONS) -> Case:
     parquet = as_parquet(documents, folder / "docs.parquet")
     read = list(read_documents([parquet]))
-    return Case(parquet, find_batch(read, OPTIONS, SETTINGS))
+    return Case(parquet, find_batch(read, options, SETTINGS), options)
 
 
 @pytest.fixture(scope="module")
@@ -49,9 +58,14 @@ def generated_case(tmp_path_factory: pytest.TempPathFactory) -> Case:
     return _case(generated(), tmp_path_factory.mktemp("generated"))
 
 
+@pytest.fixture(scope="module")
+def copies_case(tmp_path_factory: pytest.TempPathFactory) -> Case:
+    return _case(with_copies(), tmp_path_factory.mktemp("copies"), COPIES_OPTIONS)
+
+
 def _same_as_reference(spark: Any, case: Case) -> None:
     read = read_inputs(spark, [str(case.parquet)], ReadOptions())
-    run = spark_find(read.documents, OPTIONS, SETTINGS)
+    run = spark_find(read.documents, case.options, SETTINGS)
     result = run.result()
     want = case.reference
     assert result.doc_ids == want.doc_ids
@@ -72,7 +86,9 @@ def test_examples_and_seeds(spark: Any, partitions: int, small_case: Case) -> No
     _same_as_reference(spark, small_case)
 
 
-def test_generated_collection(spark: Any, partitions: int, generated_case: Case) -> None:
+# The 1/3/17-partition sweep runs on the small collections; the large generated one
+# (10,000 template copies) once, with the session's 3 partitions.
+def test_generated_collection(spark: Any, generated_case: Case) -> None:
     want = generated_case.reference
     assert want.pairs and want.stats.anchors_capped > 0
     assert want.stats.boilerplate and want.stats.boilerplate["marked_lines"]
@@ -110,3 +126,18 @@ def test_the_cli_writes_the_local_engines_files(
     for summary in summaries:
         summary.pop("seconds")
     assert summaries[0] == summaries[1] == summaries[2]
+
+
+def test_exact_copies_past_the_cap(spark: Any, partitions: int, copies_case: Case) -> None:
+    """More identical copies than max_df, small groups spelt differently, their pairs
+    and repeats expanded, stock text capped beside a group: as the reference groups."""
+    want = copies_case.reference
+    ids = {d for p in want.pairs for d in (p.a, p.b)}
+    many = sorted(d for d in want.doc_ids if d.startswith("many-"))
+    assert len(many) > COPIES_MAX_DF and set(many) <= ids
+    assert want.stats.exact_copies == len(many) + 1 + 2
+    assert {"two-edited", "two-half", "three-edited", "three-half"} <= ids
+    assert {"two-0", "two-1"} <= {r.doc for r in want.repeats}
+    assert want.stats.anchors_capped > 0
+    assert want.stats.boilerplate and want.stats.boilerplate["marked_lines"]
+    _same_as_reference(spark, copies_case)

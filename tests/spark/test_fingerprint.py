@@ -57,6 +57,8 @@ def test_numbers_fingerprints_and_candidates_are_the_reference_ones(
         positions, hashes = expected.anchors.of(k)
         assert row["anchor_positions"] == positions.tolist()
         assert to_hash(row["anchor_hashes"]).tolist() == hashes.tolist()
+        key = to_hash([row["key_hi"], row["key_lo"]])
+        assert key.tolist() == expected.keys[k].tolist()
 
     index = AnchorIndex.build(expected.anchors, options.ngram, options.window(), options.max_df)
     want = index.candidates()

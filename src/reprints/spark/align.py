@@ -8,7 +8,10 @@ anchors, the second's too. In ``mapInArrow`` each row is aligned by
 collection's capped hashes: :meth:`~reprints.candidates.AnchorIndex.admission` reads no
 more than the two documents' anchors and that cap, so it admits what the index of the
 whole collection admits. The capped hashes travel to the tasks with the function
-(one sorted array, a few bytes per stock phrase of the collection).
+(one sorted array and their document counts, a few bytes per stock phrase of the
+collection). A task of two exact copies of one group carries the group's size, and
+admits what :meth:`~reprints.candidates.AnchorIndex.admission` admits of two copies:
+the hashes capped beside the group (:func:`~reprints.candidates.capped_beside_group`).
 """
 
 from __future__ import annotations
@@ -21,11 +24,11 @@ import numpy as np
 import numpy.typing as npt
 import pyarrow as pa
 
-from reprints.candidates import AnchorIndex, Candidates
+from reprints.candidates import AnchorIndex, Candidates, capped_beside_group
 from reprints.documents import Pair, SelfRepeats
 from reprints.finding import REPEATS, FindOptions, align_tasks
 from reprints.fingerprint import Anchors
-from reprints.spark.candidates import SparkCandidates, to_hash
+from reprints.spark.candidates import to_hash
 from reprints.spark.fingerprint import tokens_of
 from reprints.text import Tokens
 
@@ -39,50 +42,49 @@ _OUT = pa.schema(
 _SIDE = ("id", "tokens", "anchor_positions", "anchor_hashes")
 
 
-def alignment_tasks(found: SparkCandidates, self_repeats: bool) -> DataFrame:
-    """``(a, b)`` for every candidate pair, and ``(doc, REPEATS)`` for every repeat
-    candidate when asked: :func:`reprints.finding.alignment_tasks`, distributed."""
-    from pyspark.sql import functions as F
-
-    tasks = found.pairs.select("a", "b")
-    if self_repeats:
-        tasks = tasks.union(found.repeats.select(F.col("doc").alias("a"), F.lit(REPEATS)))
-    return tasks
-
-
 def align(
     tasks: DataFrame,
     fingerprinted: DataFrame,
     options: FindOptions,
     capped: npt.NDArray[np.uint64],
+    capped_df: npt.NDArray[np.int64],
 ) -> DataFrame:
     """Every task's record (a :class:`Pair` or :class:`SelfRepeats`, pickled) where
-    the alignment found one: ``(a, b, record, passages)``."""
+    the alignment found one: ``(a, b, record, passages)``. ``tasks``: ``(a, b, size)``
+    (:func:`reprints.spark.copies.copy_tasks`), ``capped`` and ``capped_df`` the
+    collection's capped hashes, sorted, and their weighted document counts."""
     from pyspark.sql import functions as F
 
     sides = fingerprinted.select("doc", *_SIDE)
     first = sides.select(F.col("doc").alias("a"), *(F.col(c).alias(f"{c}_a") for c in _SIDE))
     second = sides.select(F.col("doc").alias("b"), *(F.col(c).alias(f"{c}_b") for c in _SIDE))
     joined = tasks.join(first, "a").join(second, "b", "left")
-    return joined.mapInArrow(align_partition(options, capped), FOUND_SCHEMA)
+    return joined.mapInArrow(align_partition(options, capped, capped_df), FOUND_SCHEMA)
 
 
 def align_partition(
-    options: FindOptions, capped: npt.NDArray[np.uint64]
+    options: FindOptions, capped: npt.NDArray[np.uint64], capped_df: npt.NDArray[np.int64]
 ) -> Callable[[Iterator[pa.RecordBatch]], Iterator[pa.RecordBatch]]:
     """The ``mapInArrow`` function: each task row through :func:`align_tasks`."""
     params = options.align_params()
     window = options.window()
+    found_capped = _capped_only(capped, capped_df)
 
     def run(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
+        # The cap a task's admission reads: the collection's, or for two copies of a
+        # group of ``size`` the hashes capped beside the group (one per size met).
+        caps: dict[int, Candidates] = {1: found_capped}
         for batch in batches:
             found: dict[str, list[Any]] = {name: [] for name in _OUT.names}
             for row in batch.to_pylist():
                 alone = row["b"] == REPEATS
                 docs = [_Side.of(row, "a")] if alone else [_Side.of(row, "a"), _Side.of(row, "b")]
-                index = AnchorIndex(
-                    _anchors(docs), options.ngram, window, options.max_df, _capped_only(capped)
-                )
+                size = int(row["size"])
+                if size not in caps:
+                    beside = capped_beside_group(found_capped, size, options.max_df)
+                    caps[size] = _capped_only(beside, None)
+                anchors = _anchors(docs)
+                index = AnchorIndex(anchors, options.ngram, window, options.max_df, caps[size])
                 tasks = [(0, REPEATS) if alone else (0, 1)]
                 ids, tokens = [d.id for d in docs], [d.tokens for d in docs]
                 (record,) = align_tasks(tasks, ids, tokens, index, params)
@@ -125,10 +127,13 @@ def _anchors(docs: list[_Side]) -> Anchors:
     )
 
 
-def _capped_only(capped: npt.NDArray[np.uint64]) -> Candidates:
-    """The part of the collection's pairing an admission reads: its capped hashes."""
+def _capped_only(
+    capped: npt.NDArray[np.uint64], capped_df: npt.NDArray[np.int64] | None
+) -> Candidates:
+    """The part of the collection's pairing an admission reads: its capped hashes (and
+    their weighted document counts)."""
     empty = np.zeros(0, dtype=np.int64)
-    return Candidates(empty.reshape(0, 2), empty, empty, capped, 0, 0)
+    return Candidates(empty.reshape(0, 2), empty, empty, capped, 0, 0, capped_df)
 
 
 def found_records(found: DataFrame) -> tuple[list[Pair], list[SelfRepeats]]:

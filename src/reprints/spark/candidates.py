@@ -55,7 +55,8 @@ class SparkCandidates:
     ``repeats``: ``(doc)``, documents holding an uncapped anchor twice; ``capped``:
     ``(hash)`` as ``long``, anchors in more than ``max_df`` documents, and
     ``capped_hashes`` the same on the driver, sorted (every alignment task's admission
-    reads them: a few bytes per stock phrase of the collection); ``anchors`` and
+    reads them: a few bytes per stock phrase of the collection), ``capped_df`` how many
+    documents (copies weighed in) hold each of them; ``anchors`` and
     ``postings``: anchor occurrences indexed and distinct hashes, as
     :class:`reprints.candidates.Candidates` counts them.
     """
@@ -64,30 +65,44 @@ class SparkCandidates:
     repeats: DataFrame
     capped: DataFrame
     capped_hashes: U64
+    capped_df: I64
     anchors: int
     postings: int
 
 
 def spark_candidates(anchors: DataFrame, max_df: int) -> SparkCandidates:
-    """Candidates of ``anchors`` (columns ``hash`` as long, ``doc`` as long), with
-    posting lists grouped by ``spark.sql.shuffle.partitions`` hash partitions."""
+    """Candidates of ``anchors`` (columns ``hash`` as long, ``doc`` as long, and
+    optionally ``weight``: how many documents ``doc`` stands for against ``max_df``, as
+    the ``weights`` of :func:`find_candidates`), with posting lists grouped by
+    ``spark.sql.shuffle.partitions`` hash partitions."""
     from pyspark.sql import functions as F
 
-    grouped = anchors.select("hash", "doc").repartition("hash")
+    weight = F.col("weight") if "weight" in anchors.columns else F.lit(1).cast("long")
+    grouped = anchors.select("hash", "doc", weight.alias("weight")).repartition("hash")
     found = grouped.mapInArrow(partition_candidates(max_df), FOUND_SCHEMA).localCheckpoint()
     kind = F.col("kind")
     pairs = found.where(kind == PAIR).groupBy("a", "b").agg(F.sum("shared").alias("shared"))
     repeats = found.where(kind == REPEAT).select(F.col("a").alias("doc")).distinct()
     capped = found.where(kind == CAPPED).select(F.col("a").alias("hash"))
     total = postings = 0
-    hashes = []
+    hashes, dfs = [], []
     for row in found.where((kind == CAPPED) | (kind == COUNTS)).select("kind", "a", "b").collect():
         if row["kind"] == COUNTS:
             total, postings = total + row["a"], postings + row["b"]
         else:
             hashes.append(row["a"])
-    capped_sorted = np.sort(to_hash(np.array(hashes, dtype=np.int64)))
-    return SparkCandidates(pairs, repeats, capped, capped_sorted, int(total), int(postings))
+            dfs.append(row["b"])
+    capped_hashes = to_hash(np.array(hashes, dtype=np.int64))
+    order = np.argsort(capped_hashes, kind="stable")
+    return SparkCandidates(
+        pairs,
+        repeats,
+        capped,
+        capped_hashes[order],
+        np.array(dfs, dtype=np.int64)[order],
+        int(total),
+        int(postings),
+    )
 
 
 def partition_candidates(
@@ -103,16 +118,21 @@ def partition_candidates(
         table = pa.Table.from_batches(parts)
         hashes = to_hash(table.column("hash").to_numpy())
         docs = table.column("doc").to_numpy().astype(np.int64)
-        yield found_batch(find_candidates(hashes, docs, max_df))
+        weight = table.column("weight").to_numpy().astype(np.int64)
+        weights = np.ones(int(docs.max()) + 1 if docs.shape[0] else 1, dtype=np.int64)
+        weights[docs] = weight
+        yield found_batch(find_candidates(hashes, docs, max_df, weights=weights))
 
     return run
 
 
 def found_batch(found: Candidates) -> pa.RecordBatch:
-    """One partition's candidates as :data:`FOUND_SCHEMA` rows."""
+    """One partition's candidates as :data:`FOUND_SCHEMA` rows (a capped hash's
+    weighted df in ``b``)."""
     pairs, repeats, capped = found.pairs, found.self_docs, to_long(found.capped)
     n_pairs, n_repeats, n_capped = pairs.shape[0], repeats.shape[0], capped.shape[0]
     zeros = np.zeros(n_repeats + n_capped, dtype=np.int64)
+    capped_df = np.zeros(n_capped, dtype=np.int64) if found.capped_df is None else found.capped_df
     kinds = np.concatenate(
         (
             np.full(n_pairs, PAIR, np.int8),
@@ -122,7 +142,8 @@ def found_batch(found: Candidates) -> pa.RecordBatch:
         )
     ).astype(np.int8)
     a = np.concatenate((pairs[:, 0], repeats, capped, [found.anchors])).astype(np.int64)
-    b = np.concatenate((pairs[:, 1], zeros, [found.postings])).astype(np.int64)
+    b = np.concatenate((pairs[:, 1], zeros[:n_repeats], capped_df, [found.postings]))
+    b = b.astype(np.int64)
     shared = np.concatenate((found.shared_anchors, zeros, [0])).astype(np.int64)
     return pa.RecordBatch.from_arrays(
         [pa.array(kinds), pa.array(a), pa.array(b), pa.array(shared)],

@@ -5,11 +5,15 @@
    :func:`~reprints.boilerplate.count_lines` and the partitions' counts merged
    (:meth:`~reprints.boilerplate.LineCounts.merge`, as a tree reduction), giving the
    one :class:`~reprints.boilerplate.BoilerplateMarker` of the collection;
-3. fingerprints in ``mapInArrow`` (:func:`~reprints.finding.fingerprint_documents`);
-4. posting lists grouped by a hash shuffle, the document-frequency cap applied to
-   whole lists before any pair (:func:`~reprints.spark.candidates.spark_candidates`);
-5. alignment by pair, both documents' fingerprints joined in
-   (:func:`~reprints.spark.align.align`);
+3. fingerprints in ``mapInArrow`` (:func:`~reprints.finding.fingerprint_documents`),
+   each document's exact-copy key with them, grouped on the driver
+   (:func:`~reprints.spark.copies.exact_copies`);
+4. posting lists of the representatives' anchors grouped by a hash shuffle, each
+   weighing its group's size, the document-frequency cap applied to whole lists
+   before any pair (:func:`~reprints.spark.candidates.spark_candidates`);
+5. the representatives' pairs and repeats expanded to every copy, with the groups'
+   own pairs (:func:`~reprints.spark.copies.copy_tasks`), then aligned by pair, both
+   documents' fingerprints joined in (:func:`~reprints.spark.align.align`);
 6. the figures of :class:`~reprints.finding.FindSummary`, from counts made in Spark.
 
 :func:`spark_find` returns the run still distributed (:class:`SparkFind`);
@@ -38,9 +42,10 @@ from reprints.boilerplate import (
 from reprints.finding import CandidateCounts, FindOptions, FindSummary
 from reprints.pipeline import StageClock
 from reprints.runners.local import FindResult
-from reprints.spark.align import align, alignment_tasks, found_records
+from reprints.spark.align import align, found_records
 from reprints.spark.candidates import SparkCandidates, spark_candidates
-from reprints.spark.fingerprint import anchor_rows, fingerprints, marks_of, number_documents
+from reprints.spark.copies import copy_tasks, exact_copies, groups_frame, representative_anchors
+from reprints.spark.fingerprint import fingerprints, marks_of, number_documents
 from reprints.spark.read import document_of_row
 
 if TYPE_CHECKING:
@@ -109,17 +114,20 @@ def spark_find(
     tokens, marks = (0, []) if figures is None else (figures[0] or 0, figures[1])
     clock.lap("fingerprint")
 
-    found = spark_candidates(anchor_rows(fingerprinted), options.max_df)
+    copies = exact_copies(fingerprinted, count)
+    groups = groups_frame(numbered.sparkSession, copies).persist()
+    found = spark_candidates(representative_anchors(fingerprinted, groups), options.max_df)
     capped = found.capped_hashes
-    tasks = alignment_tasks(found, True).persist()
+    tasks = copy_tasks(found, groups, copies, options.max_df, True).persist()
     kinds = {row[0]: row[1] for row in tasks.groupBy(F.col("b") < 0).count().collect()}
     pair_count, repeat_count = kinds.get(False, 0), kinds.get(True, 0)
     if not options.self_repeats:
         tasks = tasks.where(F.col("b") >= 0)
     clock.lap("candidates")
 
-    aligned = align(tasks, fingerprinted, options, capped).localCheckpoint()
+    aligned = align(tasks, fingerprinted, options, capped, found.capped_df).localCheckpoint()
     tasks.unpersist()
+    groups.unpersist()
     pair_rows = F.col("b") >= 0
     figures = aligned.agg(
         F.sum(pair_rows.cast("long")),
@@ -138,7 +146,9 @@ def spark_find(
         options,
         documents=count,
         tokens=int(tokens),
-        found=CandidateCounts(found.anchors, capped.shape[0], pair_count, repeat_count),
+        found=CandidateCounts(
+            found.anchors, capped.shape[0], pair_count, repeat_count, copies.copies()
+        ),
         pairs=[],
         repeats=[],
         seconds=clock.seconds,

@@ -31,7 +31,7 @@ if TYPE_CHECKING:
 
 FINGERPRINT_SCHEMA = (
     "doc long, id string, length long, tokens binary, anchor_positions array<long>, "
-    "anchor_hashes array<long>, marks binary"
+    "anchor_hashes array<long>, marks binary, key_hi long, key_lo long"
 )
 _FINGERPRINTS = pa.schema(
     [
@@ -42,6 +42,8 @@ _FINGERPRINTS = pa.schema(
         ("anchor_positions", pa.list_(pa.int64())),
         ("anchor_hashes", pa.list_(pa.int64())),
         ("marks", pa.binary()),
+        ("key_hi", pa.int64()),
+        ("key_lo", pa.int64()),
     ]
 )
 
@@ -67,7 +69,7 @@ def fingerprints(
     """Tokens and anchors of every document of ``numbered`` (``doc``, ``id``, ``text``,
     and ``meta`` when it has one), one row per document in :data:`FINGERPRINT_SCHEMA`;
     with a ``marker``, boilerplate is marked (``marks``: what each batch marked, on its
-    first row)."""
+    first row; ``key_hi``, ``key_lo``: the halves of its exact-copy key)."""
     from pyspark.sql import functions as F
 
     meta = F.col("meta") if "meta" in numbered.columns else F.lit(None).cast("binary")
@@ -109,6 +111,8 @@ def _fingerprint_batch(
         pa.array([p.astype(np.int64) for p, _ in anchors], pa.list_(pa.int64())),
         pa.array([to_long(h) for _, h in anchors], pa.list_(pa.int64())),
         pa.array(marks, pa.binary()),
+        pa.array(to_long(found.keys[:, 0]), pa.int64()),
+        pa.array(to_long(found.keys[:, 1]), pa.int64()),
     ]
     return pa.RecordBatch.from_arrays(columns, schema=_FINGERPRINTS)
 
