@@ -52,6 +52,7 @@ points of recall; on every visible line of the pages, F1 0.704 → 0.814, recall
 
 from __future__ import annotations
 
+import functools
 import re
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
@@ -736,17 +737,21 @@ _REASONS: tuple[str | None, ...] = (
 )  # fmt: skip
 _CODES = {reason: code for code, reason in enumerate(_REASONS)}
 _GOOD = _CODES["good"]
-_JUDGED_KEEP = 100_000  # distinct short lines whose class is remembered between batches
+_JUDGED_KEEP = 100_000  # distinct short lines whose class is remembered (least recent go)
 _JUDGED_MAX_CHARS = 500  # longer lines are paragraphs: judged each time, cheaply
-_JUDGED: dict[str, int] = {}
+
+
+@functools.lru_cache(maxsize=_JUDGED_KEEP)
+def _judged_code(text: str, tokens: int, digits: bool, letter_words: int) -> int:
+    """:func:`_judge` of a short line as an index in _REASONS, remembered: a pure
+    function of the line (the figures are the line's own), so the memo changes no
+    result, only how often a menu line repeated on every page is judged."""
+    return _CODES[_judge(text, tokens, digits, letter_words)]
 
 
 def _judge_all(batch: LineBatch) -> npt.NDArray[np.int8]:
     """:func:`_judge` of every line of a batch (as an index in _REASONS), once per
-    distinct line: lines repeated across pages are judged once per process."""
-    cache = _JUDGED
-    if len(cache) > _JUDGED_KEEP:
-        cache.clear()
+    distinct short line: lines repeated across pages are judged once per process."""
     out = np.zeros(len(batch), dtype=np.int8)
     worded = np.flatnonzero(batch.tokens > 0)  # lines without a word are undecided
     codes = []
@@ -759,11 +764,8 @@ def _judge_all(batch: LineBatch) -> npt.NDArray[np.int8]:
     ):
         if len(text) > _JUDGED_MAX_CHARS:  # never remembered: not even looked up
             codes.append(_CODES[_judge(text, tokens, digits, letter_words)])
-            continue
-        code = cache.get(text)
-        if code is None:
-            code = cache[text] = _CODES[_judge(text, tokens, digits, letter_words)]
-        codes.append(code)
+        else:
+            codes.append(_judged_code(text, tokens, digits, letter_words))
     out[worded] = codes
     return out
 
