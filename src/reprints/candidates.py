@@ -276,7 +276,7 @@ class AnchorIndex:
         two copies are not stock text to each other because there are many of them."""
         if self.copies is None:
             return self.found.capped
-        return capped_beside_group(self.found, int(self.copies.sizes()[doc]), self.max_df)
+        return capped_beside_group(self.found, self.copies.size(doc), self.max_df)
 
 
 def capped_beside_group(found: Candidates, group_size: int, max_df: int) -> U64:

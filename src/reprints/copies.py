@@ -109,6 +109,10 @@ class ExactCopies:
         """How many documents share each document's token stream (1: no copy)."""
         return self.ends - self.starts
 
+    def size(self, doc: int) -> int:
+        """How many documents share ``doc``'s token stream (:meth:`sizes` of one)."""
+        return int(self.ends[doc] - self.starts[doc])
+
     def group(self, doc: int) -> I64:
         """The documents identical to ``doc`` (itself included), ascending."""
         return self.members[int(self.starts[doc]) : int(self.ends[doc])]

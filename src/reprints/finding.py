@@ -218,28 +218,29 @@ def align_tasks(
     """
     arrays = _DocumentArrays(tokens, params)
     stock: dict[tuple[int, bool], npt.NDArray[np.bool_] | None] = {}
-    shared: dict[Task, tuple[Alignment, float] | list[TokenPassage]] = {}
+    shared_pairs: dict[Task, tuple[Alignment, float]] = {}
+    shared_repeats: dict[Task, list[TokenPassage]] = {}
     found: list[Pair | SelfRepeats | None] = []
     for a, b in tasks:
         ta = arrays.tokens(a)
         key = _shared_key(index, a, b)
         if b == REPEATS:
-            repeated = shared.get(key) if key else None
-            if not isinstance(repeated, list):
+            repeated = shared_repeats.get(key) if key else None
+            if repeated is None:
                 repeated = align_self(ta, index.admission(a, None, ta, stock), params)
                 if key:
-                    shared[key] = repeated
+                    shared_repeats[key] = repeated
             found.append(repeats_record(doc_ids[a], ta, repeated))
             continue
         tb = arrays.tokens(b)
-        aligned = shared.get(key) if key else None
-        if not isinstance(aligned, tuple):
+        aligned = shared_pairs.get(key) if key else None
+        if aligned is None:
             admission = index.admission(a, b, ta, stock)
             alignment = align(ta, tb, admission, params, (arrays.seeds(a), arrays.seeds(b)))
             jaccard = arrays.jaccard(a, b) if alignment.passages else 0.0
             aligned = (alignment, jaccard)
             if key:
-                shared[key] = aligned
+                shared_pairs[key] = aligned
         alignment, jaccard = aligned
         if alignment.passages:
             found.append(pair_record(doc_ids[a], doc_ids[b], ta, tb, alignment, jaccard))
@@ -284,8 +285,7 @@ def _shared_key(index: AnchorIndex, a: int, b: int) -> Task | None:
     copies = index.copies
     if copies is None:
         return None
-    sizes = copies.sizes()
-    if sizes[a] == 1 and (b == REPEATS or sizes[b] == 1):
+    if copies.size(a) == 1 and (b == REPEATS or copies.size(b) == 1):
         return None
     return int(copies.first[a]), b if b == REPEATS else int(copies.first[b])
 

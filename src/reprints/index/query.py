@@ -128,7 +128,8 @@ def query(index: Index, doc: Document, top: int | None = None) -> QueryResult:
         matches = [
             m
             for d in stored
-            if group.get(d.id, True) and (m := _match(snap, q, d, len(copies) + 1))
+            if group.get(d.id, True)
+            and (m := _match(snap, q, d, len(copies) if d.id in group else 0))
         ]
     matches.sort(key=_rank)
     kept = matches if top is None else matches[:top]
@@ -237,13 +238,12 @@ def _admission(snap: Snapshot, a: _Side, b: _Side, q: _Side, copies: int = 0) ->
     return pair_index.admission(0, 1, a.tokens)
 
 
-def _match(snap: Snapshot, q: _Side, d: _Side, group: int) -> Match | None:
-    """find's pair of the query and one stored document; ``group``: how many documents
-    (query included) are identical to the query."""
+def _match(snap: Snapshot, q: _Side, d: _Side, copies: int) -> Match | None:
+    """find's pair of the query and one stored document; ``copies``: when ``d`` is an
+    exact copy of the query, how many stored documents are (0 otherwise)."""
     query_first = q.id < d.id  # find numbers documents by sorted id: a is the smaller
     a, b = (q, d) if query_first else (d, q)
-    same = content_key(q.tokens) == content_key(d.tokens) != (0, 0)
-    admission = _admission(snap, a, b, q, group - 1 if same else 0)
+    admission = _admission(snap, a, b, q, copies)
     pair = pair_of(a.id, b.id, a.tokens, b.tokens, admission, snap.options.find.align_params())
     if pair is None:
         return None

@@ -26,7 +26,7 @@ import pyarrow as pa
 
 from reprints.candidates import AnchorIndex, Candidates, capped_beside_group
 from reprints.documents import Pair, SelfRepeats
-from reprints.finding import REPEATS, FindOptions, align_tasks
+from reprints.finding import REPEATS, FindOptions, align_tasks, collect
 from reprints.fingerprint import Anchors
 from reprints.spark.candidates import to_hash
 from reprints.spark.fingerprint import tokens_of
@@ -139,12 +139,5 @@ def _capped_only(
 def found_records(found: DataFrame) -> tuple[list[Pair], list[SelfRepeats]]:
     """The pairs and repeats ``align`` found, on the driver, in the reference runner's
     order: pairs by document numbers, repeats by document id."""
-    pairs, repeats = [], []
-    for row in found.orderBy("a", "b").select("record").collect():
-        record = pickle.loads(row["record"])
-        if isinstance(record, Pair):
-            pairs.append(record)
-        elif isinstance(record, SelfRepeats):
-            repeats.append(record)
-    repeats.sort(key=lambda r: r.doc)
-    return pairs, repeats
+    rows = found.orderBy("a", "b").select("record").collect()
+    return collect(pickle.loads(row["record"]) for row in rows)
