@@ -56,7 +56,7 @@ import re
 import unicodedata
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import PurePath
 from typing import Any
 from urllib.parse import urlsplit
@@ -717,7 +717,7 @@ def mark_tokens(tokens: Tokens, spans: Sequence[MarkedSpan]) -> Tokens:
         inside = (k >= 0) & (ends[np.maximum(k, 0)] > tokens.starts)
     if tokens.boilerplate is not None:
         inside |= tokens.boilerplate
-    return Tokens(tokens.hashes, tokens.starts, tokens.ends, inside)
+    return replace(tokens, boilerplate=inside)
 
 
 def drop_spans(text: str, spans: list[MarkedSpan]) -> str:

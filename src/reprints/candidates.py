@@ -15,7 +15,7 @@ alignment may rely on (:meth:`AnchorIndex.admission`).
 from __future__ import annotations
 
 import itertools
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import numpy.typing as npt
@@ -154,6 +154,43 @@ def find_candidates(hashes: U64, docs: I64, max_df: int, min_shared: int = 1) ->
     )
 
 
+def with_key_pairs(
+    candidates: Candidates, keys: U64, owners: I64, max_df: int, min_shared: int
+) -> Candidates:
+    """``candidates`` with the pairs of documents sharing at least ``min_shared``
+    distinct keys (sentence keys: :func:`reprints.seeds.sentence_keys`), each held by
+    at most ``max_df`` documents, added. Their ``shared_anchors`` stay the n-gram
+    anchors' count: 0 for the pairs only keys make."""
+    if keys.shape[0] == 0:
+        return candidates
+    extra = find_candidates(keys, owners, max_df, min_shared).pairs
+    return add_pairs(candidates, extra)
+
+
+def add_pairs(candidates: Candidates, extra: I64) -> Candidates:
+    """``candidates`` with the pairs ``extra`` (shape (m, 2), a < b) added, each once;
+    the added ones share no anchor."""
+    if extra.shape[0] == 0:
+        return candidates
+    pairs = np.unique(np.concatenate((candidates.pairs, extra)), axis=0)
+    shared = np.zeros(pairs.shape[0], dtype=np.int64)
+    if candidates.pairs.shape[0]:
+        size = int(pairs.max()) + 1
+        codes = pairs[:, 0] * size + pairs[:, 1]
+        at = np.searchsorted(codes, candidates.pairs[:, 0] * size + candidates.pairs[:, 1])
+        shared[at] = candidates.shared_anchors
+    return replace(candidates, pairs=pairs.reshape(-1, 2), shared_anchors=shared)
+
+
+@dataclass(frozen=True, slots=True)
+class KeyRule:
+    """How sentence keys pair documents: a key held by more than ``max_df`` documents
+    is common wording, and a pair needs ``min_shared`` distinct shared keys."""
+
+    max_df: int = 20
+    min_shared: int = 2
+
+
 @dataclass(frozen=True, slots=True)
 class AnchorIndex:
     """The inverted index of a collection's anchors, with its document-frequency cap:
@@ -168,8 +205,21 @@ class AnchorIndex:
     found: Candidates
 
     @classmethod
-    def build(cls, anchors: Anchors, ngram: int, window: int, max_df: int) -> AnchorIndex:
+    def build(
+        cls,
+        anchors: Anchors,
+        ngram: int,
+        window: int,
+        max_df: int,
+        keys: Anchors | None = None,
+        rule: KeyRule | None = None,
+    ) -> AnchorIndex:
+        """The index of ``anchors``; with ``keys`` (sentence keys of the same
+        documents), the pairs they make by ``rule`` are candidates too."""
         found = find_candidates(anchors.hashes, anchors.owners(), max_df)
+        if keys is not None:
+            rule = rule or KeyRule()
+            found = with_key_pairs(found, keys.hashes, keys.owners(), rule.max_df, rule.min_shared)
         return cls(anchors, ngram, window, max_df, found)
 
     def candidates(self) -> Candidates:

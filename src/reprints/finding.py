@@ -20,13 +20,18 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, fields
 from typing import Any, Protocol
 
-from reprints.align import AlignParams, pair_of, repeats_of
+import numpy as np
+
+from reprints.align import Admission, AlignParams, pair_of, repeats_of
 from reprints.boilerplate import BoilerplateMarker, MarkCounts, mark_tokens
 from reprints.candidates import AnchorIndex, Candidates
 from reprints.documents import Document, Pair, SelfRepeats
-from reprints.fingerprint import Anchors, fingerprint_batch, window_for
-from reprints.options import check
+from reprints.fingerprint import Anchors, fingerprint_batch, usable_ngrams, window_for
+from reprints.options import OptionsError, check
+from reprints.seeds import SentenceParams, sentence_keys
 from reprints.text import Tokenizer, Tokens
+
+_SENTENCES = SentenceParams()  # frozen: one shared default is safe
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,6 +52,9 @@ class FindOptions:
     min_similarity: float = 0.5
     self_repeats: bool = True
     workers: int = 0  # 0 = all cores
+    # Sentence seeds (bag-of-words sentence pairs) beside the n-gram chains, and sentence
+    # keys in the candidate index: reworded copies are found too.
+    sentences: bool = True
 
     def __post_init__(self) -> None:
         check(
@@ -73,6 +81,7 @@ class FindOptions:
             seed_ngram=self.seed_ngram,
             max_gap=self.max_gap,
             min_similarity=self.min_similarity,
+            sentences=_SENTENCES if self.sentences else None,
         )
 
     def window(self) -> int:
@@ -87,7 +96,13 @@ class FindOptions:
             "max_df": self.max_df,
             "max_gap": self.max_gap,
             "min_similarity": self.min_similarity,
+            "sentences": self.sentences,
         }
+
+    def anchor_index(self, anchors: Anchors, keys: Anchors | None) -> AnchorIndex:
+        """The candidate index of a collection's anchors (and sentence keys, if any)."""
+        keys = keys if self.sentences else None
+        return AnchorIndex.build(anchors, self.ngram, self.window(), self.max_df, keys)
 
 
 # --- fingerprint --------------------------------------------------------------------
@@ -95,11 +110,13 @@ class FindOptions:
 
 @dataclass(frozen=True, slots=True)
 class FingerprintedBatch:
-    """A batch of documents tokenised (boilerplate flagged), their anchors, and what the
-    marker marked in them (None without a marker)."""
+    """A batch of documents tokenised (boilerplate flagged), their anchors, their
+    sentence keys (none without sentence seeds), and what the marker marked in them
+    (None without a marker)."""
 
     tokens: list[Tokens]
     anchors: Anchors
+    keys: Anchors
     marks: MarkCounts | None
 
 
@@ -115,9 +132,16 @@ def fingerprint_documents(
     if marker is not None:
         spans, marks = marker.mark_batch(documents)
         tokens = [mark_tokens(t, s) for t, s in zip(tokens, spans, strict=True)]
-    return FingerprintedBatch(
-        tokens, fingerprint_batch(tokens, options.ngram, options.window()), marks
-    )
+    anchors = fingerprint_batch(tokens, options.ngram, options.window())
+    return FingerprintedBatch(tokens, anchors, key_batch(tokens, options), marks)
+
+
+def key_batch(tokens: Sequence[Tokens], options: FindOptions) -> Anchors:
+    """The sentence keys of a batch of documents (none without sentence seeds)."""
+    if not options.sentences:
+        none = (np.zeros(0, np.int64), np.zeros(0, np.uint64))
+        return Anchors.stack([none] * len(tokens))
+    return Anchors.stack([sentence_keys(t, _SENTENCES, options.ngram) for t in tokens])
 
 
 # --- align --------------------------------------------------------------------------
@@ -134,6 +158,32 @@ class TokenLookup(Protocol):
     def __getitem__(self, doc: int, /) -> Tokens: ...
 
 
+def listed_tasks(pairs: Iterable[tuple[str, str]], doc_ids: Sequence[str]) -> list[Task]:
+    """Pairs of ids given by the caller (``find --pairs``) as tasks: a < b, each once,
+    sorted; a pair of one document with itself is no task."""
+    number = {doc_id: k for k, doc_id in enumerate(doc_ids)}
+    tasks = set()
+    for a, b in pairs:
+        missing = [x for x in (a, b) if x not in number]
+        if missing:
+            raise OptionsError(f"--pairs names a document that was not read: {missing[0]!r}")
+        if a != b:
+            tasks.add((min(number[a], number[b]), max(number[a], number[b])))
+    return sorted(tasks)
+
+
+def find_tasks(
+    found: Candidates,
+    self_repeats: bool,
+    doc_ids: Sequence[str],
+    pairs: Iterable[tuple[str, str]] | None,
+) -> list[Task]:
+    """The tasks of a run: the ``pairs`` the caller listed, or else what the index asks."""
+    if pairs is not None:
+        return listed_tasks(pairs, doc_ids)
+    return alignment_tasks(found, self_repeats)
+
+
 def alignment_tasks(found: Candidates, self_repeats: bool) -> list[Task]:
     """Every alignment the index asks for: candidate pairs, then (optionally) repeats."""
     tasks = [(int(a), int(b)) for a, b in found.pairs]
@@ -148,8 +198,11 @@ def align_tasks(
     tokens: TokenLookup,
     index: AnchorIndex,
     params: AlignParams,
+    listed: bool = False,
 ) -> list[Pair | SelfRepeats | None]:
-    """Align each task (None where nothing was found)."""
+    """Align each task (None where nothing was found). ``listed``: the pairs came from
+    the caller, not from the index, so no shared anchor has to vouch for a passage
+    (stock text still never makes one)."""
     found: list[Pair | SelfRepeats | None] = []
     for a, b in tasks:
         ta = tokens[a]
@@ -157,6 +210,8 @@ def align_tasks(
             found.append(repeats_of(doc_ids[a], ta, index.admission(a, None, ta), params))
         else:
             admission = index.admission(a, b, ta)
+            if listed:
+                admission = Admission(usable_ngrams(ta, params.ngram), admission.stock)
             found.append(pair_of(doc_ids[a], doc_ids[b], ta, tokens[b], admission, params))
     return found
 

@@ -8,7 +8,6 @@ from typing import Any
 import numpy as np
 import pytest
 
-from reprints.candidates import AnchorIndex
 from reprints.documents import Document
 from reprints.finding import FindOptions, fingerprint_documents
 from reprints.readers import read_documents
@@ -24,6 +23,7 @@ from reprints.spark.candidates import spark_candidates, to_hash
 from reprints.spark.fingerprint import (
     anchor_rows,
     fingerprints,
+    key_rows,
     number_documents,
     tokens_of,
 )
@@ -59,16 +59,17 @@ def test_numbers_fingerprints_and_candidates_are_the_reference_ones(
     assert sorted(rows) == list(range(len(ordered)))
     for k, want in enumerate(expected.tokens):
         row = rows[k]
-        got = tokens_of(row["hashes"], row["starts"], row["ends"], row["boilerplate"])
+        got = tokens_of(row.asDict())
         for name in ("hashes", "starts", "ends"):
             assert np.array_equal(getattr(got, name), getattr(want, name))
         positions, hashes = expected.anchors.of(k)
         assert row["anchor_positions"] == positions.tolist()
         assert to_hash(row["anchor_hashes"]).tolist() == hashes.tolist()
 
-    index = AnchorIndex.build(expected.anchors, options.ngram, options.window(), options.max_df)
-    want = index.candidates()
-    got = spark_candidates(anchor_rows(found), options.max_df)
+    for k in range(len(ordered)):
+        assert to_hash(rows[k]["key_hashes"]).tolist() == expected.keys.of(k)[1].tolist()
+    want = options.anchor_index(expected.anchors, expected.keys).candidates()
+    got = spark_candidates(anchor_rows(found), options.max_df, key_rows(found))
     pairs = sorted((r["a"], r["b"], r["shared"]) for r in got.pairs.collect())
     assert pairs == sorted(zip(*(want.pairs.T.tolist()), want.shared_anchors.tolist(), strict=True))
     assert sorted(r["doc"] for r in got.repeats.collect()) == want.self_docs.tolist()
@@ -92,7 +93,7 @@ def test_pairs_and_repeats_are_the_reference_ones(
     assert reference.pairs and reference.repeats  # the collection exercises both
 
     found_fp = fingerprints(number_documents(frame_of(spark, docs)), options)
-    found = spark_candidates(anchor_rows(found_fp), options.max_df)
+    found = spark_candidates(anchor_rows(found_fp), options.max_df, key_rows(found_fp))
     tasks = alignment_tasks(found, options.self_repeats)
     aligned = align(tasks, found_fp, options, capped_hashes(found))
     assert pair_records(aligned) == [p.to_json() for p in reference.pairs]

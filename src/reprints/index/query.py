@@ -24,7 +24,7 @@ import numpy.typing as npt
 
 from reprints.align import Admission, pair_of
 from reprints.boilerplate import count_lines
-from reprints.candidates import AnchorIndex, Candidates
+from reprints.candidates import AnchorIndex, Candidates, KeyRule
 from reprints.documents import Document, Pair
 from reprints.finding import fingerprint_documents
 from reprints.fingerprint import Anchors, fingerprint, ngram_hashes
@@ -103,6 +103,7 @@ class _Side:
     tokens: Tokens
     positions: I64
     hashes: U64
+    keys: U64  # sentence keys (the query's; a stored document's are not needed)
 
 
 def query(index: Index, doc: Document, top: int | None = None) -> QueryResult:
@@ -128,7 +129,7 @@ def _query_side(index: Index, snap: Snapshot, doc: Document) -> _Side:
         lines = lines.merge(count_lines([doc], opts.boilerplate))
     batch = fingerprint_documents([doc], opts.find, index.tokenizer(), opts.marker(lines))
     positions, hashes = batch.anchors.of(0)
-    return _Side(doc.id, batch.tokens[0], positions, hashes)
+    return _Side(doc.id, batch.tokens[0], positions, hashes, batch.keys.of(0)[1])
 
 
 def _stored_side(snap: Snapshot, doc_id: str, num: int) -> _Side:
@@ -136,14 +137,23 @@ def _stored_side(snap: Snapshot, doc_id: str, num: int) -> _Side:
     by the same stage function that built its postings."""
     tokens = snap.tokens(num)
     positions, hashes = fingerprint(tokens, snap.options.find.ngram, snap.options.find.window())
-    return _Side(doc_id, tokens, positions, hashes)
+    return _Side(doc_id, tokens, positions, hashes, np.zeros(0, np.uint64))
 
 
 def _candidates(snap: Snapshot, q: _Side) -> I64:
-    """Stored documents sharing an anchor with the query that the df cap leaves open."""
+    """Stored documents sharing an anchor with the query that the df cap leaves open,
+    and (with sentence seeds) those sharing enough sentence keys under the keys' cap:
+    the pairs find's :class:`AnchorIndex` makes."""
     hashes = np.unique(q.hashes)
     df = snap.document_frequency(hashes) + 1  # the query holds each of them too
-    return snap.holders(hashes[df <= snap.options.find.max_df])
+    found = snap.holders(hashes[df <= snap.options.find.max_df])
+    if not snap.options.find.sentences:
+        return found
+    rule = KeyRule()
+    keys = np.unique(q.keys)
+    df = snap.document_frequency(keys, keys=True) + 1
+    keyed = snap.holders(keys[df <= rule.max_df], keys=True, min_shared=rule.min_shared)
+    return np.union1d(found, keyed).astype(np.int64)
 
 
 def _capped_among(snap: Snapshot, tokens: Tokens, q: _Side) -> U64:

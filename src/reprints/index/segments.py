@@ -11,9 +11,11 @@ order documents were added, never reused):
   re-fingerprints the few documents it aligns from their stored tokens (the same
   :func:`reprints.fingerprint.fingerprint` call that built the postings), which is
   cheaper than keeping 4 bytes per anchor of the whole collection on disk;
+- ``key_hash.npy``, ``key_doc.npy``: the same for the documents' sentence keys
+  (:func:`reprints.seeds.sentence_keys`), which pair reworded copies;
 - ``tok_offsets.npy`` and ``tok_hashes``/``tok_starts``/``tok_ends``/
-  ``tok_boilerplate.npy``: every document's tokens as marked when it was added, slot
-  ``k`` spanning ``tok_offsets[k]:tok_offsets[k+1]``.
+  ``tok_boilerplate``/``tok_stems``/``tok_breaks.npy``: every document's tokens as
+  marked when it was added, slot ``k`` spanning ``tok_offsets[k]:tok_offsets[k+1]``.
 
 Files are written under a temporary folder name, fsynced, then renamed into place;
 only a manifest entry in SQLite makes a segment part of the index (see
@@ -32,7 +34,7 @@ import numpy as np
 import numpy.typing as npt
 
 from reprints.fingerprint import Anchors
-from reprints.text import Tokens
+from reprints.text import Tokens, word_fields
 
 I64 = npt.NDArray[np.int64]
 U64 = npt.NDArray[np.uint64]
@@ -42,8 +44,18 @@ _TOKEN_FIELDS = (
     ("tok_starts", np.int32),
     ("tok_ends", np.int32),
     ("tok_boilerplate", np.bool_),
+    ("tok_stems", np.uint64),
+    ("tok_breaks", np.bool_),
 )
-_ARRAYS = ("nums", "post_hash", "post_doc", "tok_offsets", *(name for name, _ in _TOKEN_FIELDS))
+_ARRAYS = (
+    "nums",
+    "post_hash",
+    "post_doc",
+    "key_hash",
+    "key_doc",
+    "tok_offsets",
+    *(name for name, _ in _TOKEN_FIELDS),
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,11 +65,15 @@ class SegmentData:
     nums: I64
     post_hash: U64
     post_doc: I64
+    key_hash: U64  # the sentence keys' postings, as post_hash and post_doc
+    key_doc: I64
     tok_offsets: I64
     tok_hashes: U64
     tok_starts: npt.NDArray[np.int32]
     tok_ends: npt.NDArray[np.int32]
     tok_boilerplate: npt.NDArray[np.bool_]
+    tok_stems: U64
+    tok_breaks: npt.NDArray[np.bool_]
 
     @property
     def documents(self) -> int:
@@ -68,13 +84,15 @@ class SegmentData:
         return int(self.post_hash.shape[0])
 
 
-def build_segment(nums: I64, tokens: list[Tokens], anchors: Anchors) -> SegmentData:
-    """A segment of documents ``nums`` (ascending), their tokens and anchors (document
-    ``k`` of ``anchors`` is document number ``nums[k]``)."""
-    owners = nums.astype(np.int64)[anchors.owners()]
-    hashes = anchors.hashes
+def build_segment(nums: I64, tokens: list[Tokens], anchors: Anchors, keys: Anchors) -> SegmentData:
+    """A segment of documents ``nums`` (ascending), their tokens, anchors and sentence
+    keys (document ``k`` of ``anchors`` and ``keys`` is document number ``nums[k]``)."""
+    numbers = nums.astype(np.int64)
     return SegmentData(
-        nums.astype(np.int64), *_distinct_postings(hashes, owners), **_tokens(tokens)
+        numbers,
+        *_distinct_postings(anchors.hashes, numbers[anchors.owners()]),
+        *_distinct_postings(keys.hashes, numbers[keys.owners()]),
+        **_tokens(tokens),
     )
 
 
@@ -98,12 +116,20 @@ def _tokens(tokens: list[Tokens]) -> dict[str, npt.NDArray[Any]]:
         ]
         return np.concatenate(parts).astype(dtype) if parts else np.zeros(0, dtype=dtype)
 
+    words = [word_fields(t) for t in tokens]
+
+    def joined_words(pick: str, dtype: type) -> npt.NDArray[Any]:
+        parts = [w[pick] for w in words]
+        return np.concatenate(parts).astype(dtype) if parts else np.zeros(0, dtype=dtype)
+
     return {
         "tok_offsets": offsets,
         "tok_hashes": joined("hashes", np.uint64),
         "tok_starts": joined("starts", np.int32),
         "tok_ends": joined("ends", np.int32),
         "tok_boilerplate": joined("boilerplate", np.bool_),
+        "tok_stems": joined_words("stems", np.uint64),
+        "tok_breaks": joined_words("breaks", np.bool_),
     }
 
 
@@ -111,23 +137,29 @@ def merge_segments(segments: list[SegmentData], dead: I64) -> SegmentData:
     """One segment holding the live documents of ``segments`` (numbers not in ``dead``)."""
     nums_parts: list[I64] = []
     tokens: list[Tokens] = []
-    hashes_parts, docs_parts = [], []
     for seg in segments:
         alive = ~np.isin(seg.nums, dead)
         nums_parts.append(np.asarray(seg.nums)[alive])
         tokens.extend(segment_tokens(seg, k) for k in np.flatnonzero(alive).tolist())
-        rows = ~np.isin(seg.post_doc, dead)
-        hashes_parts.append(np.asarray(seg.post_hash)[rows])
-        docs_parts.append(np.asarray(seg.post_doc)[rows])
     nums = np.concatenate(nums_parts) if nums_parts else np.zeros(0, np.int64)
     order = np.argsort(nums, kind="stable")
-    hashes = np.concatenate(hashes_parts) if hashes_parts else np.zeros(0, np.uint64)
-    docs = np.concatenate(docs_parts) if docs_parts else np.zeros(0, np.int64)
     return SegmentData(
         nums[order].astype(np.int64),
-        *_distinct_postings(hashes, docs),
+        *_live_postings([(s.post_hash, s.post_doc) for s in segments], dead),
+        *_live_postings([(s.key_hash, s.key_doc) for s in segments], dead),
         **_tokens([tokens[i] for i in order.tolist()]),
     )
+
+
+def _live_postings(parts: list[tuple[U64, I64]], dead: I64) -> tuple[U64, I64]:
+    """The postings of several segments as one, the dead documents' rows dropped."""
+    hashes = [np.zeros(0, np.uint64)]
+    docs = [np.zeros(0, np.int64)]
+    for post_hash, post_doc in parts:
+        rows = ~np.isin(post_doc, dead)
+        hashes.append(np.asarray(post_hash)[rows])
+        docs.append(np.asarray(post_doc)[rows])
+    return _distinct_postings(np.concatenate(hashes), np.concatenate(docs))
 
 
 def segment_tokens(seg: SegmentData, slot: int) -> Tokens:
@@ -139,6 +171,8 @@ def segment_tokens(seg: SegmentData, slot: int) -> Tokens:
         starts=np.array(seg.tok_starts[lo:hi]),
         ends=np.array(seg.tok_ends[lo:hi]),
         boilerplate=mask if mask.any() else None,
+        stems=np.array(seg.tok_stems[lo:hi]),
+        breaks=np.array(seg.tok_breaks[lo:hi]),
     )
 
 

@@ -44,7 +44,7 @@ import numpy.typing as npt
 
 from reprints.boilerplate import BoilerplateMarker, BoilerplateSettings, LineCounts, count_lines
 from reprints.documents import Document
-from reprints.finding import FindOptions, fingerprint_documents
+from reprints.finding import FindOptions, FingerprintedBatch, fingerprint_documents
 from reprints.fingerprint import Anchors
 from reprints.index.segments import (
     SegmentData,
@@ -61,7 +61,7 @@ from reprints.text import Tokenizer, Tokens
 I64 = npt.NDArray[np.int64]
 U64 = npt.NDArray[np.uint64]
 
-FORMAT = 1
+FORMAT = 2  # 2: token stems and sentence starts stored (sentence seeds)
 _DB = "index.sqlite"
 _SEGMENTS = "segments"
 _LOCK = "writer.lock"
@@ -145,28 +145,35 @@ class Snapshot:
     def documents(self) -> int:
         return sum(s.documents for s in self.segments) - int(self.dead.shape[0])
 
-    def document_frequency(self, hashes: U64) -> I64:
-        """Live documents holding each hash as an anchor (find's df, over the index)."""
+    def _postings(self, keys: bool) -> list[tuple[U64, I64]]:
+        return [
+            (s.key_hash, s.key_doc) if keys else (s.post_hash, s.post_doc) for s in self.segments
+        ]
+
+    def document_frequency(self, hashes: U64, keys: bool = False) -> I64:
+        """Live documents holding each hash as an anchor (find's df, over the index);
+        with ``keys``, as a sentence key."""
         df = np.zeros(hashes.shape[0], dtype=np.int64)
-        for seg in self.segments:
-            lo = np.searchsorted(seg.post_hash, hashes, side="left")
-            hi = np.searchsorted(seg.post_hash, hashes, side="right")
+        for post_hash, post_doc in self._postings(keys):
+            lo = np.searchsorted(post_hash, hashes, side="left")
+            hi = np.searchsorted(post_hash, hashes, side="right")
             df += hi - lo
             if self.dead.shape[0]:
                 for k in np.flatnonzero(hi > lo).tolist():
-                    df[k] -= int(np.isin(seg.post_doc[lo[k] : hi[k]], self.dead).sum())
+                    df[k] -= int(np.isin(post_doc[lo[k] : hi[k]], self.dead).sum())
         return df
 
-    def holders(self, hashes: U64) -> I64:
-        """Live documents holding any of ``hashes`` as an anchor (sorted, distinct)."""
-        found: list[I64] = []
-        for seg in self.segments:
-            lo = np.searchsorted(seg.post_hash, hashes, side="left")
-            hi = np.searchsorted(seg.post_hash, hashes, side="right")
-            found.extend(
-                np.asarray(seg.post_doc[a:b]) for a, b in zip(lo, hi, strict=True) if b > a
-            )
-        docs = np.unique(np.concatenate(found)) if found else np.zeros(0, np.int64)
+    def holders(self, hashes: U64, keys: bool = False, min_shared: int = 1) -> I64:
+        """Live documents holding at least ``min_shared`` of ``hashes`` (distinct) as
+        anchors, or with ``keys`` as sentence keys (sorted, distinct)."""
+        found: list[I64] = [np.zeros(0, np.int64)]
+        hashes = np.unique(hashes)
+        for post_hash, post_doc in self._postings(keys):
+            lo = np.searchsorted(post_hash, hashes, side="left")
+            hi = np.searchsorted(post_hash, hashes, side="right")
+            found.extend(np.asarray(post_doc[a:b]) for a, b in zip(lo, hi, strict=True) if b > a)
+        docs, counts = np.unique(np.concatenate(found), return_counts=True)
+        docs = docs[counts >= min_shared]
         return docs[~np.isin(docs, self.dead)] if self.dead.shape[0] else docs
 
     def most_shared(self, top: int) -> list[tuple[int, int]]:
@@ -466,13 +473,15 @@ class Index:
         state = _FingerprintState(self.options.find, self.options.marker(lines))
         tokens: list[Tokens] = []
         anchors: list[Anchors] = []
+        keys: list[Anchors] = []
         size = _TOKENIZE_BATCH
         chunks = (batch[lo : lo + size] for lo in range(0, len(batch), size))
         with WorkerPool(min(self.workers, max(1, len(batch) // size)), state) as pool:
-            for chunk_tokens, chunk_anchors in pool.map(_fingerprint_chunk, chunks):
-                tokens.extend(chunk_tokens)
-                anchors.append(chunk_anchors)
-        return build_segment(nums, tokens, Anchors.concat(anchors))
+            for found in pool.map(_fingerprint_chunk, chunks):
+                tokens.extend(found.tokens)
+                anchors.append(found.anchors)
+                keys.append(found.keys)
+        return build_segment(nums, tokens, Anchors.concat(anchors), Anchors.concat(keys))
 
     def _write(self, data: SegmentData) -> str:
         """Write a segment under a temporary name, then rename it into place."""
@@ -561,12 +570,9 @@ class _FingerprintState:
     tokenizer: Tokenizer = field(default_factory=Tokenizer)
 
 
-def _fingerprint_chunk(
-    state: _FingerprintState, chunk: list[Document]
-) -> tuple[list[Tokens], Anchors]:
-    """Tokens (boilerplate marked) and anchors of a chunk of documents."""
-    batch = fingerprint_documents(chunk, state.options, state.tokenizer, state.marker)
-    return batch.tokens, batch.anchors
+def _fingerprint_chunk(state: _FingerprintState, chunk: list[Document]) -> FingerprintedBatch:
+    """Tokens (boilerplate marked), anchors and sentence keys of a chunk of documents."""
+    return fingerprint_documents(chunk, state.options, state.tokenizer, state.marker)
 
 
 # --- SQLite helpers ---------------------------------------------------------------------

@@ -18,15 +18,14 @@ from reprints.boilerplate import (
     boilerplate_summary,
     count_lines,
 )
-from reprints.candidates import AnchorIndex
 from reprints.documents import Document
 from reprints.finding import (
     Findings,
     FindOptions,
     FindSummary,
     align_tasks,
-    alignment_tasks,
     collect,
+    find_tasks,
     fingerprint_documents,
 )
 from reprints.text import Tokenizer
@@ -36,11 +35,13 @@ def find_batch(
     documents: Iterable[Document],
     options: FindOptions | None = None,
     boilerplate: BoilerplateSettings | None = None,
+    pairs: Iterable[tuple[str, str]] | None = None,
 ) -> Findings:
     """What :func:`reprints.runners.local.find` finds, computed in memory (no timings).
 
     ``boilerplate``: mark boilerplate with these settings, counting lines over
     ``documents`` (the local runner's ``BoilerplateDetector`` with the same settings).
+    ``pairs``: align only these pairs of ids (``find``'s ``pairs``).
     """
     options = options or FindOptions()
     docs = sorted(documents, key=lambda d: d.id)
@@ -54,12 +55,12 @@ def find_batch(
         counts = count_lines(docs, boilerplate)
         marker = BoilerplateMarker.from_counts(boilerplate, counts)
     batch = fingerprint_documents(docs, options, Tokenizer(), marker)
-    index = AnchorIndex.build(batch.anchors, options.ngram, options.window(), options.max_df)
+    index = options.anchor_index(batch.anchors, batch.keys)
     found = index.candidates()
-    tasks = alignment_tasks(found, options.self_repeats)
-    pairs, repeats = collect(
-        align_tasks(tasks, doc_ids, batch.tokens, index, options.align_params())
-    )
+    tasks = find_tasks(found, options.self_repeats, doc_ids, pairs)
+    listed = pairs is not None
+    params = options.align_params()
+    pairs_found, repeats = collect(align_tasks(tasks, doc_ids, batch.tokens, index, params, listed))
 
     figures = None
     if boilerplate is not None and counts is not None:
@@ -69,9 +70,9 @@ def find_batch(
         documents=len(docs),
         tokens=sum(len(t) for t in batch.tokens),
         found=found,
-        pairs=pairs,
+        pairs=pairs_found,
         repeats=repeats,
         seconds={},
         boilerplate=figures,
     )
-    return Findings(doc_ids, pairs, repeats, stats)
+    return Findings(doc_ids, pairs_found, repeats, stats)

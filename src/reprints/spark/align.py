@@ -33,7 +33,8 @@ if TYPE_CHECKING:
 
 FOUND_SCHEMA = "a long, b long, record string"
 _OUT = pa.schema([("a", pa.int64()), ("b", pa.int64()), ("record", pa.string())])
-_SIDE = ("id", "hashes", "starts", "ends", "boilerplate", "anchor_positions", "anchor_hashes")
+_TOKEN_CELLS = ("hashes", "starts", "ends", "boilerplate", "stems", "breaks")
+_SIDE = ("id", *_TOKEN_CELLS, "anchor_positions", "anchor_hashes")
 
 
 def capped_hashes(found: SparkCandidates) -> npt.NDArray[np.uint64]:
@@ -110,7 +111,7 @@ class _Side(NamedTuple):
         cell = {name: row[f"{name}_{side}"] for name in _SIDE}
         return cls(
             cell["id"],
-            tokens_of(cell["hashes"], cell["starts"], cell["ends"], cell["boilerplate"]),
+            tokens_of({name: cell[name] for name in _TOKEN_CELLS}),
             np.asarray(cell["anchor_positions"], dtype=np.int64),
             to_hash(cell["anchor_hashes"]),
         )

@@ -19,17 +19,17 @@ import numpy as np
 import pyarrow as pa
 
 from reprints.documents import Document
-from reprints.finding import FindOptions, fingerprint_documents
-from reprints.fingerprint import Anchors
+from reprints.finding import FindOptions, FingerprintedBatch, fingerprint_documents
 from reprints.spark.candidates import to_long
-from reprints.text import Tokenizer, Tokens
+from reprints.text import Tokenizer, Tokens, word_fields
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame
 
 FINGERPRINT_SCHEMA = (
     "doc long, id string, hashes binary, starts binary, ends binary, boilerplate binary, "
-    "anchor_positions array<long>, anchor_hashes array<long>"
+    "stems binary, breaks binary, anchor_positions array<long>, anchor_hashes array<long>, "
+    "key_hashes array<long>"
 )
 
 
@@ -68,18 +68,21 @@ def fingerprint_partition(
             pairs = zip(columns["id"], columns["text"], strict=True)
             documents = [Document(doc_id, text) for doc_id, text in pairs]
             found = fingerprint_documents(documents, options, tokenizer, None)
-            yield _fingerprint_batch(columns["doc"], columns["id"], found.tokens, found.anchors)
+            yield _fingerprint_batch(columns["doc"], columns["id"], found)
 
     return run
 
 
 def _fingerprint_batch(
-    docs: list[int], ids: list[str], tokens: list[Tokens], anchors: Anchors
+    docs: list[int], ids: list[str], batch: FingerprintedBatch
 ) -> pa.RecordBatch:
     """One batch's fingerprints as :data:`FINGERPRINT_SCHEMA` rows."""
-    found = [anchors.of(k) for k in range(len(docs))]
+    tokens = batch.tokens
+    found = [batch.anchors.of(k) for k in range(len(docs))]
+    keys = [to_long(batch.keys.of(k)[1]) for k in range(len(docs))]
     positions = [p.astype(np.int64) for p, _ in found]
     hashes = [to_long(h) for _, h in found]
+    words = [word_fields(t) for t in tokens]
     return pa.RecordBatch.from_arrays(
         [
             pa.array(docs, pa.int64()),
@@ -91,8 +94,11 @@ def _fingerprint_batch(
                 [None if t.boilerplate is None else t.boilerplate.tobytes() for t in tokens],
                 pa.binary(),
             ),
+            pa.array([w["stems"].astype("<u8").tobytes() for w in words], pa.binary()),
+            pa.array([w["breaks"].astype(np.bool_).tobytes() for w in words], pa.binary()),
             pa.array(positions, pa.list_(pa.int64())),
             pa.array(hashes, pa.list_(pa.int64())),
+            pa.array(keys, pa.list_(pa.int64())),
         ],
         schema=pa.schema(
             [
@@ -102,20 +108,27 @@ def _fingerprint_batch(
                 ("starts", pa.binary()),
                 ("ends", pa.binary()),
                 ("boilerplate", pa.binary()),
+                ("stems", pa.binary()),
+                ("breaks", pa.binary()),
                 ("anchor_positions", pa.list_(pa.int64())),
                 ("anchor_hashes", pa.list_(pa.int64())),
+                ("key_hashes", pa.list_(pa.int64())),
             ]
         ),
     )
 
 
-def tokens_of(hashes: bytes, starts: bytes, ends: bytes, boilerplate: bytes | None) -> Tokens:
-    """A document's :class:`~reprints.text.Tokens` from its fingerprint row's cells."""
+def tokens_of(cells: dict[str, bytes | None]) -> Tokens:
+    """A document's :class:`~reprints.text.Tokens` from its fingerprint row's cells
+    (``hashes``, ``starts``, ``ends``, ``boilerplate``, ``stems``, ``breaks``)."""
+    boilerplate, stems, breaks = cells["boilerplate"], cells["stems"], cells["breaks"]
     return Tokens(
-        np.frombuffer(hashes, dtype="<u8").astype(np.uint64, copy=False),
-        np.frombuffer(starts, dtype="<i4").astype(np.int32, copy=False),
-        np.frombuffer(ends, dtype="<i4").astype(np.int32, copy=False),
+        np.frombuffer(cells["hashes"] or b"", dtype="<u8").astype(np.uint64, copy=False),
+        np.frombuffer(cells["starts"] or b"", dtype="<i4").astype(np.int32, copy=False),
+        np.frombuffer(cells["ends"] or b"", dtype="<i4").astype(np.int32, copy=False),
         None if boilerplate is None else np.frombuffer(boilerplate, dtype=np.bool_),
+        None if stems is None else np.frombuffer(stems, dtype="<u8").astype(np.uint64, copy=False),
+        None if breaks is None else np.frombuffer(breaks, dtype=np.bool_),
     )
 
 
@@ -124,3 +137,10 @@ def anchor_rows(fingerprinted: DataFrame) -> DataFrame:
     from pyspark.sql import functions as F
 
     return fingerprinted.select("doc", F.explode("anchor_hashes").alias("hash"))
+
+
+def key_rows(fingerprinted: DataFrame) -> DataFrame:
+    """The ``(hash, doc)`` rows of every sentence key, for :func:`spark_candidates`."""
+    from pyspark.sql import functions as F
+
+    return fingerprinted.select("doc", F.explode("key_hashes").alias("hash"))
