@@ -28,7 +28,7 @@ from reprints.candidates import AnchorIndex, Candidates
 from reprints.documents import Document, Pair, SelfRepeats
 from reprints.fingerprint import Anchors, fingerprint_batch, usable_ngrams, window_for
 from reprints.options import OptionsError, check
-from reprints.seeds import SentenceParams, sentence_keys
+from reprints.seeds import SentenceParams, sentence_keys_batch
 from reprints.text import Tokenizer, Tokens
 
 _SENTENCES = SentenceParams()  # frozen: one shared default is safe
@@ -141,7 +141,7 @@ def key_batch(tokens: Sequence[Tokens], options: FindOptions) -> Anchors:
     if not options.sentences:
         none = (np.zeros(0, np.int64), np.zeros(0, np.uint64))
         return Anchors.stack([none] * len(tokens))
-    return Anchors.stack([sentence_keys(t, _SENTENCES, options.ngram) for t in tokens])
+    return sentence_keys_batch(tokens, _SENTENCES, options.ngram)
 
 
 # --- align --------------------------------------------------------------------------

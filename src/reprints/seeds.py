@@ -8,8 +8,8 @@ dropped: :mod:`reprints.words`), and:
 
 1. *Seeds*: sentence pairs whose tf-isf cosine and whose Dice coefficient both pass a
    threshold (isf: inverse frequency over the sentences of both texts, so that the
-   words the two texts use everywhere weigh nothing). Sparse matrix products find all
-   of them at once.
+   words the two texts use everywhere weigh nothing). One numpy join of the two texts'
+   (sentence, word) entries on their words finds all of them at once.
 2. *Clusters*: seeds are grouped along A (a new group where the gap between consecutive
    seeds' sentences exceeds ``gap``), then each group along B, alternately until stable.
    A cluster spans sentences [a0, a1] of A and [b0, b1] of B.
@@ -27,14 +27,15 @@ Everything is in sentence units; :func:`fragments` returns token spans.
 
 from __future__ import annotations
 
+import itertools
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
-import scipy.sparse as sp
 
-from reprints.fingerprint import mix64
-from reprints.text import Tokens
+from reprints.fingerprint import Anchors, mix64
+from reprints.text import Tokens, word_fields
 
 I64 = npt.NDArray[np.int64]
 U64 = npt.NDArray[np.uint64]
@@ -58,17 +59,31 @@ class SentenceParams:
 
 @dataclass(frozen=True, slots=True)
 class Units:
-    """A text's sentences as a sparse bag-of-words matrix.
+    """A text's sentences as bags of words, one entry per distinct (sentence, word).
 
-    Sentence k spans tokens ``[bounds[k], bounds[k + 1])``; row k of ``counts`` holds
-    its content words' counts over a vocabulary shared with the other text.
+    Sentence k spans tokens ``[bounds[k], bounds[k + 1])``. Entry e says that sentence
+    ``rows[e]`` holds word ``words[e]`` (of a vocabulary shared with the other text)
+    ``counts[e]`` times; entries are sorted by sentence, then word.
     """
 
     bounds: I64
-    counts: sp.csr_matrix
+    rows: I64
+    words: I64
+    counts: F64
 
     def __len__(self) -> int:
         return int(self.bounds.shape[0] - 1)
+
+    def sizes(self) -> F64:
+        """Distinct words of each sentence."""
+        return np.bincount(self.rows, minlength=len(self)).astype(np.float64)
+
+    def bag(self, lo: int, hi: int, idf: F64) -> F64:
+        """Sentences [lo, hi) as one tf-isf vector over the vocabulary."""
+        inside = (self.rows >= lo) & (self.rows < hi)
+        words = self.words[inside]
+        weights = self.counts[inside] * idf[words]
+        return np.bincount(words, weights, minlength=idf.shape[0]).astype(np.float64)
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,85 +105,131 @@ def _content(tokens: Tokens) -> npt.NDArray[np.bool_]:
     return content
 
 
-def sentence_bounds(tokens: Tokens, params: SentenceParams) -> I64:
-    """Token index where each sentence begins, and the text's length at the end.
-
-    A sentence with fewer than ``min_words`` content words is glued to the one before
-    (a heading, "Yes."), and a sentence longer than ``max_tokens`` tokens is cut.
-    """
-    length = len(tokens)
-    assert tokens.breaks is not None
-    starts = np.flatnonzero(tokens.breaks)
+def _bounds(
+    breaks: npt.NDArray[np.bool_],
+    content: npt.NDArray[np.bool_],
+    params: SentenceParams,
+    firsts: I64 | None = None,
+) -> I64:
+    """:func:`sentence_bounds` from the sentence starts and content words of a text,
+    or of texts joined end to end: ``firsts``, each text's first token, is a start
+    that ``breaks`` marks and that is never glued to the text before."""
+    length = breaks.shape[0]
+    starts = np.flatnonzero(breaks)
     if starts.shape[0] == 0 or starts[0] != 0:
-        starts = np.concatenate(([0], starts))
+        starts = np.concatenate(([0], starts)).astype(np.int64)
     ends = np.append(starts[1:], length)
-    words = np.concatenate(([0], np.cumsum(_content(tokens), dtype=np.int64)))
+    words = np.concatenate(([0], np.cumsum(content, dtype=np.int64)))
     enough = (words[ends] - words[starts]) >= params.min_words
     keep = np.ones(starts.shape[0], dtype=bool)
     keep[1:] = enough[:-1]
+    if firsts is not None:
+        keep[np.searchsorted(starts, firsts)] = True
     starts = starts[keep]
     # Cut long sentences every max_tokens tokens from their start.
-    owner = np.maximum.accumulate(
-        np.where(np.isin(np.arange(length), starts), np.arange(length), 0)
-    )
-    offset = np.arange(length) - owner
+    at = np.arange(length)
+    begins = np.zeros(length, dtype=np.int64)
+    begins[starts] = starts
+    offset = at - np.maximum.accumulate(begins) if length else at
     cuts = np.flatnonzero(offset % params.max_tokens == 0)
     return np.append(cuts, length).astype(np.int64)
 
 
-def units(a: Tokens, b: Tokens, params: SentenceParams) -> tuple[Units, Units]:
-    """Both texts' sentences over one vocabulary (their word classes)."""
+def sentence_bounds(tokens: Tokens, params: SentenceParams) -> I64:
+    """Token index where each sentence begins, and the text's length at the end.
+
+    A sentence with fewer than ``min_words`` content words is glued to the one after
+    (a heading, "Yes."), and a sentence longer than ``max_tokens`` tokens is cut.
+    """
+    assert tokens.breaks is not None
+    return _bounds(tokens.breaks, _content(tokens), params)
+
+
+def units(a: Tokens, b: Tokens, params: SentenceParams) -> tuple[Units, Units, int]:
+    """Both texts' sentences over one vocabulary (their word classes), and its size."""
     bounds_a, bounds_b = sentence_bounds(a, params), sentence_bounds(b, params)
     pos_a, pos_b = np.flatnonzero(_content(a)), np.flatnonzero(_content(b))
     assert a.stems is not None and b.stems is not None
     _, vocab = np.unique(np.concatenate((a.stems[pos_a], b.stems[pos_b])), return_inverse=True)
-    vocab = vocab.reshape(-1)
+    vocab = vocab.reshape(-1).astype(np.int64)
     size = int(vocab.max()) + 1 if vocab.shape[0] else 0
 
-    def matrix(bounds: I64, pos: I64, words: I64) -> sp.csr_matrix:
+    def bags(bounds: I64, pos: I64, words: I64) -> Units:
         rows = np.searchsorted(bounds, pos, side="right") - 1
-        shape = (bounds.shape[0] - 1, size)
-        data = np.ones(pos.shape[0], dtype=np.float64)
-        return sp.csr_matrix((data, (rows, words)), shape=shape)  # duplicates add up
+        codes, counts = np.unique(rows * max(size, 1) + words, return_counts=True)
+        return Units(bounds, codes // max(size, 1), codes % max(size, 1), counts.astype(np.float64))
 
     cut = pos_a.shape[0]
-    return Units(bounds_a, matrix(bounds_a, pos_a, vocab[:cut])), Units(
-        bounds_b, matrix(bounds_b, pos_b, vocab[cut:])
-    )
+    return bags(bounds_a, pos_a, vocab[:cut]), bags(bounds_b, pos_b, vocab[cut:]), size
 
 
-def _weights(ua: Units, ub: Units) -> F64:
+def _weights(ua: Units, ub: Units, size: int) -> F64:
     """Inverse sentence frequency of every word over the sentences of both texts."""
-    df = np.asarray((ua.counts > 0).sum(axis=0) + (ub.counts > 0).sum(axis=0)).reshape(-1)
+    df = np.bincount(ua.words, minlength=size) + np.bincount(ub.words, minlength=size)
     total = len(ua) + len(ub)
     return np.log(total / np.maximum(df, 1)).astype(np.float64)
 
 
-def _normalized(m: sp.csr_matrix) -> sp.csr_matrix:
-    norms = np.sqrt(np.asarray(m.multiply(m).sum(axis=1)).reshape(-1))
-    return sp.csr_matrix(sp.diags(1.0 / np.maximum(norms, 1e-12)) @ m)
+def _norms(u: Units, idf: F64) -> F64:
+    weights = u.counts * idf[u.words]
+    norms = np.sqrt(np.bincount(u.rows, weights * weights, minlength=len(u)))
+    return np.maximum(norms, 1e-12)
+
+
+# Word matches (an entry of A against one of B) joined at once: bounds the memory of a
+# long pair, whose common words meet in many sentences of both texts.
+_JOIN_CHUNK = 1 << 21
+
+
+def _chunk_edges(rows: I64, meets: I64) -> list[int]:
+    """Entry indices that cut A's entries into runs of whole sentences of about
+    ``_JOIN_CHUNK`` meetings each."""
+    if int(meets.sum()) <= _JOIN_CHUNK:
+        return [0, rows.shape[0]]
+    firsts = np.flatnonzero(np.r_[True, rows[1:] != rows[:-1]])
+    before = np.concatenate(([0], np.cumsum(meets)))[firsts]
+    chunk = before // _JOIN_CHUNK
+    inner = firsts[np.flatnonzero(np.diff(chunk) > 0) + 1]
+    return [0, *inner.tolist(), rows.shape[0]]
 
 
 def seed_pairs(ua: Units, ub: Units, idf: F64, params: SentenceParams) -> tuple[I64, I64]:
-    """Sentence pairs (i, j) with cosine and Dice both above their thresholds."""
+    """Sentence pairs (i, j) with cosine and Dice both above their thresholds.
+
+    Every entry of A meets the entries of B with its word (B's entries sorted by word);
+    the meetings of one sentence pair add up to its shared words (Dice) and its dot
+    product (cosine). Numpy joins them chunk by chunk of A's sentences.
+    """
+    empty = np.zeros(0, dtype=np.int64)
     if len(ua) == 0 or len(ub) == 0 or idf.shape[0] == 0:
-        empty = np.zeros(0, dtype=np.int64)
         return empty, empty
-    binary_a, binary_b = (ua.counts > 0).astype(np.float64), (ub.counts > 0).astype(np.float64)
-    shared = (binary_a @ binary_b.T).tocoo()
-    sizes_a = np.asarray(binary_a.sum(axis=1)).reshape(-1)
-    sizes_b = np.asarray(binary_b.sum(axis=1)).reshape(-1)
-    i, j = shared.row.astype(np.int64), shared.col.astype(np.int64)
-    dice = 2 * shared.data / np.maximum(sizes_a[i] + sizes_b[j], 1)
-    ok = dice > params.dice
-    i, j = i[ok], j[ok]
-    weights = sp.diags(idf)
-    wa = _normalized(sp.csr_matrix(ua.counts @ weights))
-    wb = _normalized(sp.csr_matrix(ub.counts @ weights))
-    # Cosine of only the pairs that passed Dice: row-wise dot products.
-    cosine = np.asarray(wa[i].multiply(wb[j]).sum(axis=1)).reshape(-1)
-    ok = cosine > params.cosine
-    return i[ok], j[ok]
+    by_word = np.argsort(ub.words, kind="stable")
+    b_words = ub.words[by_word]
+    lo = np.searchsorted(b_words, ua.words, side="left")
+    meets = np.searchsorted(b_words, ua.words, side="right") - lo
+    wa, wb = ua.counts * idf[ua.words], ub.counts * idf[ub.words]
+    norm_a, norm_b = _norms(ua, idf), _norms(ub, idf)
+    size_a, size_b = ua.sizes(), ub.sizes()
+    edges = _chunk_edges(ua.rows, meets)
+    found_i, found_j = [empty], [empty]
+    for start, stop in itertools.pairwise(edges):
+        count = meets[start:stop]
+        total = int(count.sum())
+        if total == 0:
+            continue
+        entry = np.repeat(np.arange(start, stop), count)
+        step = np.arange(total) - np.repeat(np.cumsum(count) - count, count)
+        other = by_word[np.repeat(lo[start:stop], count) + step]
+        codes = ua.rows[entry] * len(ub) + ub.rows[other]
+        pairs, inverse, shared = np.unique(codes, return_inverse=True, return_counts=True)
+        dot = np.bincount(inverse.reshape(-1), wa[entry] * wb[other], minlength=pairs.shape[0])
+        i, j = pairs // len(ub), pairs % len(ub)
+        dice = 2 * shared / np.maximum(size_a[i] + size_b[j], 1)
+        cosine = dot / (norm_a[i] * norm_b[j])
+        ok = (dice > params.dice) & (cosine > params.cosine)
+        found_i.append(i[ok])
+        found_j.append(j[ok])
+    return np.concatenate(found_i).astype(np.int64), np.concatenate(found_j).astype(np.int64)
 
 
 def _split(values: I64, gap: int) -> list[I64]:
@@ -195,8 +256,7 @@ def cluster(i: I64, j: I64, gap: int) -> list[I64]:
 
 def _span_cosine(ua: Units, ub: Units, idf: F64, f: tuple[int, int, int, int]) -> float:
     a0, a1, b0, b1 = f
-    va = np.asarray(ua.counts[a0:a1].sum(axis=0)).reshape(-1) * idf
-    vb = np.asarray(ub.counts[b0:b1].sum(axis=0)).reshape(-1) * idf
+    va, vb = ua.bag(a0, a1, idf), ub.bag(b0, b1, idf)
     norm = float(np.linalg.norm(va) * np.linalg.norm(vb))
     return float(va @ vb) / norm if norm else 0.0
 
@@ -288,8 +348,8 @@ def fragments(
         return []
     if len(a) == 0 or len(b) == 0:
         return []
-    ua, ub = units(a, b, params)
-    idf = _weights(ua, ub)
+    ua, ub, size = units(a, b, params)
+    idf = _weights(ua, ub, size)
     i, j = seed_pairs(ua, ub, idf, params)
     if i.shape[0] == 0:
         return []
@@ -318,15 +378,36 @@ def sentence_keys(tokens: Tokens, params: SentenceParams, ngram: int) -> tuple[I
     reworded copy, rare between unrelated sentences). Keys go at the sentence's first
     n-gram position; the index's document-frequency cap drops the common ones.
     """
-    empty = np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.uint64)
-    if tokens.stems is None or tokens.breaks is None or len(tokens) < ngram:
-        return empty
-    bounds = sentence_bounds(tokens, params)
-    pos = np.flatnonzero(_content(tokens))
-    if pos.shape[0] < 2:
-        return empty
+    return sentence_keys_batch([tokens], params, ngram).of(0)
+
+
+def sentence_keys_batch(tokens: Sequence[Tokens], params: SentenceParams, ngram: int) -> Anchors:
+    """:func:`sentence_keys` of every document of a batch, computed on the batch at once
+    (the documents' tokens joined end to end, no sentence crossing from one to the
+    next); document ``k``'s keys are ``.of(k)``. Tokens without stems have none."""
+    lengths = np.fromiter((len(t) for t in tokens), dtype=np.int64, count=len(tokens))
+    offsets = np.concatenate(([0], np.cumsum(lengths))).astype(np.int64)
+    none = Anchors(
+        np.zeros(len(tokens) + 1, np.int64), np.zeros(0, np.int64), np.zeros(0, np.uint64)
+    )
+    words_of = [t for t in tokens if t.stems is not None and t.breaks is not None]
+    if int(offsets[-1]) == 0 or not words_of:
+        return none
+    fields = [word_fields(t) for t in tokens]
+    stems = np.concatenate([f["stems"] for f in fields]).astype(np.uint64)
+    breaks = np.concatenate([f["breaks"] for f in fields]).astype(bool)
+    content = stems != 0
+    for k, t in enumerate(tokens):
+        if t.boilerplate is not None:
+            content[offsets[k] : offsets[k + 1]] &= ~t.boilerplate
+        if t.stems is None or t.breaks is None or len(t) < ngram:
+            content[offsets[k] : offsets[k + 1]] = False  # no keys
+    firsts = offsets[:-1][lengths > 0]
+    breaks[firsts] = True
+    bounds = _bounds(breaks, content, params, firsts)
+    pos = np.flatnonzero(content)
     sentence = np.searchsorted(bounds, pos, side="right") - 1
-    words = tokens.stems[pos]
+    words = stems[pos]
     order = np.lexsort((words, sentence))
     sentence, words = sentence[order], words[order]
     fresh = np.ones(words.shape[0], dtype=bool)
@@ -344,5 +425,12 @@ def sentence_keys(tokens: Tokens, params: SentenceParams, ngram: int) -> tuple[I
         lo, hi = lo[ok], hi[ok]
         with np.errstate(over="ignore"):
             keys.append(mix64(words[lo] * _PAIR_MULTIPLIER + words[hi]))
-        where.append(np.minimum(bounds[sentence[lo]], len(tokens) - ngram))
-    return np.concatenate(where).astype(np.int64), np.concatenate(keys).astype(np.uint64)
+        where.append(bounds[sentence[lo]])
+    at = np.concatenate(where).astype(np.int64)
+    doc = np.searchsorted(offsets, at, side="right") - 1
+    by_doc = np.argsort(doc, kind="stable")
+    at, doc = at[by_doc], doc[by_doc]
+    hashes = np.concatenate(keys).astype(np.uint64)[by_doc]
+    positions = np.minimum(at - offsets[doc], lengths[doc] - ngram)
+    counts = np.bincount(doc, minlength=len(tokens))
+    return Anchors(np.concatenate(([0], np.cumsum(counts))).astype(np.int64), positions, hashes)
