@@ -309,9 +309,10 @@ def align(a: Tokens, b: Tokens, admitted: Admission, params: AlignParams) -> Ali
     i, j = seeds(ga, gb, params.max_repeat, usable_ngrams(a, n), usable_ngrams(b, n))
     passages = _passages(i, j, a, b, admitted, params)
     if params.sentences is not None:
+        explained = (_inside(passages, len(a), 0), _inside(passages, len(b), 2))
         found = [
             TokenPassage(a0, a1, b0, b1, 0)
-            for a0, a1, b0, b1, _ in fragments(a, b, params.sentences)
+            for a0, a1, b0, b1, _ in fragments(a, b, params.sentences, explained)
         ]
         found = [p for p in found if _keep_fragment(p, admitted, params)]
         passages = merge_passages(passages + _unexplained(found, passages), a, b, params)
@@ -347,6 +348,22 @@ def align_self(a: Tokens, admitted: Admission, params: AlignParams) -> list[Toke
     return trimmed
 
 
+# A chain this similar has exact ends, found token by token: sentence seeds add nothing
+# inside it.
+_EXACT = 0.8
+
+
+def _inside(passages: list[TokenPassage], length: int, side: int) -> npt.NDArray[np.bool_]:
+    """Tokens of one side (0: A, 2: B) inside the near-verbatim passages."""
+    marks = np.zeros(length + 1, dtype=np.int32)
+    for p in passages:
+        if p.similarity >= _EXACT:
+            span = (p.a0, p.a1, p.b0, p.b1)
+            marks[span[side]] += 1
+            marks[span[side + 1]] -= 1
+    return np.cumsum(marks[:length]) > 0
+
+
 def _keep_fragment(p: TokenPassage, admitted: Admission, params: AlignParams) -> bool:
     """A sentence fragment stands on its own seeds (no anchor needed: dense edits leave
     none), but must be long enough and mostly not stock text."""
@@ -363,7 +380,7 @@ def _unexplained(found: list[TokenPassage], chains: list[TokenPassage]) -> list[
     neighbouring sentences. A fragment is dropped when such chains cover at least half
     of it on both sides; beside a reworded copy's verbatim stretch it stays.
     """
-    exact = [c for c in chains if c.similarity >= 0.8]
+    exact = [c for c in chains if c.similarity >= _EXACT]
     kept = []
     for f in found:
         cover_a = sum(max(0, min(f.a1, c.a1) - max(f.a0, c.a0)) for c in exact)

@@ -145,10 +145,19 @@ def sentence_bounds(tokens: Tokens, params: SentenceParams) -> I64:
     return _bounds(tokens.breaks, _content(tokens), params)
 
 
-def units(a: Tokens, b: Tokens, params: SentenceParams) -> tuple[Units, Units, int]:
-    """Both texts' sentences over one vocabulary (their word classes), and its size."""
+Mask = npt.NDArray[np.bool_]
+
+
+def units(
+    a: Tokens, b: Tokens, params: SentenceParams, explained: tuple[Mask, Mask] | None = None
+) -> tuple[Units, Units, int]:
+    """Both texts' sentences over one vocabulary (their word classes), and its size.
+    ``explained``: tokens of A and of B left out of the bags (the sentences stay)."""
     bounds_a, bounds_b = sentence_bounds(a, params), sentence_bounds(b, params)
-    pos_a, pos_b = np.flatnonzero(_content(a)), np.flatnonzero(_content(b))
+    content_a, content_b = _content(a), _content(b)
+    if explained is not None:
+        content_a, content_b = content_a & ~explained[0], content_b & ~explained[1]
+    pos_a, pos_b = np.flatnonzero(content_a), np.flatnonzero(content_b)
     assert a.stems is not None and b.stems is not None
     _, vocab = np.unique(np.concatenate((a.stems[pos_a], b.stems[pos_b])), return_inverse=True)
     vocab = vocab.reshape(-1).astype(np.int64)
@@ -341,14 +350,21 @@ def _union(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
 
 
 def fragments(
-    a: Tokens, b: Tokens, params: SentenceParams
+    a: Tokens, b: Tokens, params: SentenceParams, explained: tuple[Mask, Mask] | None = None
 ) -> list[tuple[int, int, int, int, float]]:
-    """Token spans ``(a0, a1, b0, b1, cosine)`` of the sentence fragments two texts share."""
+    """Token spans ``(a0, a1, b0, b1, cosine)`` of the sentence fragments two texts share.
+
+    ``explained``: tokens of A and of B that are already accounted for (inside
+    near-verbatim passages); their words seed nothing, so a verbatim copy costs
+    next to nothing here.
+    """
     if a.stems is None or b.stems is None or a.breaks is None or b.breaks is None:
         return []
     if len(a) == 0 or len(b) == 0:
         return []
-    ua, ub, size = units(a, b, params)
+    ua, ub, size = units(a, b, params, explained)
+    if ua.rows.shape[0] < params.min_words or ub.rows.shape[0] < params.min_words:
+        return []
     idf = _weights(ua, ub, size)
     i, j = seed_pairs(ua, ub, idf, params)
     if i.shape[0] == 0:
