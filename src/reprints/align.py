@@ -298,6 +298,12 @@ def _seed_cover(
     return covered & (np.cumsum(inside[:length]) > 0)
 
 
+def _ngram_seeds(a: Tokens, b: Tokens, params: AlignParams) -> tuple[I64, I64]:
+    n = params.seed_ngram
+    ga, gb = ngram_hashes(a.hashes, n), ngram_hashes(b.hashes, n)
+    return seeds(ga, gb, params.max_repeat, usable_ngrams(a, n), usable_ngrams(b, n))
+
+
 def align(a: Tokens, b: Tokens, admitted: Admission, params: AlignParams) -> Alignment:
     """Passages shared by two different documents, sorted by position in A.
 
@@ -305,9 +311,11 @@ def align(a: Tokens, b: Tokens, admitted: Admission, params: AlignParams) -> Ali
     documents and which of A's tokens are stock text.
     """
     n = params.seed_ngram
-    ga, gb = ngram_hashes(a.hashes, n), ngram_hashes(b.hashes, n)
-    i, j = seeds(ga, gb, params.max_repeat, usable_ngrams(a, n), usable_ngrams(b, n))
-    passages = _passages(i, j, a, b, admitted, params)
+    # Without an admitted anchor no chain is a passage (only sentence fragments can be):
+    # the n-gram seeds are then needed only for the containment of what is found.
+    anchored = bool(admitted.anchors.any())
+    i, j = _ngram_seeds(a, b, params) if anchored else (np.zeros(0, np.int64),) * 2
+    passages = _passages(i, j, a, b, admitted, params) if anchored else []
     if params.sentences is not None:
         explained = (_inside(passages, len(a), 0), _inside(passages, len(b), 2))
         found = [
@@ -316,6 +324,8 @@ def align(a: Tokens, b: Tokens, admitted: Admission, params: AlignParams) -> Ali
         ]
         found = [p for p in found if _keep_fragment(p, admitted, params)]
         passages = merge_passages(passages + _unexplained(found, passages), a, b, params)
+    if passages and not anchored:
+        i, j = _ngram_seeds(a, b, params)
     return Alignment(
         passages,
         _seed_cover(i, n, [(p.a0, p.a1) for p in passages], len(a)),
