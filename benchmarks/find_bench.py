@@ -97,7 +97,9 @@ def main(argv: list[str] | None = None) -> int:
         started = time.perf_counter()
         subprocess.run(command, check=True)
         seconds = time.perf_counter() - started
-        peak_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+        usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+        peak_mb = usage.ru_maxrss / 1024
+        cpu = usage.ru_utime + usage.ru_stime
         found = set()
         with open(out / "pairs.jsonl", encoding="utf-8") as stream:
             for line in stream:
@@ -113,6 +115,9 @@ def main(argv: list[str] | None = None) -> int:
         f" {size_mb / seconds:.1f} MB/s"
     )
     print(f"peak RSS (child)  {peak_mb:,.0f} MB")
+    print(
+        f"CPU (child)       {cpu:.1f} s (user + system: less noisy than wall time on a busy machine)"
+    )
     print(f"stages (s)        {summary['seconds']}")
     print(f"pairs             found {len(found):,}, true {len(truth):,}")
     print(f"recall            {recall:.4f}")
