@@ -115,9 +115,7 @@ def main(argv: list[str] | None = None) -> int:
         f" {size_mb / seconds:.1f} MB/s"
     )
     print(f"peak RSS (child)  {peak_mb:,.0f} MB")
-    print(
-        f"CPU (child)       {cpu:.1f} s (user + system: less noisy than wall time on a busy machine)"
-    )
+    print(f"CPU (child)       {cpu:.1f} s (user + system: steadier than wall time on a busy host)")
     print(f"stages (s)        {summary['seconds']}")
     print(f"pairs             found {len(found):,}, true {len(truth):,}")
     print(f"recall            {recall:.4f}")
