@@ -15,7 +15,7 @@ Two modes, both at `find`'s defaults (with the CLI's default boilerplate detecto
   collection), as a user would run it. A detection is a passage of a pair (suspicious
   document, source document) that the corpus lists; passages between other pairs of
   documents cannot be scored (the corpus does not annotate them) and are counted apart.
-- ``pairs``: only the listed pairs are aligned, with the stage functions `find` uses
+- ``pairs``: `find --pairs` with the listed pairs: only they are aligned
   (the text-alignment setting, where candidate pairs come from elsewhere).
 
 The pairs are split once, by a fixed rule: *tune* holds the pairs whose suspicious
@@ -42,10 +42,9 @@ from pathlib import Path
 
 from accuracy import print_rows  # benchmarks/ is on sys.path when run as a script
 
-from reprints.api import BoilerplateDetector, FindOptions, compare, find
+from reprints.api import BoilerplateDetector, FindOptions, find
 from reprints.documents import Document, Pair
 from reprints.evaluation import Annotation, Scores, score
-from reprints.runners.pool import WorkerPool, worker_count
 
 CORPUS = Path("data") / "pan13-text-alignment-training"
 TYPES = (
@@ -119,22 +118,17 @@ def _detections(pair: Pair) -> list[Annotation]:
     ]
 
 
-def _detector(corpus: Corpus) -> BoilerplateDetector:
-    detector = BoilerplateDetector()  # the CLI's defaults
-    for name, text in corpus.texts.items():
-        detector.observe(Document(name, text))
-    return detector
-
-
-def detect_all(corpus: Corpus, options: FindOptions) -> tuple[list[Annotation], int]:
-    """`find` over every document: detections in the listed pairs, and how many
-    passages it reported between documents the corpus does not pair."""
+def detect(corpus: Corpus, options: FindOptions, listed_only: bool) -> tuple[list[Annotation], int]:
+    """`find` over every document (``listed_only``: aligning the listed pairs only, as
+    `find --pairs` does): detections in the listed pairs, and how many passages it
+    reported between documents the corpus does not pair."""
     listed = {p for pairs in corpus.pairs.values() for p in pairs}
     documents = [Document(name, text) for name, text in corpus.texts.items()]
-    detector = BoilerplateDetector()
+    detector = BoilerplateDetector()  # the CLI's defaults
     detections: list[Annotation] = []
     elsewhere = 0
-    with find(documents, options, boilerplate=detector) as result:
+    only = sorted(listed) if listed_only else None
+    with find(documents, options, boilerplate=detector, pairs=only) as result:
         for pair in result.pairs:
             found = _detections(pair)
             if found[0].pair in listed:
@@ -142,36 +136,6 @@ def detect_all(corpus: Corpus, options: FindOptions) -> tuple[list[Annotation], 
             else:
                 elsewhere += len(found)
     return detections, elsewhere
-
-
-@dataclass(frozen=True, slots=True)
-class _PairState:
-    corpus: Corpus
-    detector: BoilerplateDetector
-    options: FindOptions
-
-
-def _align_listed(state: _PairState, pairs: list[tuple[str, str]]) -> list[Annotation]:
-    found: list[Annotation] = []
-    for susp, src in pairs:
-        a = Document(susp, state.corpus.texts[susp])
-        b = Document(src, state.corpus.texts[src])
-        pair = compare(a, b, state.options, state.detector)
-        if pair is not None:
-            found += _detections(pair)
-    return found
-
-
-def detect_pairs(corpus: Corpus, options: FindOptions, workers: int) -> list[Annotation]:
-    """Each listed pair aligned on its own (the text-alignment setting)."""
-    listed = sorted(p for pairs in corpus.pairs.values() for p in pairs)
-    chunks = [listed[k : k + 64] for k in range(0, len(listed), 64)]
-    state = _PairState(corpus, _detector(corpus), options)
-    detections: list[Annotation] = []
-    with WorkerPool(worker_count(workers), state) as pool:
-        for found in pool.map(_align_listed, chunks):
-            detections += found
-    return detections
 
 
 @dataclass(frozen=True, slots=True)
@@ -239,10 +203,7 @@ def pan_rows(
     rows: list[Row] = []
     for mode in modes:
         started = time.perf_counter()
-        if mode == "all":
-            detections, elsewhere = detect_all(corpus, options)
-        else:
-            detections, elsewhere = detect_pairs(corpus, options, workers), 0
+        detections, elsewhere = detect(corpus, options, listed_only=mode == "pairs")
         seconds = time.perf_counter() - started
         for half in halves:
             rows += report_rows(mode, evaluate(corpus, detections, half))

@@ -7,11 +7,13 @@ import random
 import re
 from pathlib import Path
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from reprints.api import FindOptions, find
 from reprints.documents import Document
+from reprints.options import OptionsError
 from reprints.readers import read_documents
 from reprints.synthetic import TextGenerator
 from tests.conftest import NEWS_PAGE, REPOST
@@ -210,3 +212,49 @@ def test_repeats_stay_inside_the_text_with_short_loose_settings(seed: int) -> No
             for r in repeats.passages:
                 assert 0 <= r.first_start < r.first_end <= r.repeat_start < r.repeat_end
                 assert r.repeat_end <= len(text)
+
+
+def test_two_identical_documents_shorter_than_min_tokens_pair_up() -> None:
+    """An exact short duplicate (issue 9): found whatever --min-tokens says."""
+    text = "Lighthouse keeper retires after forty years on the rock."
+    documents = [Document("a", text), Document("b", text), Document("c", "Tide tables for March.")]
+    with find(documents, ONE_WORKER) as result:
+        assert [(p.a, p.b) for p in result.pairs] == [("a", "b")]
+        (passage,) = result.pairs[0].passages
+        assert (passage.a_start, passage.a_end) == (0, len(text) - 1)
+        assert result.pairs[0].containment_a == 1.0
+
+
+def test_listed_pairs_only_are_aligned_even_without_a_shared_anchor() -> None:
+    gen = TextGenerator(11)
+    source = gen.article(200)
+    documents = [
+        Document("copy", gen.edit(source, 0.02)),
+        Document("other-copy", source),
+        Document("source", source),
+    ]
+    with find(documents, ONE_WORKER, pairs=[("source", "copy")]) as result:
+        assert [(p.a, p.b) for p in result.pairs] == [("copy", "source")]
+        assert result.repeats == []
+    with (
+        pytest.raises(OptionsError, match="missing"),
+        find(documents, ONE_WORKER, pairs=[("source", "missing")]),
+    ):
+        pass
+
+
+def test_find_cli_reads_a_pairs_file(tmp_path: Path) -> None:
+    from reprints.cli import main
+
+    gen = TextGenerator(12)
+    source = gen.article(150)
+    for name, text in (("a", source), ("b", source), ("c", gen.edit(source, 0.01))):
+        (tmp_path / f"{name}.txt").write_text(text)
+    listed = tmp_path / "pairs.tsv"
+    listed.write_text("# suspicious\tsource\na.txt\tc.txt\n")
+    out = tmp_path / "out"
+    inputs = [str(tmp_path / f"{name}.txt") for name in "abc"]
+    args = ["-q", "find", *inputs, "-o", str(out), "--pairs", str(listed), "--workers", "1"]
+    assert main(args) == 0
+    pairs = [json.loads(line) for line in (out / "pairs.jsonl").read_text().splitlines()]
+    assert [(p["a"], p["b"]) for p in pairs] == [("a.txt", "c.txt")]

@@ -159,7 +159,9 @@ VOCABULARY = [
 
 def _site_page(i: int) -> str:
     """Page i of the site: header, footer, and a body of its own (3 and 7 share one)."""
-    words = random.Random(i).choices(VOCABULARY, k=60)
+    # Each page's own words: a word salad over one small shared vocabulary would pair
+    # pages through the sentence seeds (it looks like a reworded copy), not their chrome.
+    words = [f"{w}{chr(97 + i)}" for w in random.Random(i).choices(VOCABULARY, k=60)]
     body = STORY if i in (3, 7) else " ".join(words).capitalize() + "."
     name = NAMES[i]
     return (

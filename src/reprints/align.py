@@ -36,10 +36,14 @@ import numpy.typing as npt
 from reprints.arrays import distinct
 from reprints.documents import Pair, Passage, Repeat, SelfRepeats
 from reprints.fingerprint import ngram_hashes, usable_ngrams
+from reprints.seeds import SentenceParams, fragments
 from reprints.text import Tokens
 
 I64 = npt.NDArray[np.int64]
 U64 = npt.NDArray[np.uint64]
+
+
+_SENTENCES = SentenceParams()  # frozen: one shared default is safe
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,6 +56,8 @@ class AlignParams:
     max_gap: int = 12
     min_similarity: float = 0.5
     max_repeat: int = 16
+    sentences: SentenceParams | None = _SENTENCES  # None: n-gram seeds only
+    merge_gap: int = 12  # passages this close on both sides are one passage
 
 
 @dataclass(frozen=True, slots=True)
@@ -264,8 +270,16 @@ def _chain_passage(chain: _Chain, a: Tokens, b: Tokens, params: AlignParams) -> 
     return TokenPassage(a0, a1, b0, b1, min(matches, a1 - a0, b1 - b0))
 
 
-def _keep(p: TokenPassage, admitted: Admission, params: AlignParams) -> bool:
-    if min(p.a1 - p.a0, p.b1 - p.b0) < params.min_tokens:
+def _keep(
+    p: TokenPassage, admitted: Admission, params: AlignParams, whole: tuple[int, int] = (-1, -1)
+) -> bool:
+    """Whether a chain is a passage. ``whole``: the two documents' lengths (pairs only).
+
+    A passage that is all of both documents is kept however short: two identical short
+    documents are a duplicate, not a shared stock phrase.
+    """
+    entire = (p.a0, p.a1 - p.a0, p.b0, p.b1 - p.b0) == (0, whole[0], 0, whole[1])
+    if min(p.a1 - p.a0, p.b1 - p.b0) < params.min_tokens and not entire:
         return False
     if p.similarity < params.min_similarity:
         return False
@@ -305,6 +319,14 @@ def _seed_cover(
     return covered & (np.cumsum(inside[:length]) > 0)
 
 
+def _ngram_seeds(
+    a: Tokens, b: Tokens, params: AlignParams, indexes: tuple[SeedIndex, SeedIndex] | None
+) -> tuple[I64, I64]:
+    n = params.seed_ngram
+    ia, ib = indexes or (SeedIndex.of(a, n), SeedIndex.of(b, n))
+    return seeds(ia, ib, params.max_repeat)
+
+
 def align(
     a: Tokens,
     b: Tokens,
@@ -320,9 +342,21 @@ def align(
     earlier alignment.
     """
     n = params.seed_ngram
-    ia, ib = indexes or (SeedIndex.of(a, n), SeedIndex.of(b, n))
-    i, j = seeds(ia, ib, params.max_repeat)
-    passages = _passages(i, j, a, b, admitted, params)
+    # Without an admitted anchor no chain is a passage (only sentence fragments can be):
+    # the n-gram seeds are then needed only for the containment of what is found.
+    anchored = bool(admitted.anchors.any())
+    i, j = _ngram_seeds(a, b, params, indexes) if anchored else (np.zeros(0, np.int64),) * 2
+    passages = _passages(i, j, a, b, admitted, params) if anchored else []
+    if params.sentences is not None:
+        explained = (_inside(passages, len(a), 0), _inside(passages, len(b), 2))
+        found = [
+            TokenPassage(a0, a1, b0, b1, 0)
+            for a0, a1, b0, b1, _ in fragments(a, b, params.sentences, explained)
+        ]
+        found = [p for p in found if _keep_fragment(p, admitted, params)]
+        passages = merge_passages(passages + _unexplained(found, passages), a, b, params)
+    if passages and not anchored:
+        i, j = _ngram_seeds(a, b, params, indexes)
     return Alignment(
         passages,
         _seed_cover(i, n, [(p.a0, p.a1) for p in passages], len(a)),
@@ -354,13 +388,115 @@ def align_self(a: Tokens, admitted: Admission, params: AlignParams) -> list[Toke
     return trimmed
 
 
+# A chain this similar has exact ends, found token by token: sentence seeds add nothing
+# inside it.
+_EXACT = 0.8
+
+
+def _inside(passages: list[TokenPassage], length: int, side: int) -> npt.NDArray[np.bool_]:
+    """Tokens of one side (0: A, 2: B) inside the near-verbatim passages."""
+    marks = np.zeros(length + 1, dtype=np.int32)
+    for p in passages:
+        if p.similarity >= _EXACT:
+            span = (p.a0, p.a1, p.b0, p.b1)
+            marks[span[side]] += 1
+            marks[span[side + 1]] -= 1
+    return np.cumsum(marks[:length]) > 0
+
+
+def _keep_fragment(p: TokenPassage, admitted: Admission, params: AlignParams) -> bool:
+    """A sentence fragment stands on its own seeds (no anchor needed: dense edits leave
+    none), but must be long enough and mostly not stock text."""
+    if min(p.a1 - p.a0, p.b1 - p.b0) < params.min_tokens:
+        return False
+    return admitted.stock is None or 2 * int(admitted.stock[p.a0 : p.a1].sum()) < p.a1 - p.a0
+
+
+def _unexplained(found: list[TokenPassage], chains: list[TokenPassage]) -> list[TokenPassage]:
+    """Sentence fragments that the near-verbatim chains do not already explain.
+
+    A chain of similarity 0.8 or more has exact ends, found token by token; a sentence
+    fragment over it has sentence-grain ends and would only widen it by the
+    neighbouring sentences. A fragment is dropped when such chains cover at least half
+    of it on both sides; beside a reworded copy's verbatim stretch it stays.
+    """
+    exact = [c for c in chains if c.similarity >= _EXACT]
+    kept = []
+    for f in found:
+        cover_a = sum(max(0, min(f.a1, c.a1) - max(f.a0, c.a0)) for c in exact)
+        cover_b = sum(max(0, min(f.b1, c.b1) - max(f.b0, c.b0)) for c in exact)
+        if 2 * cover_a < f.a1 - f.a0 or 2 * cover_b < f.b1 - f.b0:
+            kept.append(f)
+    return kept
+
+
+def _bag_matches(a: Tokens, b: Tokens, a0: int, a1: int, b0: int, b1: int) -> int:
+    """Tokens of the shorter count that find their word on the other side (either way)."""
+    ha, hb = a.hashes[a0:a1], b.hashes[b0:b1]
+    return min(int(np.isin(ha, hb).sum()), int(np.isin(hb, ha).sum()))
+
+
+def _mergeable(x: list[int], y: list[int], gap: int) -> bool:
+    """Whether spans x and y (a0, a1, b0, b1) are pieces of one copy: within ``gap``
+    tokens of each other on both sides, and overlapping about as much on each side.
+
+    A text that pastes a passage twice gives two spans side by side in A over the same
+    stretch of B: close on both sides, but overlapping in B only; they stay two.
+    """
+    gap_a, gap_b = max(x[0], y[0]) - min(x[1], y[1]), max(x[2], y[2]) - min(x[3], y[3])
+    if gap_a > gap or gap_b > gap:
+        return False
+    shorter_a = max(min(x[1] - x[0], y[1] - y[0]), 1)
+    shorter_b = max(min(x[3] - x[2], y[3] - y[2]), 1)
+    overlap_a, overlap_b = max(0, -gap_a) / shorter_a, max(0, -gap_b) / shorter_b
+    return abs(overlap_a - overlap_b) <= 0.5
+
+
+def merge_passages(
+    passages: list[TokenPassage], a: Tokens, b: Tokens, params: AlignParams
+) -> list[TokenPassage]:
+    """One passage for each copied stretch: passages that overlap, or lie within
+    ``merge_gap`` tokens of each other on both sides, become their union.
+
+    A copy with dense edits comes out of the seeds as pieces (n-gram chains broken at
+    edits, sentence fragments beside them); reporting the pieces would count one copy
+    several times (PAN's granularity). A merged passage's similarity is the share of
+    its tokens whose word occurs on the other side (bag of words: word order inside a
+    reworded passage says little).
+    """
+    spans = sorted({(p.a0, p.a1, p.b0, p.b1): p for p in passages}.items())
+    current = [list(key) for key, _ in spans]
+    merged: list[list[int]] = []
+    changed = True
+    while changed:
+        changed, merged = False, []
+        for span in sorted(current):
+            for m in merged:
+                if _mergeable(m, span, params.merge_gap):
+                    m[0], m[1] = min(m[0], span[0]), max(m[1], span[1])
+                    m[2], m[3] = min(m[2], span[2]), max(m[3], span[3])
+                    changed = True
+                    break
+            else:
+                merged.append(list(span))
+        current = merged
+    untouched = {key: p for key, p in spans if p.matches > 0}
+    out = []
+    for a0, a1, b0, b1 in merged:
+        kept = untouched.get((a0, a1, b0, b1))
+        out.append(kept or TokenPassage(a0, a1, b0, b1, _bag_matches(a, b, a0, a1, b0, b1)))
+    out.sort(key=lambda p: (p.a0, p.b0, p.a1, p.b1))
+    return out
+
+
 def _passages(
     i: I64, j: I64, a: Tokens, b: Tokens, admitted: Admission, params: AlignParams
 ) -> list[TokenPassage]:
     runs = diagonal_runs(i, j, params.seed_ngram, params.max_gap)
     chains = chain_runs(runs, params.seed_ngram, params.max_gap)
     passages = [_chain_passage(c, a, b, params) for c in chains]
-    kept = [p for p in passages if _keep(p, admitted, params)]
+    whole = (len(a), len(b)) if a is not b else (-1, -1)
+    kept = [p for p in passages if _keep(p, admitted, params, whole)]
     kept.sort(key=lambda p: (p.a0, p.b0, p.a1, p.b1))
     return kept
 

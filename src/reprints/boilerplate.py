@@ -56,7 +56,7 @@ import functools
 import re
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import PurePath
 from typing import Any
 from urllib.parse import urlsplit
@@ -869,7 +869,7 @@ def mark_tokens(tokens: Tokens, spans: Sequence[MarkedSpan]) -> Tokens:
     inside = covered(tokens.starts, tokens.ends, starts, ends)
     if tokens.boilerplate is not None:
         inside |= tokens.boilerplate
-    return Tokens(tokens.hashes, tokens.starts, tokens.ends, inside)
+    return replace(tokens, boilerplate=inside)
 
 
 def covered(

@@ -15,7 +15,7 @@ alignment may rely on (:meth:`AnchorIndex.admission`).
 from __future__ import annotations
 
 import itertools
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import numpy.typing as npt
@@ -174,6 +174,29 @@ def find_candidates(
     )
 
 
+def add_pairs(candidates: Candidates, extra: I64) -> Candidates:
+    """``candidates`` with the pairs ``extra`` (shape (m, 2), a < b) added, each once;
+    the added ones share no anchor."""
+    if extra.shape[0] == 0:
+        return candidates
+    size = int(max(candidates.pairs.max(initial=0), extra.max())) + 1
+    codes = candidates.pairs[:, 0] * size + candidates.pairs[:, 1]  # sorted, distinct
+    joined = distinct(np.concatenate((codes, extra[:, 0] * size + extra[:, 1])))
+    pairs = np.stack((joined // size, joined % size), axis=1).astype(np.int64)
+    shared = np.zeros(pairs.shape[0], dtype=np.int64)
+    shared[np.searchsorted(joined, codes)] = candidates.shared_anchors
+    return replace(candidates, pairs=pairs.reshape(-1, 2), shared_anchors=shared)
+
+
+@dataclass(frozen=True, slots=True)
+class KeyRule:
+    """How sentence keys pair documents: a key held by more than ``max_df`` documents
+    is common wording, and a pair needs ``min_shared`` distinct shared keys."""
+
+    max_df: int = 20
+    min_shared: int = 2
+
+
 @dataclass(frozen=True, slots=True)
 class AnchorIndex:
     """The inverted index of a collection's anchors, with its document-frequency cap:
@@ -197,22 +220,28 @@ class AnchorIndex:
         max_df: int,
         copies: ExactCopies | None = None,
         max_pairs: int | None = None,
+        keys: Anchors | None = None,
+        rule: KeyRule | None = None,
     ) -> AnchorIndex:
         """The index of every document's anchors; with ``copies``, only each group's
         representative is indexed, standing for all its documents (``found`` pairs
-        and repeat candidates are then representatives: :func:`tasks` expands them)."""
+        and repeat candidates are then representatives: :func:`tasks` expands them).
+        With ``keys`` (sentence keys of the same documents), the pairs they make by
+        ``rule`` are candidates too."""
         owners = anchors.owners()
-        if copies is None:
-            found = find_candidates(anchors.hashes, owners, max_df, max_pairs=max_pairs)
-        else:
-            kept = copies.representatives()[owners]
-            found = find_candidates(
-                anchors.hashes[kept],
-                owners[kept],
-                max_df,
-                weights=copies.sizes(),
-                max_pairs=max_pairs,
+        kept = slice(None) if copies is None else copies.representatives()[owners]
+        weights = None if copies is None else copies.sizes()
+        found = find_candidates(
+            anchors.hashes[kept], owners[kept], max_df, weights=weights, max_pairs=max_pairs
+        )
+        if keys is not None:
+            rule = rule or KeyRule()
+            key_owners = keys.owners()
+            key_kept = slice(None) if copies is None else copies.representatives()[key_owners]
+            extra = find_candidates(
+                keys.hashes[key_kept], key_owners[key_kept], rule.max_df, rule.min_shared, weights
             )
+            found = add_pairs(found, extra.pairs)
         return cls(anchors, ngram, window, max_df, found, copies)
 
     def candidates(self) -> Candidates:

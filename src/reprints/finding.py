@@ -24,6 +24,7 @@ import numpy as np
 import numpy.typing as npt
 
 from reprints.align import (
+    Admission,
     Alignment,
     AlignParams,
     SeedIndex,
@@ -39,9 +40,18 @@ from reprints.boilerplate import BoilerplateMarker, MarkCounts, covered
 from reprints.candidates import AnchorIndex
 from reprints.copies import ExactCopies, content_keys
 from reprints.documents import Document, Pair, SelfRepeats
-from reprints.fingerprint import Anchors, fingerprint_joined, ngram_hashes, window_for
-from reprints.options import check
+from reprints.fingerprint import (
+    Anchors,
+    fingerprint_joined,
+    ngram_hashes,
+    usable_ngrams,
+    window_for,
+)
+from reprints.options import OptionsError, check
+from reprints.seeds import SentenceParams, sentence_keys_batch
 from reprints.text import Tokenizer, Tokens
+
+_SENTENCES = SentenceParams()  # frozen: one shared default is safe
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,6 +75,9 @@ class FindOptions:
     # Refuse, before pairing, a --max-df that would make more candidate pairs than a
     # run can hold (~150 bytes and one alignment each); not a result-shaping setting.
     max_pairs: int = 50_000_000
+    # Sentence seeds (bag-of-words sentence pairs) beside the n-gram chains, and sentence
+    # keys in the candidate index: reworded copies are found too.
+    sentences: bool = True
 
     def __post_init__(self) -> None:
         check(
@@ -92,6 +105,7 @@ class FindOptions:
             seed_ngram=self.seed_ngram,
             max_gap=self.max_gap,
             min_similarity=self.min_similarity,
+            sentences=_SENTENCES if self.sentences else None,
         )
 
     def window(self) -> int:
@@ -106,6 +120,7 @@ class FindOptions:
             "max_df": self.max_df,
             "max_gap": self.max_gap,
             "min_similarity": self.min_similarity,
+            "sentences": self.sentences,
         }
 
 
@@ -114,13 +129,15 @@ class FindOptions:
 
 @dataclass(frozen=True, slots=True)
 class FingerprintedBatch:
-    """A batch of documents tokenised (boilerplate flagged), their anchors, and what the
-    marker marked in them (None without a marker)."""
+    """A batch of documents tokenised (boilerplate flagged), their anchors, their
+    sentence keys (none without sentence seeds), and what the marker marked in them
+    (None without a marker)."""
 
     tokens: list[Tokens]
     anchors: Anchors
     marks: MarkCounts | None
     keys: U64  # each document's exact-copy key (:func:`reprints.copies.content_keys`)
+    sentence_keys: Anchors  # :func:`sentence_key_batch`
 
 
 def fingerprint_documents(
@@ -152,12 +169,25 @@ def fingerprint_documents(
             for t, lo, hi in zip(tokens, offsets[:-1].tolist(), offsets[1:].tolist(), strict=True)
         ]
     anchors = fingerprint_joined(hashes, boilerplate, offsets, options.ngram, options.window())
-    return FingerprintedBatch(tokens, anchors, marks, content_keys(tokens))
+    return FingerprintedBatch(
+        tokens, anchors, marks, content_keys(tokens), sentence_key_batch(tokens, options)
+    )
 
 
-def index_anchors(anchors: Anchors, keys: U64, options: FindOptions) -> AnchorIndex:
+def sentence_key_batch(tokens: Sequence[Tokens], options: FindOptions) -> Anchors:
+    """The sentence keys of a batch of documents (none without sentence seeds)."""
+    if not options.sentences:
+        none = (np.zeros(0, np.int64), np.zeros(0, np.uint64))
+        return Anchors.stack([none] * len(tokens))
+    return sentence_keys_batch(tokens, _SENTENCES, options.ngram)
+
+
+def index_anchors(
+    anchors: Anchors, keys: U64, options: FindOptions, sentence_keys: Anchors | None = None
+) -> AnchorIndex:
     """The anchor index of a collection (every document's anchors and exact-copy key,
-    in document order), exact copies grouped."""
+    in document order), exact copies grouped; with sentence seeds on, the pairs its
+    ``sentence_keys`` make are candidates too."""
     return AnchorIndex.build(
         anchors,
         options.ngram,
@@ -165,6 +195,7 @@ def index_anchors(anchors: Anchors, keys: U64, options: FindOptions) -> AnchorIn
         options.max_df,
         copies=ExactCopies.of(keys),
         max_pairs=options.max_pairs,
+        keys=sentence_keys if options.sentences else None,
     )
 
 
@@ -183,6 +214,32 @@ class TokenLookup(Protocol):
     """Token arrays by document number: a list in memory, or a token store on disk."""
 
     def __getitem__(self, doc: int, /) -> Tokens: ...
+
+
+def listed_tasks(pairs: Iterable[tuple[str, str]], doc_ids: Sequence[str]) -> list[Task]:
+    """Pairs of ids given by the caller (``find --pairs``) as tasks: a < b, each once,
+    sorted; a pair of one document with itself is no task."""
+    number = {doc_id: k for k, doc_id in enumerate(doc_ids)}
+    tasks = set()
+    for a, b in pairs:
+        missing = [x for x in (a, b) if x not in number]
+        if missing:
+            raise OptionsError(f"--pairs names a document that was not read: {missing[0]!r}")
+        if a != b:
+            tasks.add((min(number[a], number[b]), max(number[a], number[b])))
+    return sorted(tasks)
+
+
+def find_tasks(
+    index: AnchorIndex,
+    self_repeats: bool,
+    doc_ids: Sequence[str],
+    pairs: Iterable[tuple[str, str]] | None,
+) -> list[Task]:
+    """The tasks of a run: the ``pairs`` the caller listed, or else what the index asks."""
+    if pairs is not None:
+        return listed_tasks(pairs, doc_ids)
+    return alignment_tasks(index, self_repeats)
 
 
 def alignment_tasks(index: AnchorIndex, self_repeats: bool) -> list[Task]:
@@ -207,6 +264,7 @@ def align_tasks(
     tokens: TokenLookup,
     index: AnchorIndex,
     params: AlignParams,
+    listed: bool = False,
 ) -> list[Pair | SelfRepeats | None]:
     """Align each task (None where nothing was found).
 
@@ -214,7 +272,9 @@ def align_tasks(
     its stock text) is computed once per batch, so a long document aligned with many
     others costs each of them little. Copies share their alignments: a task whose
     documents have exact copies is aligned once per batch for the whole group and
-    written with each copy's offsets.
+    written with each copy's offsets. ``listed``: the pairs came from the caller, not
+    from the index, so no shared anchor has to vouch for a passage (stock text still
+    never makes one).
     """
     arrays = _DocumentArrays(tokens, params)
     stock: dict[tuple[int, bool], npt.NDArray[np.bool_] | None] = {}
@@ -236,6 +296,8 @@ def align_tasks(
         aligned = shared_pairs.get(key) if key else None
         if aligned is None:
             admission = index.admission(a, b, ta, stock)
+            if listed:
+                admission = Admission(usable_ngrams(ta, params.ngram), admission.stock)
             alignment = align(ta, tb, admission, params, (arrays.seeds(a), arrays.seeds(b)))
             jaccard = arrays.jaccard(a, b) if alignment.passages else 0.0
             aligned = (alignment, jaccard)

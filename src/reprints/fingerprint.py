@@ -108,6 +108,20 @@ class Anchors:
         return np.repeat(np.arange(len(self), dtype=np.int64), np.diff(self.offsets))
 
     @classmethod
+    def stack(cls, found: Sequence[tuple[I64, U64]]) -> Anchors:
+        """The anchors of consecutive documents from each one's (positions, hashes)."""
+        counts = np.fromiter((p.shape[0] for p, _ in found), dtype=np.int64, count=len(found))
+        return cls(
+            np.concatenate(([0], np.cumsum(counts))).astype(np.int64),
+            np.concatenate([p for p, _ in found]).astype(np.int64)
+            if found
+            else np.zeros(0, np.int64),
+            np.concatenate([h for _, h in found]).astype(np.uint64)
+            if found
+            else np.zeros(0, np.uint64),
+        )
+
+    @classmethod
     def concat(cls, parts: Sequence[Anchors]) -> Anchors:
         """The anchors of consecutive batches of documents, as one collection."""
         if not parts:

@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 import numpy.typing as npt
 
-from reprints.text import Tokens
+from reprints.text import Tokens, word_fields
 
 
 class TextSpool(Mapping[str, str]):
@@ -60,6 +60,8 @@ _FIELDS = (
     ("starts", np.int32),
     ("ends", np.int32),
     ("boilerplate", np.bool_),
+    ("stems", np.uint64),
+    ("breaks", np.bool_),
 )
 
 
@@ -88,6 +90,7 @@ class TokenStore:
             "starts": tokens.starts,
             "ends": tokens.ends,
             "boilerplate": mask,
+            **word_fields(tokens),
         }
         for name, dtype in _FIELDS:
             self._files[name].write(np.ascontiguousarray(arrays[name], dtype=dtype).tobytes())
@@ -131,4 +134,6 @@ class TokenReader:
             starts=np.asarray(self._arrays["starts"][lo:hi]),
             ends=np.asarray(self._arrays["ends"][lo:hi]),
             boilerplate=mask if mask.any() else None,
+            stems=np.asarray(self._arrays["stems"][lo:hi]),
+            breaks=np.asarray(self._arrays["breaks"][lo:hi]),
         )

@@ -26,6 +26,8 @@ import numpy as np
 import numpy.typing as npt
 import xxhash
 
+from reprints.words import WordClasses
+
 SEPARATOR, WORD, SINGLE = 0, 1, 2
 
 # Scripts written without spaces between words: each character is one token.
@@ -71,12 +73,17 @@ class Tokens:
     ``text[starts[i]:ends[i]]`` is token i as it stands in the original text.
     ``boilerplate``, when not None, marks tokens that must never pair documents
     (site chrome, navigation); they stay in the text and keep their offsets.
+    ``stems[i]`` is token i's word class for bag-of-words seeds (its stem's hash, 0
+    for a stop word: :mod:`reprints.words`) and ``breaks[i]`` says that token i begins
+    a sentence; both are None for tokens made without them (then no sentence seeds).
     """
 
     hashes: npt.NDArray[np.uint64]
     starts: npt.NDArray[np.int32]
     ends: npt.NDArray[np.int32]
     boilerplate: npt.NDArray[np.bool_] | None = None
+    stems: npt.NDArray[np.uint64] | None = None
+    breaks: npt.NDArray[np.bool_] | None = None
 
     def __len__(self) -> int:
         return int(self.hashes.shape[0])
@@ -86,12 +93,42 @@ class Tokens:
         return int(self.starts[first]), int(self.ends[last - 1])
 
 
+def word_fields(tokens: Tokens) -> dict[str, npt.NDArray[np.generic]]:
+    """``stems`` and ``breaks`` of ``tokens`` as arrays, for the token stores: tokens
+    made without them get stems 0 (all stop words: no sentence seeds) and a break at
+    every token."""
+    length = len(tokens)
+    return {
+        "stems": tokens.stems if tokens.stems is not None else np.zeros(length, np.uint64),
+        "breaks": tokens.breaks if tokens.breaks is not None else np.ones(length, np.bool_),
+    }
+
+
 def token_spans(text: str) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
     """Start and end (exclusive) character offsets of every token of ``text``."""
     if not text:
         empty = np.zeros(0, dtype=np.int64)
         return empty, empty
     return _boundaries(_codepoints(text))
+
+
+# Sentence ends: a separator holding one of these, or a blank line (two line breaks).
+_TERMINAL = np.array([ord(c) for c in ".!?;…。！？"], dtype=np.uint32)
+_NEWLINE = 10
+
+
+def sentence_starts(
+    codepoints: npt.NDArray[np.uint32], starts: npt.NDArray[np.int64], ends: npt.NDArray[np.int64]
+) -> npt.NDArray[np.bool_]:
+    """Which tokens begin a sentence: the first, and each one whose preceding separator
+    holds terminal punctuation or a blank line (a single line break is line wrapping)."""
+    breaks = np.ones(starts.shape[0], dtype=bool)
+    if starts.shape[0] > 1:
+        stops = np.concatenate(([0], np.cumsum(np.isin(codepoints, _TERMINAL))))
+        lines = np.concatenate(([0], np.cumsum(codepoints == _NEWLINE)))
+        lo, hi = ends[:-1], starts[1:]
+        breaks[1:] = (stops[hi] > stops[lo]) | (lines[hi] - lines[lo] > 1)
+    return breaks
 
 
 def _codepoints(text: str) -> npt.NDArray[np.uint32]:
@@ -134,10 +171,12 @@ class _TokenHashTable:
     _SLOT_MULTIPLIER = np.uint64(0xD6E8FEB86659FD93)
     _MAX_KEYED = 48
 
-    def __init__(self, bits: int = 20) -> None:
+    def __init__(self, bits: int = 20, classes: WordClasses | None = None) -> None:
         self.bits = bits
+        self.classes = classes or WordClasses(normalize_token)
         self.keys = np.zeros(1 << bits, dtype=np.uint64)
         self.values = np.zeros(1 << bits, dtype=np.uint64)
+        self.stem_values = np.zeros(1 << bits, dtype=np.uint64)
         self.filled = np.zeros(1 << bits, dtype=bool)
         self._powers = np.zeros(0, dtype=np.uint64)
         self._inverse_powers = np.zeros(0, dtype=np.uint64)
@@ -164,7 +203,7 @@ class _TokenHashTable:
     def hashes(self, texts: list[str]) -> tuple[npt.NDArray[np.uint64], npt.NDArray[np.int64]]:
         """Token hashes of all texts, and ``offsets``: text k's are ``[offsets[k],
         offsets[k + 1])``."""
-        hashes, _, _, offsets, _ = self.tokens(texts)
+        hashes, _, _, offsets, _, _, _ = self.tokens(texts)
         return hashes, offsets
 
     def tokens(
@@ -175,16 +214,20 @@ class _TokenHashTable:
         npt.NDArray[np.int64],
         npt.NDArray[np.int64],
         npt.NDArray[np.int64],
+        npt.NDArray[np.uint64],
+        npt.NDArray[np.bool_],
     ]:
         """Hashes, starts and ends of every token of the texts joined by newlines, the
-        token offsets of each text, and each text's start in the joined string."""
+        token offsets of each text, each text's start in the joined string, and every
+        token's word class (:mod:`reprints.words`) and sentence-start flag."""
         joined = "\n".join(texts)  # a separator: no token spans two texts
         lengths = np.fromiter(map(len, texts), dtype=np.int64, count=len(texts))
         text_starts = np.concatenate(([0], np.cumsum(lengths + 1))).astype(np.int64)
         if not joined:
             empty = np.zeros(0, dtype=np.int64)
             offsets = np.zeros(len(texts) + 1, dtype=np.int64)
-            return np.zeros(0, dtype=np.uint64), empty, empty, offsets, text_starts
+            none = np.zeros(0, dtype=np.uint64)
+            return none, empty, empty, offsets, text_starts, none, np.zeros(0, dtype=bool)
         codepoints = _codepoints(joined)
         starts, ends = _boundaries(codepoints)
         self._ensure_powers(codepoints.shape[0])
@@ -199,12 +242,15 @@ class _TokenHashTable:
         long = sizes > self._MAX_KEYED
         hit = self.filled[slots] & (self.keys[slots] == keys) & ~long
         out = self.values[slots]
+        stems = self.stem_values[slots]
         missed = np.flatnonzero(~hit)
         if missed.size:
-            self._fill(joined, starts, ends, keys, slots, long, missed, out)
+            self._fill(joined, starts, ends, keys, slots, long, missed, out, stems)
         offsets = np.searchsorted(starts, text_starts).astype(np.int64)
         offsets[-1] = starts.shape[0]
-        return out, starts, ends, offsets, text_starts
+        breaks = sentence_starts(codepoints, starts, ends)
+        breaks[offsets[:-1][offsets[:-1] < starts.shape[0]]] = True  # each text's first token
+        return out, starts, ends, offsets, text_starts, stems, breaks
 
     def _fill(
         self,
@@ -216,24 +262,23 @@ class _TokenHashTable:
         long: npt.NDArray[np.bool_],
         missed: npt.NDArray[np.int64],
         out: npt.NDArray[np.uint64],
+        stems: npt.NDArray[np.uint64],
     ) -> None:
         """Hash the missed tokens (once per distinct key) and remember the short ones."""
         distinct, first, inverse = np.unique(keys[missed], return_index=True, return_inverse=True)
         at = missed[first]
-        values = np.fromiter(
-            (
-                hash_token(joined[s:e])
-                for s, e in zip(starts[at].tolist(), ends[at].tolist(), strict=True)
-            ),
-            dtype=np.uint64,
-            count=at.shape[0],
-        )
+        words = [joined[s:e] for s, e in zip(starts[at].tolist(), ends[at].tolist(), strict=True)]
+        values = np.fromiter(map(hash_token, words), dtype=np.uint64, count=len(words))
+        classes = np.fromiter(map(self.classes.of, words), dtype=np.uint64, count=len(words))
         out[missed] = values[inverse.reshape(-1)]
+        stems[missed] = classes[inverse.reshape(-1)]
         for i in np.flatnonzero(long).tolist():  # keys of long tokens are not trusted
-            out[i] = hash_token(joined[int(starts[i]) : int(ends[i])])
+            word = joined[int(starts[i]) : int(ends[i])]
+            out[i], stems[i] = hash_token(word), self.classes.of(word)
         short = ~long[at]
         self.keys[slots[at][short]] = distinct[short]
         self.values[slots[at][short]] = values[short]
+        self.stem_values[slots[at][short]] = classes[short]
         self.filled[slots[at][short]] = True
 
 
@@ -248,6 +293,7 @@ class Tokenizer:
         self._cache: dict[str, int] = {}
         self._cache_size = cache_size
         self._table: _TokenHashTable | None = None
+        self._classes = WordClasses(normalize_token)
 
     def _hashes(self, words: list[str]) -> npt.NDArray[np.uint64]:
         cache = self._cache
@@ -264,12 +310,19 @@ class Tokenizer:
 
     def tokenize(self, text: str) -> Tokens:
         """Tokens of ``text`` with their spans in ``text``."""
-        starts, ends = token_spans(text)
+        if not text:
+            none = np.zeros(0, dtype=np.int32)
+            no_words = np.zeros(0, dtype=np.uint64)
+            return Tokens(no_words, none, none, stems=no_words, breaks=np.zeros(0, dtype=bool))
+        codepoints = _codepoints(text)
+        starts, ends = _boundaries(codepoints)
         words = [text[s:e] for s, e in zip(starts.tolist(), ends.tolist(), strict=True)]
         return Tokens(
             hashes=self._hashes(words),
             starts=starts.astype(np.int32),
             ends=ends.astype(np.int32),
+            stems=np.fromiter(map(self._classes.of, words), dtype=np.uint64, count=len(words)),
+            breaks=sentence_starts(codepoints, starts, ends),
         )
 
     def hashes(self, text: str) -> npt.NDArray[np.uint64]:
@@ -282,7 +335,7 @@ class Tokenizer:
     def _batch_table(self) -> _TokenHashTable:
         """The batch paths' table (17 MB), made on first use: per-text users never pay."""
         if self._table is None:
-            self._table = _TokenHashTable()
+            self._table = _TokenHashTable(classes=self._classes)
         return self._table
 
     def hashes_batch(
@@ -294,7 +347,8 @@ class Tokenizer:
 
     def tokenize_batch(self, texts: list[str]) -> list[Tokens]:
         """:meth:`tokenize` of each text, computed for the whole batch at once."""
-        hashes, starts, ends, offsets, text_starts = self._batch_table().tokens(texts)
+        table = self._batch_table()
+        hashes, starts, ends, offsets, text_starts, stems, breaks = table.tokens(texts)
         out = []
         for k in range(len(texts)):
             lo, hi, base = int(offsets[k]), int(offsets[k + 1]), int(text_starts[k])
@@ -303,6 +357,8 @@ class Tokenizer:
                     hashes=hashes[lo:hi].copy(),
                     starts=(starts[lo:hi] - base).astype(np.int32),
                     ends=(ends[lo:hi] - base).astype(np.int32),
+                    stems=stems[lo:hi].copy(),
+                    breaks=breaks[lo:hi].copy(),
                 )
             )
         return out

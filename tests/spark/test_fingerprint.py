@@ -16,6 +16,7 @@ from reprints.spark.candidates import spark_candidates, to_hash
 from reprints.spark.fingerprint import (
     anchor_rows,
     fingerprints,
+    key_rows,
     number_documents,
     tokens_of,
 )
@@ -60,9 +61,17 @@ def test_numbers_fingerprints_and_candidates_are_the_reference_ones(
         key = to_hash([row["key_hi"], row["key_lo"]])
         assert key.tolist() == expected.keys[k].tolist()
 
-    index = AnchorIndex.build(expected.anchors, options.ngram, options.window(), options.max_df)
+    for k in range(len(ordered)):
+        assert to_hash(rows[k]["key_hashes"]).tolist() == expected.sentence_keys.of(k)[1].tolist()
+    index = AnchorIndex.build(
+        expected.anchors,
+        options.ngram,
+        options.window(),
+        options.max_df,
+        keys=expected.sentence_keys,
+    )
     want = index.candidates()
-    got = spark_candidates(anchor_rows(found), options.max_df)
+    got = spark_candidates(anchor_rows(found), options.max_df, key_rows(found))
     pairs = sorted((r["a"], r["b"], r["shared"]) for r in got.pairs.collect())
     assert pairs == sorted(zip(*(want.pairs.T.tolist()), want.shared_anchors.tolist(), strict=True))
     assert sorted(r["doc"] for r in got.repeats.collect()) == want.self_docs.tolist()

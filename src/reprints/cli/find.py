@@ -25,7 +25,7 @@ from reprints.cli.inputs import check_out
 from reprints.cli.spark import check_engine, find_on_spark, writes_datasets
 from reprints.cli.terminal import cell
 from reprints.documents import Pair, SelfRepeats
-from reprints.options import check, from_args
+from reprints.options import OptionsError, check, from_args
 from reprints.output_set import OutputSet
 from reprints.readers import ReadLog, read_documents
 
@@ -54,6 +54,19 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         metavar="N",
         help="refuse, before pairing, a --max-df so high that the anchor index would make "
         f"more candidate pairs than this (default: {FindOptions().max_pairs:,})",
+    )
+    parser.add_argument(
+        "--no-sentences",
+        action="store_true",
+        help="n-gram seeds only: no sentence seeds and no sentence keys (faster; finds "
+        "reworded copies less well)",
+    )
+    parser.add_argument(
+        "--pairs",
+        type=Path,
+        metavar="FILE",
+        help="align only these pairs: a TSV file of two document ids per line ('#' starts "
+        "a comment); candidates then come from elsewhere (a search engine, an earlier run)",
     )
     parser.add_argument(
         "--top",
@@ -133,16 +146,21 @@ class FindDisplay:
 
 def run(args: argparse.Namespace) -> int:
     # Every setting is checked before the first input is read.
-    options = from_args(FindOptions, args, self_repeats=not args.no_self)
+    options = from_args(
+        FindOptions, args, self_repeats=not args.no_self, sentences=not args.no_sentences
+    )
     display = from_args(FindDisplay, args, report=not args.no_report)
     detector = boilerplate_detector(args)
     if args.engine == "spark":
+        if args.pairs is not None:
+            raise OptionsError("--pairs works with the local engine only, not --engine spark")
         check_engine(args)
     if writes_datasets(args):
         return _write_datasets(args, options, detector)
     out = Path(args.out)
     reading = read_options(args, exclude=(out,))
     check_out(out, folder=True)
+    listed = read_pairs(args.pairs) if args.pairs is not None else None
     log = ReadLog(strict=args.strict)
     with ProgressBar() as bar:
         if args.engine == "spark":
@@ -151,7 +169,8 @@ def run(args: argparse.Namespace) -> int:
             result = found.result()
         else:
             documents = read_documents(args.inputs, reading, log)
-            result = find(documents, options, boilerplate=detector, progress=bar.hook())
+            hook = bar.hook()
+            result = find(documents, options, boilerplate=detector, progress=hook, pairs=listed)
         with result, OutputSet(out) as outputs:  # all files of the run appear together
             extra = {"input": log.to_json()}
             extra.update(
@@ -179,6 +198,23 @@ def _write_datasets(
     if not args.quiet:
         print_summary(summary, args.out)
     return 0
+
+
+def read_pairs(path: Path) -> list[tuple[str, str]]:
+    """The id pairs of a ``--pairs`` file: two tab-separated ids per line."""
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError) as error:
+        raise OptionsError(f"--pairs {path}: cannot read it ({error})") from error
+    pairs = []
+    for number, line in enumerate(lines, 1):
+        if not line.strip() or line.lstrip().startswith("#"):
+            continue
+        fields = line.rstrip("\n").split("\t")
+        if len(fields) != 2 or not all(fields):
+            raise OptionsError(f"--pairs {path}:{number}: want two tab-separated ids")
+        pairs.append((fields[0], fields[1]))
+    return pairs
 
 
 def print_findings(pairs: list[Pair], repeats: list[SelfRepeats], top: int) -> None:

@@ -16,7 +16,7 @@ the document), ``contains`` (as much of the document lies in the query), or
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -25,7 +25,7 @@ import numpy.typing as npt
 from reprints.align import Admission, pair_of
 from reprints.arrays import distinct
 from reprints.boilerplate import BoilerplateMarker, count_lines, mark_tokens
-from reprints.candidates import AnchorIndex, Candidates
+from reprints.candidates import AnchorIndex, Candidates, KeyRule
 from reprints.copies import content_key
 from reprints.documents import Document, Pair
 from reprints.finding import FindOptions, fingerprint_documents
@@ -105,6 +105,7 @@ class _Side:
     tokens: Tokens
     positions: I64
     hashes: U64
+    keys: U64  # sentence keys (the query's; a stored document's are not needed)
 
 
 def query(index: Index, doc: Document, top: int | None = None) -> QueryResult:
@@ -152,7 +153,7 @@ def _query_side(
     """The query tokenised, marked and fingerprinted as `find` would in the collection."""
     batch = fingerprint_documents([doc], snap.options.find, index.tokenizer(), marker)
     positions, hashes = batch.anchors.of(0)
-    return _Side(doc.id, batch.tokens[0], positions, hashes)
+    return _Side(doc.id, batch.tokens[0], positions, hashes, batch.sentence_keys.of(0)[1])
 
 
 def _stored_sides(
@@ -173,19 +174,30 @@ def _stored_sides(
         t = snap.tokens(stored.num)
         doc = Document(stored.id, stored.text, stored.meta)
         if marker is not None and marker.settings.site(doc) in marker.site_pages:
-            unmarked = Tokens(t.hashes, t.starts, t.ends)
+            unmarked = replace(t, boilerplate=None)
             t = mark_tokens(unmarked, marker.spans(doc))
         tokens.append(t)
     anchors = fingerprint_batch(tokens, snap.options.find.ngram, snap.options.find.window())
+    none = np.zeros(0, np.uint64)
     return [
-        _Side(d.id, t, *anchors.of(k)) for k, (d, t) in enumerate(zip(docs, tokens, strict=True))
+        _Side(d.id, t, *anchors.of(k), none)
+        for k, (d, t) in enumerate(zip(docs, tokens, strict=True))
     ]
 
 
 def _candidates(snap: Snapshot, q: _Side) -> I64:
-    """Stored documents sharing an anchor with the query that the df cap leaves open."""
+    """Stored documents sharing an anchor with the query that the df cap leaves open,
+    and (with sentence seeds) those sharing enough sentence keys under the keys' cap:
+    the pairs find's :class:`AnchorIndex` makes."""
     hashes = distinct(q.hashes)
-    return snap.holders(hashes[~snap.capped(hashes, q.hashes)])
+    found = snap.holders(hashes[~snap.capped(hashes, q.hashes)])
+    if not snap.options.find.sentences:
+        return found
+    rule = KeyRule()
+    keys = distinct(q.keys)
+    df = snap.document_frequency(keys, keys=True) + 1  # the query holds each of them too
+    keyed = snap.holders(keys[df <= rule.max_df], keys=True, min_shared=rule.min_shared)
+    return np.union1d(found, keyed).astype(np.int64)
 
 
 def _maybe_copies(snap: Snapshot, q: _Side) -> I64:

@@ -11,9 +11,11 @@ order documents were added, never reused):
   re-fingerprints the few documents it aligns from their stored tokens (the same
   :func:`reprints.fingerprint.fingerprint` call that built the postings), which is
   cheaper than keeping 4 bytes per anchor of the whole collection on disk;
+- ``key_hash.npy``, ``key_doc.npy``: the same for the documents' sentence keys
+  (:func:`reprints.seeds.sentence_keys`), which pair reworded copies;
 - ``tok_offsets.npy`` and ``tok_hashes``/``tok_starts``/``tok_ends``/
-  ``tok_boilerplate.npy``: every document's tokens as marked when it was added, slot
-  ``k`` spanning ``tok_offsets[k]:tok_offsets[k+1]``.
+  ``tok_boilerplate``/``tok_stems``/``tok_breaks.npy``: every document's tokens as
+  marked when it was added, slot ``k`` spanning ``tok_offsets[k]:tok_offsets[k+1]``.
 
 Files are written under a temporary folder name, fsynced, then renamed into place;
 only a manifest entry in SQLite makes a segment part of the index (see
@@ -33,7 +35,7 @@ import numpy as np
 import numpy.typing as npt
 
 from reprints.fingerprint import Anchors
-from reprints.text import Tokens
+from reprints.text import Tokens, word_fields
 
 I64 = npt.NDArray[np.int64]
 U64 = npt.NDArray[np.uint64]
@@ -43,8 +45,18 @@ _TOKEN_FIELDS = (
     ("tok_starts", np.int32),
     ("tok_ends", np.int32),
     ("tok_boilerplate", np.bool_),
+    ("tok_stems", np.uint64),
+    ("tok_breaks", np.bool_),
 )
-_ARRAYS = ("nums", "post_hash", "post_doc", "tok_offsets", *(name for name, _ in _TOKEN_FIELDS))
+_ARRAYS = (
+    "nums",
+    "post_hash",
+    "post_doc",
+    "key_hash",
+    "key_doc",
+    "tok_offsets",
+    *(name for name, _ in _TOKEN_FIELDS),
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,11 +66,15 @@ class SegmentData:
     nums: I64
     post_hash: U64
     post_doc: I64
+    key_hash: U64  # the sentence keys' postings, as post_hash and post_doc
+    key_doc: I64
     tok_offsets: I64
     tok_hashes: U64
     tok_starts: npt.NDArray[np.int32]
     tok_ends: npt.NDArray[np.int32]
     tok_boilerplate: npt.NDArray[np.bool_]
+    tok_stems: U64
+    tok_breaks: npt.NDArray[np.bool_]
 
     @property
     def documents(self) -> int:
@@ -71,35 +87,46 @@ class SegmentData:
 
 @dataclass(frozen=True, slots=True)
 class SegmentPart:
-    """The tokens and anchors of consecutive documents as a few flat arrays: what a
-    worker sends back for a chunk (one pickle of six arrays, not four per document)."""
+    """The tokens, anchors and sentence keys of consecutive documents as a few flat
+    arrays: what a worker sends back for a chunk (one pickle of a few arrays, not
+    several per document)."""
 
     lengths: I64  # tokens of each document
     tok_hashes: U64
     tok_starts: npt.NDArray[np.int32]
     tok_ends: npt.NDArray[np.int32]
     tok_boilerplate: npt.NDArray[np.bool_]
+    tok_stems: U64
+    tok_breaks: npt.NDArray[np.bool_]
     anchors: Anchors
+    keys: Anchors
 
 
-def segment_part(tokens: list[Tokens], anchors: Anchors) -> SegmentPart:
-    """The part of documents with these ``tokens`` and ``anchors`` (document k of each)."""
-    return SegmentPart(anchors=anchors, **_token_arrays(tokens))
+def segment_part(tokens: list[Tokens], anchors: Anchors, keys: Anchors) -> SegmentPart:
+    """The part of documents with these ``tokens``, ``anchors`` and sentence ``keys``
+    (document k of each)."""
+    return SegmentPart(anchors=anchors, keys=keys, **_token_arrays(tokens))
 
 
 def build_segment(nums: I64, parts: Sequence[SegmentPart]) -> SegmentData:
     """A segment of documents ``nums`` (ascending): the documents of ``parts`` in
     order, the k-th of them being document number ``nums[k]``."""
-    anchors = Anchors.concat([p.anchors for p in parts])
-    owners = nums.astype(np.int64)[anchors.owners()]
+    numbers = nums.astype(np.int64)
     lengths = _joined([p.lengths for p in parts], np.int64)
     return SegmentData(
-        nums.astype(np.int64),
-        # owners ascend with the anchors: a stable sort by hash orders (hash, number)
-        *_distinct_postings(anchors.hashes, owners, np.argsort(anchors.hashes, kind="stable")),
+        numbers,
+        *_postings_of(numbers, Anchors.concat([p.anchors for p in parts])),
+        *_postings_of(numbers, Anchors.concat([p.keys for p in parts])),
         np.concatenate(([0], np.cumsum(lengths))).astype(np.int64),
         *(_joined([getattr(p, name) for p in parts], dtype) for name, dtype in _TOKEN_FIELDS),
     )
+
+
+def _postings_of(numbers: I64, anchors: Anchors) -> tuple[U64, I64]:
+    """The distinct (hash, number) rows of documents ``numbers``' anchors (or keys)."""
+    owners = numbers[anchors.owners()]
+    # owners ascend with the anchors: a stable sort by hash orders (hash, number)
+    return _distinct_postings(anchors.hashes, owners, np.argsort(anchors.hashes, kind="stable"))
 
 
 def _joined(parts: Sequence[npt.NDArray[Any]], dtype: type) -> npt.NDArray[Any]:
@@ -120,18 +147,17 @@ def _distinct_postings(hashes: U64, docs: I64, order: I64 | None = None) -> tupl
 def _token_arrays(tokens: list[Tokens]) -> dict[str, npt.NDArray[Any]]:
     """Each document's token count and the concatenated token fields."""
 
-    def joined_field(pick: str, dtype: type) -> npt.NDArray[Any]:
-        return _joined(
-            [
-                np.zeros(len(t), dtype=dtype) if getattr(t, pick) is None else getattr(t, pick)
-                for t in tokens
-            ],
-            dtype,
-        )
+    def fields(t: Tokens) -> dict[str, npt.NDArray[Any]]:
+        mask = t.boilerplate if t.boilerplate is not None else np.zeros(len(t), np.bool_)
+        return {"hashes": t.hashes, "starts": t.starts, "ends": t.ends, "boilerplate": mask}
 
+    rows = [fields(t) | word_fields(t) for t in tokens]
     return {
         "lengths": np.fromiter((len(t) for t in tokens), dtype=np.int64, count=len(tokens)),
-        **{name: joined_field(name.removeprefix("tok_"), dtype) for name, dtype in _TOKEN_FIELDS},
+        **{
+            name: _joined([r[name.removeprefix("tok_")] for r in rows], dtype)
+            for name, dtype in _TOKEN_FIELDS
+        },
     }
 
 
@@ -167,24 +193,31 @@ def merge_segments(segments: list[SegmentData], dead: I64) -> SegmentData:
     """One segment holding the live documents of ``segments`` (numbers not in ``dead``)."""
     nums_parts: list[I64] = []
     tokens: list[Tokens] = []
-    hashes_parts, docs_parts = [], []
     for seg in segments:
         alive = ~np.isin(seg.nums, dead)
         nums_parts.append(np.asarray(seg.nums)[alive])
         tokens.extend(segment_tokens(seg, k) for k in np.flatnonzero(alive).tolist())
-        rows = ~np.isin(seg.post_doc, dead)
-        hashes_parts.append(np.asarray(seg.post_hash)[rows])
-        docs_parts.append(np.asarray(seg.post_doc)[rows])
     nums = _joined(nums_parts, np.int64)
     order = np.argsort(nums, kind="stable")
     arrays = _token_arrays([tokens[i] for i in order.tolist()])
     lengths = arrays.pop("lengths")
     return SegmentData(
         nums[order].astype(np.int64),
-        *_distinct_postings(_joined(hashes_parts, np.uint64), _joined(docs_parts, np.int64)),
+        *_live_postings([(s.post_hash, s.post_doc) for s in segments], dead),
+        *_live_postings([(s.key_hash, s.key_doc) for s in segments], dead),
         np.concatenate(([0], np.cumsum(lengths))).astype(np.int64),
         **arrays,
     )
+
+
+def _live_postings(parts: list[tuple[U64, I64]], dead: I64) -> tuple[U64, I64]:
+    """The postings of several segments as one, the dead documents' rows dropped."""
+    hashes, docs = [], []
+    for post_hash, post_doc in parts:
+        rows = ~np.isin(post_doc, dead)
+        hashes.append(np.asarray(post_hash)[rows])
+        docs.append(np.asarray(post_doc)[rows])
+    return _distinct_postings(_joined(hashes, np.uint64), _joined(docs, np.int64))
 
 
 def segment_tokens(seg: SegmentData, slot: int) -> Tokens:
@@ -196,6 +229,8 @@ def segment_tokens(seg: SegmentData, slot: int) -> Tokens:
         starts=np.array(seg.tok_starts[lo:hi]),
         ends=np.array(seg.tok_ends[lo:hi]),
         boilerplate=mask if mask.any() else None,
+        stems=np.array(seg.tok_stems[lo:hi]),
+        breaks=np.array(seg.tok_breaks[lo:hi]),
     )
 
 

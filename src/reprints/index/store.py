@@ -65,7 +65,7 @@ from reprints.text import Tokenizer, Tokens
 I64 = npt.NDArray[np.int64]
 U64 = npt.NDArray[np.uint64]
 
-FORMAT = 2  # 2: the frequent table
+FORMAT = 3  # 2: the frequent table; 3: token stems, sentence starts and sentence keys
 _DB = "index.sqlite"
 _SEGMENTS = "segments"
 _LOCK = "writer.lock"
@@ -156,15 +156,21 @@ class Snapshot:
     def documents(self) -> int:
         return sum(s.documents for s in self.segments) - int(self.dead.shape[0])
 
-    def document_frequency(self, hashes: U64) -> I64:
-        """Live documents holding each hash as an anchor (find's df, over the index)."""
+    def _postings(self, keys: bool) -> list[tuple[U64, I64]]:
+        return [
+            (s.key_hash, s.key_doc) if keys else (s.post_hash, s.post_doc) for s in self.segments
+        ]
+
+    def document_frequency(self, hashes: U64, keys: bool = False) -> I64:
+        """Live documents holding each hash as an anchor (find's df, over the index);
+        with ``keys``, as a sentence key."""
         df = np.zeros(hashes.shape[0], dtype=np.int64)
-        for seg in self.segments:
-            lo, hi = posting_ranges(seg.post_hash, hashes)
+        for post_hash, post_doc in self._postings(keys):
+            lo, hi = posting_ranges(post_hash, hashes)
             df += hi - lo
             if self.dead.shape[0]:
                 for k in np.flatnonzero(hi > lo).tolist():
-                    df[k] -= int(np.isin(seg.post_doc[lo[k] : hi[k]], self.dead).sum())
+                    df[k] -= int(np.isin(post_doc[lo[k] : hi[k]], self.dead).sum())
         return df
 
     def capped(self, hashes: U64, query: U64, allowance: int = 0) -> npt.NDArray[np.bool_]:
@@ -181,15 +187,19 @@ class Snapshot:
             out[maybe] = df - allowance > self.options.find.max_df
         return out
 
-    def holders(self, hashes: U64) -> I64:
-        """Live documents holding any of ``hashes`` as an anchor (sorted, distinct)."""
-        found: list[I64] = []
-        for seg in self.segments:
-            lo, hi = posting_ranges(seg.post_hash, hashes)
-            found.extend(
-                np.asarray(seg.post_doc[a:b]) for a, b in zip(lo, hi, strict=True) if b > a
-            )
-        docs = distinct(np.concatenate(found)) if found else np.zeros(0, np.int64)
+    def holders(self, hashes: U64, keys: bool = False, min_shared: int = 1) -> I64:
+        """Live documents holding at least ``min_shared`` of ``hashes`` (distinct) as
+        anchors, or with ``keys`` as sentence keys (sorted, distinct)."""
+        found: list[I64] = [np.zeros(0, np.int64)]
+        hashes = distinct(hashes)
+        for post_hash, post_doc in self._postings(keys):
+            lo, hi = posting_ranges(post_hash, hashes)
+            found.extend(np.asarray(post_doc[a:b]) for a, b in zip(lo, hi, strict=True) if b > a)
+        if min_shared <= 1:
+            docs = distinct(np.concatenate(found))
+        else:
+            docs, counts = np.unique(np.concatenate(found), return_counts=True)
+            docs = docs[counts >= min_shared]
         return docs[~np.isin(docs, self.dead)] if self.dead.shape[0] else docs
 
     def most_shared(self, top: int) -> list[tuple[int, int]]:
@@ -607,9 +617,9 @@ class _FingerprintState:
 
 
 def _fingerprint_chunk(state: _FingerprintState, chunk: list[Document]) -> SegmentPart:
-    """Tokens (boilerplate marked) and anchors of a chunk of documents."""
+    """Tokens (boilerplate marked), anchors and sentence keys of a chunk of documents."""
     batch = fingerprint_documents(chunk, state.options, state.tokenizer, state.marker)
-    return segment_part(batch.tokens, batch.anchors)
+    return segment_part(batch.tokens, batch.anchors, batch.sentence_keys)
 
 
 # --- SQLite helpers ---------------------------------------------------------------------

@@ -31,8 +31,8 @@ from reprints.finding import (
     FingerprintedBatch,
     Task,
     align_tasks,
-    alignment_tasks,
     collect,
+    find_tasks,
     fingerprint_documents,
     index_anchors,
 )
@@ -87,10 +87,11 @@ class _AlignState:
     doc_ids: Sequence[str]
     index: AnchorIndex
     tokens: TokenReader
+    listed: bool  # the tasks are pairs the caller gave
 
 
 def _align_task(state: _AlignState, tasks: list[Task]) -> list[Pair | SelfRepeats | None]:
-    return align_tasks(tasks, state.doc_ids, state.tokens, state.index, state.params)
+    return align_tasks(tasks, state.doc_ids, state.tokens, state.index, state.params, state.listed)
 
 
 # --- the pipeline -------------------------------------------------------------------
@@ -101,11 +102,15 @@ def find(
     options: FindOptions | None = None,
     boilerplate: BoilerplateDetector | None = None,
     progress: ProgressHook | None = None,
+    pairs: Iterable[tuple[str, str]] | None = None,
 ) -> FindResult:
     """Find every passage shared by two documents, and every document's own repeats.
 
     With ``boilerplate``, the detector counts the lines of every document read (on top
-    of any it observed before) and the text it marks never pairs documents.
+    of any it observed before) and the text it marks never pairs documents. With
+    ``pairs`` (document ids), only those pairs are aligned and no repeats are sought:
+    the text-alignment setting, where candidates come from elsewhere; the collection
+    still says what is stock text (anchors in more than ``max_df`` documents).
     """
     options = options or FindOptions()
     report = progress or no_progress
@@ -121,17 +126,19 @@ def find(
         marker = boilerplate.marker() if boilerplate is not None else None
         ordered = (Document(doc_id, texts[doc_id], meta[doc_id]) for doc_id in doc_ids)
         state = _FingerprintState(options, Tokenizer(), marker)
-        files, anchors, keys, marks = _fingerprint_all(
+        files, anchors, keys, sentence_keys, marks = _fingerprint_all(
             ordered, len(doc_ids), folder, state, workers, report
         )
         clock.lap("fingerprint")
 
-        index = index_anchors(anchors, keys, options)
+        index = index_anchors(anchors, keys, options, sentence_keys)
         clock.lap("candidates")
 
-        tasks = alignment_tasks(index, options.self_repeats)
-        align_state = _AlignState(options.align_params(), doc_ids, index, TokenReader(files))
-        pairs, repeats = collect(_align_all(tasks, align_state, workers, report))
+        tasks = find_tasks(index, options.self_repeats, doc_ids, pairs)
+        params = options.align_params()
+        reader = TokenReader(files)
+        align_state = _AlignState(params, doc_ids, index, reader, pairs is not None)
+        found_pairs, repeats = collect(_align_all(tasks, align_state, workers, report))
         clock.lap("align")
     except BaseException:
         workdir.cleanup()
@@ -142,12 +149,12 @@ def find(
         documents=len(doc_ids),
         tokens=int(files.offsets[-1]),
         found=index,
-        pairs=pairs,
+        pairs=found_pairs,
         repeats=repeats,
         seconds=clock.seconds,
         boilerplate=boilerplate.summary(marks) if boilerplate is not None else None,
     )
-    return FindResult(doc_ids, pairs, repeats, stats, texts, meta, workdir)
+    return FindResult(doc_ids, found_pairs, repeats, stats, texts, meta, workdir)
 
 
 def _spool(
@@ -178,12 +185,13 @@ def _fingerprint_all(
     state: _FingerprintState,
     workers: int,
     report: ProgressHook,
-) -> tuple[TokenStoreFiles, Anchors, U64, MarkCounts]:
-    """Tokenise and fingerprint in id order: the token store on disk, the anchors and
-    exact-copy keys of every document, and what the marker marked."""
+) -> tuple[TokenStoreFiles, Anchors, U64, Anchors, MarkCounts]:
+    """Tokenise and fingerprint in id order: the token store on disk, the anchors,
+    exact-copy keys and sentence keys of every document, and what the marker marked."""
     store = TokenStore(folder)
     parts: list[Anchors] = []
     keys: list[U64] = []
+    sentence_keys: list[Anchors] = []
     marks: list[MarkCounts] = []
     with WorkerPool(workers, state) as pool:
         for batch in pool.map(_fingerprint_task, batches(documents, _FINGERPRINT_BATCH)):
@@ -191,11 +199,18 @@ def _fingerprint_all(
                 store.append(tokens)
             parts.append(batch.anchors)
             keys.append(batch.keys)
+            sentence_keys.append(batch.sentence_keys)
             if batch.marks is not None:
                 marks.append(batch.marks)
             report("fingerprint", len(batch.tokens), count)
     all_keys = np.concatenate(keys) if keys else np.zeros((0, 2), dtype=np.uint64)
-    return store.seal(), Anchors.concat(parts), all_keys, MarkCounts.total(marks)
+    return (
+        store.seal(),
+        Anchors.concat(parts),
+        all_keys,
+        Anchors.concat(sentence_keys),
+        MarkCounts.total(marks),
+    )
 
 
 def _align_all(

@@ -24,8 +24,8 @@ from reprints.finding import (
     FindOptions,
     FindSummary,
     align_tasks,
-    alignment_tasks,
     collect,
+    find_tasks,
     fingerprint_documents,
     index_anchors,
 )
@@ -36,11 +36,13 @@ def find_batch(
     documents: Iterable[Document],
     options: FindOptions | None = None,
     boilerplate: BoilerplateSettings | None = None,
+    pairs: Iterable[tuple[str, str]] | None = None,
 ) -> Findings:
     """What :func:`reprints.runners.local.find` finds, computed in memory (no timings).
 
     ``boilerplate``: mark boilerplate with these settings, counting lines over
     ``documents`` (the local runner's ``BoilerplateDetector`` with the same settings).
+    ``pairs``: align only these pairs of ids (``find``'s ``pairs``).
     """
     options = options or FindOptions()
     docs = sorted(documents, key=lambda d: d.id)
@@ -54,11 +56,11 @@ def find_batch(
         counts = count_lines(docs, boilerplate)
         marker = BoilerplateMarker.from_counts(boilerplate, counts)
     batch = fingerprint_documents(docs, options, Tokenizer(), marker)
-    index = index_anchors(batch.anchors, batch.keys, options)
-    tasks = alignment_tasks(index, options.self_repeats)
-    pairs, repeats = collect(
-        align_tasks(tasks, doc_ids, batch.tokens, index, options.align_params())
-    )
+    index = index_anchors(batch.anchors, batch.keys, options, batch.sentence_keys)
+    tasks = find_tasks(index, options.self_repeats, doc_ids, pairs)
+    listed = pairs is not None
+    params = options.align_params()
+    pairs_found, repeats = collect(align_tasks(tasks, doc_ids, batch.tokens, index, params, listed))
 
     figures = None
     if boilerplate is not None and counts is not None:
@@ -68,9 +70,9 @@ def find_batch(
         documents=len(docs),
         tokens=sum(len(t) for t in batch.tokens),
         found=index,
-        pairs=pairs,
+        pairs=pairs_found,
         repeats=repeats,
         seconds={},
         boilerplate=figures,
     )
-    return Findings(doc_ids, pairs, repeats, stats)
+    return Findings(doc_ids, pairs_found, repeats, stats)

@@ -23,7 +23,7 @@ import numpy as np
 import numpy.typing as npt
 import pyarrow as pa
 
-from reprints.candidates import Candidates, find_candidates
+from reprints.candidates import Candidates, KeyRule, find_candidates
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame
@@ -70,18 +70,30 @@ class SparkCandidates:
     postings: int
 
 
-def spark_candidates(anchors: DataFrame, max_df: int) -> SparkCandidates:
+def spark_candidates(
+    anchors: DataFrame,
+    max_df: int,
+    keys: DataFrame | None = None,
+    rule: KeyRule | None = None,
+) -> SparkCandidates:
     """Candidates of ``anchors`` (columns ``hash`` as long, ``doc`` as long, and
     optionally ``weight``: how many documents ``doc`` stands for against ``max_df``, as
     the ``weights`` of :func:`find_candidates`), with posting lists grouped by
-    ``spark.sql.shuffle.partitions`` hash partitions."""
+    ``spark.sql.shuffle.partitions`` hash partitions; with ``keys`` (sentence keys, the
+    same columns), the pairs they make by ``rule`` too
+    (:meth:`reprints.candidates.AnchorIndex.build`), sharing no anchor."""
     from pyspark.sql import functions as F
 
-    weight = F.col("weight") if "weight" in anchors.columns else F.lit(1).cast("long")
-    grouped = anchors.select("hash", "doc", weight.alias("weight")).repartition("hash")
-    found = grouped.mapInArrow(partition_candidates(max_df), FOUND_SCHEMA).localCheckpoint()
+    found = _partitioned(anchors, max_df)
     kind = F.col("kind")
     pairs = found.where(kind == PAIR).groupBy("a", "b").agg(F.sum("shared").alias("shared"))
+    if keys is not None:
+        rule = rule or KeyRule()
+        by_key = _partitioned(keys, rule.max_df).where(kind == PAIR).groupBy("a", "b")
+        keyed = by_key.agg(F.sum("shared").alias("keys")).where(F.col("keys") >= rule.min_shared)
+        pairs = pairs.join(keyed.select("a", "b"), ["a", "b"], "full").select(
+            "a", "b", F.coalesce(F.col("shared"), F.lit(0)).alias("shared")
+        )
     repeats = found.where(kind == REPEAT).select(F.col("a").alias("doc")).distinct()
     capped = found.where(kind == CAPPED).select(F.col("a").alias("hash"))
     total = postings = 0
@@ -103,6 +115,15 @@ def spark_candidates(anchors: DataFrame, max_df: int) -> SparkCandidates:
         int(total),
         int(postings),
     )
+
+
+def _partitioned(rows: DataFrame, max_df: int) -> DataFrame:
+    """What :func:`partition_candidates` finds in each hash partition of ``rows``."""
+    from pyspark.sql import functions as F
+
+    weight = F.col("weight") if "weight" in rows.columns else F.lit(1).cast("long")
+    grouped = rows.select("hash", "doc", weight.alias("weight")).repartition("hash")
+    return grouped.mapInArrow(partition_candidates(max_df), FOUND_SCHEMA).localCheckpoint()
 
 
 def partition_candidates(

@@ -55,17 +55,20 @@ def groups_frame(spark: SparkSession, copies: ExactCopies) -> DataFrame:
     return spark.createDataFrame(frame, "doc long, first long, size long")
 
 
-def representative_anchors(fingerprinted: DataFrame, groups: DataFrame) -> DataFrame:
-    """The ``(hash, doc, weight)`` rows of the representatives' anchors, ``weight``
-    their group's size, for :func:`~reprints.spark.candidates.spark_candidates`."""
+def representative_anchors(
+    fingerprinted: DataFrame, groups: DataFrame, column: str = "anchor_hashes"
+) -> DataFrame:
+    """The ``(hash, doc, weight)`` rows of the representatives' anchors (or, with
+    ``column="key_hashes"``, sentence keys), ``weight`` their group's size, for
+    :func:`~reprints.spark.candidates.spark_candidates`."""
     from pyspark.sql import functions as F
 
     firsts = groups.where(F.col("doc") == F.col("first"))
     firsts = firsts.select("doc", F.col("size").alias("weight"))
     return (
-        fingerprinted.select("doc", "anchor_hashes")
+        fingerprinted.select("doc", column)
         .join(firsts, "doc")
-        .select("doc", F.explode("anchor_hashes").alias("hash"), "weight")
+        .select("doc", F.explode(column).alias("hash"), "weight")
     )
 
 

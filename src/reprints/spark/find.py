@@ -116,7 +116,10 @@ def spark_find(
 
     copies = exact_copies(fingerprinted, count)
     groups = groups_frame(numbered.sparkSession, copies).persist()
-    found = spark_candidates(representative_anchors(fingerprinted, groups), options.max_df)
+    keys = (
+        representative_anchors(fingerprinted, groups, "key_hashes") if options.sentences else None
+    )
+    found = spark_candidates(representative_anchors(fingerprinted, groups), options.max_df, keys)
     capped = found.capped_hashes
     tasks = copy_tasks(found, groups, copies, options.max_df, True).persist()
     kinds = {row[0]: row[1] for row in tasks.groupBy(F.col("b") < 0).count().collect()}

@@ -31,7 +31,7 @@ if TYPE_CHECKING:
 
 FINGERPRINT_SCHEMA = (
     "doc long, id string, length long, tokens binary, anchor_positions array<long>, "
-    "anchor_hashes array<long>, marks binary, key_hi long, key_lo long"
+    "anchor_hashes array<long>, key_hashes array<long>, marks binary, key_hi long, key_lo long"
 )
 _FINGERPRINTS = pa.schema(
     [
@@ -41,6 +41,7 @@ _FINGERPRINTS = pa.schema(
         ("tokens", pa.binary()),
         ("anchor_positions", pa.list_(pa.int64())),
         ("anchor_hashes", pa.list_(pa.int64())),
+        ("key_hashes", pa.list_(pa.int64())),
         ("marks", pa.binary()),
         ("key_hi", pa.int64()),
         ("key_lo", pa.int64()),
@@ -110,6 +111,10 @@ def _fingerprint_batch(
         pa.array([tokens_cell(t) for t in found.tokens], pa.binary()),
         pa.array([p.astype(np.int64) for p, _ in anchors], pa.list_(pa.int64())),
         pa.array([to_long(h) for _, h in anchors], pa.list_(pa.int64())),
+        pa.array(
+            [to_long(found.sentence_keys.of(k)[1]) for k in range(len(docs))],
+            pa.list_(pa.int64()),
+        ),
         pa.array(marks, pa.binary()),
         pa.array(to_long(found.keys[:, 0]), pa.int64()),
         pa.array(to_long(found.keys[:, 1]), pa.int64()),
@@ -141,3 +146,10 @@ def anchor_rows(fingerprinted: DataFrame) -> DataFrame:
     from pyspark.sql import functions as F
 
     return fingerprinted.select("doc", F.explode("anchor_hashes").alias("hash"))
+
+
+def key_rows(fingerprinted: DataFrame) -> DataFrame:
+    """The ``(hash, doc)`` rows of every sentence key, for :func:`spark_candidates`."""
+    from pyspark.sql import functions as F
+
+    return fingerprinted.select("doc", F.explode("key_hashes").alias("hash"))

@@ -1,0 +1,452 @@
+"""Sentence seeds: passages that survive dense word edits, translation and summary.
+
+Word n-grams break under dense edits (with one word in four replaced, few 5-grams
+survive) but most content words stay. Following the PAN 2014 text-alignment winner
+(Sanchez-Perez, Sidorov and Gelbukh, CLEF 2014), each text is cut into sentences,
+each sentence read as a bag of word classes (stems of content words, stop words
+dropped: :mod:`reprints.words`), and:
+
+1. *Seeds*: sentence pairs whose tf-isf cosine and whose Dice coefficient both pass a
+   threshold (isf: inverse frequency over the sentences of both texts, so that the
+   words the two texts use everywhere weigh nothing). One numpy join of the two texts'
+   (sentence, word) entries on their words finds all of them at once.
+2. *Clusters*: seeds are grouped along A (a new group where the gap between consecutive
+   seeds' sentences exceeds ``gap``), then each group along B, alternately until stable.
+   A cluster spans sentences [a0, a1] of A and [b0, b1] of B.
+3. *Validation*: a cluster whose two spans, each as one bag, are less similar than
+   ``validation`` is clustered again with a gap one smaller (it joined unrelated seeds).
+4. *Summaries*: a summary condenses a long region into a few sentences whose words come
+   from it, so its seeds lie far apart on the long side. Clusters made with the wider
+   ``summary_gap`` are kept where one side is at least ``summary_ratio`` times longer
+   than the other (and they validate); elsewhere the narrow clusters stand.
+5. *Conflicts*: of two fragments that overlap on one side but not on the other (one
+   sentence cannot be the copy of two places), the less similar one goes.
+
+Everything is in sentence units; :func:`fragments` returns token spans.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+
+from reprints.fingerprint import Anchors, mix64
+from reprints.text import Tokens, word_fields
+
+I64 = npt.NDArray[np.int64]
+U64 = npt.NDArray[np.uint64]
+F64 = npt.NDArray[np.float64]
+_PAIR_MULTIPLIER = np.uint64(0x9E3779B97F4A7C15)
+
+
+@dataclass(frozen=True, slots=True)
+class SentenceParams:
+    """Settings of the sentence seeds (the published values of Sanchez-Perez et al.)."""
+
+    min_words: int = 4  # a sentence with fewer content words joins the one before it
+    max_tokens: int = 60  # longer "sentences" (lists, unpunctuated text) are cut
+    cosine: float = 0.33
+    dice: float = 0.33
+    gap: int = 4  # sentences between seeds of one cluster
+    validation: float = 0.34
+    summary_gap: int = 24
+    summary_ratio: float = 2.0
+
+
+@dataclass(frozen=True, slots=True)
+class Units:
+    """A text's sentences as bags of words, one entry per distinct (sentence, word).
+
+    Sentence k spans tokens ``[bounds[k], bounds[k + 1])``. Entry e says that sentence
+    ``rows[e]`` holds word ``words[e]`` (of a vocabulary shared with the other text)
+    ``counts[e]`` times; entries are sorted by sentence, then word.
+    """
+
+    bounds: I64
+    rows: I64
+    words: I64
+    counts: F64
+
+    def __len__(self) -> int:
+        return int(self.bounds.shape[0] - 1)
+
+    def sizes(self) -> F64:
+        """Distinct words of each sentence."""
+        return np.bincount(self.rows, minlength=len(self)).astype(np.float64)
+
+    def bag(self, lo: int, hi: int, idf: F64) -> F64:
+        """Sentences [lo, hi) as one tf-isf vector over the vocabulary."""
+        inside = (self.rows >= lo) & (self.rows < hi)
+        words = self.words[inside]
+        weights = self.counts[inside] * idf[words]
+        return np.bincount(words, weights, minlength=idf.shape[0]).astype(np.float64)
+
+
+@dataclass(frozen=True, slots=True)
+class Fragment:
+    """Sentences [a0, a1) of A match sentences [b0, b1) of B, with this cosine."""
+
+    a0: int
+    a1: int
+    b0: int
+    b1: int
+    similarity: float
+
+
+def _content(tokens: Tokens) -> npt.NDArray[np.bool_]:
+    assert tokens.stems is not None
+    content = tokens.stems != 0
+    if tokens.boilerplate is not None:
+        content &= ~tokens.boilerplate
+    return content
+
+
+def _bounds(
+    breaks: npt.NDArray[np.bool_],
+    content: npt.NDArray[np.bool_],
+    params: SentenceParams,
+    firsts: I64 | None = None,
+) -> I64:
+    """:func:`sentence_bounds` from the sentence starts and content words of a text,
+    or of texts joined end to end: ``firsts``, each text's first token, is a start
+    that ``breaks`` marks and that is never glued to the text before."""
+    length = breaks.shape[0]
+    starts = np.flatnonzero(breaks)
+    if starts.shape[0] == 0 or starts[0] != 0:
+        starts = np.concatenate(([0], starts)).astype(np.int64)
+    ends = np.append(starts[1:], length)
+    words = np.concatenate(([0], np.cumsum(content, dtype=np.int64)))
+    enough = (words[ends] - words[starts]) >= params.min_words
+    keep = np.ones(starts.shape[0], dtype=bool)
+    keep[1:] = enough[:-1]
+    if firsts is not None:
+        keep[np.searchsorted(starts, firsts)] = True
+    starts = starts[keep]
+    # Cut long sentences every max_tokens tokens from their start.
+    at = np.arange(length)
+    begins = np.zeros(length, dtype=np.int64)
+    begins[starts] = starts
+    offset = at - np.maximum.accumulate(begins) if length else at
+    cuts = np.flatnonzero(offset % params.max_tokens == 0)
+    return np.append(cuts, length).astype(np.int64)
+
+
+def sentence_bounds(tokens: Tokens, params: SentenceParams) -> I64:
+    """Token index where each sentence begins, and the text's length at the end.
+
+    A sentence with fewer than ``min_words`` content words is glued to the one after
+    (a heading, "Yes."), and a sentence longer than ``max_tokens`` tokens is cut.
+    """
+    assert tokens.breaks is not None
+    return _bounds(tokens.breaks, _content(tokens), params)
+
+
+Mask = npt.NDArray[np.bool_]
+
+
+def units(
+    a: Tokens, b: Tokens, params: SentenceParams, explained: tuple[Mask, Mask] | None = None
+) -> tuple[Units, Units, int]:
+    """Both texts' sentences over one vocabulary (their word classes), and its size.
+    ``explained``: tokens of A and of B left out of the bags (the sentences stay)."""
+    bounds_a, bounds_b = sentence_bounds(a, params), sentence_bounds(b, params)
+    content_a, content_b = _content(a), _content(b)
+    if explained is not None:
+        content_a, content_b = content_a & ~explained[0], content_b & ~explained[1]
+    pos_a, pos_b = np.flatnonzero(content_a), np.flatnonzero(content_b)
+    assert a.stems is not None and b.stems is not None
+    _, vocab = np.unique(np.concatenate((a.stems[pos_a], b.stems[pos_b])), return_inverse=True)
+    vocab = vocab.reshape(-1).astype(np.int64)
+    size = int(vocab.max()) + 1 if vocab.shape[0] else 0
+
+    def bags(bounds: I64, pos: I64, words: I64) -> Units:
+        rows = np.searchsorted(bounds, pos, side="right") - 1
+        codes, counts = np.unique(rows * max(size, 1) + words, return_counts=True)
+        return Units(bounds, codes // max(size, 1), codes % max(size, 1), counts.astype(np.float64))
+
+    cut = pos_a.shape[0]
+    return bags(bounds_a, pos_a, vocab[:cut]), bags(bounds_b, pos_b, vocab[cut:]), size
+
+
+def _weights(ua: Units, ub: Units, size: int) -> F64:
+    """Inverse sentence frequency of every word over the sentences of both texts."""
+    df = np.bincount(ua.words, minlength=size) + np.bincount(ub.words, minlength=size)
+    total = len(ua) + len(ub)
+    return np.log(total / np.maximum(df, 1)).astype(np.float64)
+
+
+def _norms(u: Units, idf: F64) -> F64:
+    weights = u.counts * idf[u.words]
+    norms = np.sqrt(np.bincount(u.rows, weights * weights, minlength=len(u)))
+    return np.maximum(norms, 1e-12)
+
+
+# Word matches (an entry of A against one of B) joined at once: bounds the memory of a
+# long pair, whose common words meet in many sentences of both texts.
+_JOIN_CHUNK = 1 << 21
+
+
+def _chunk_edges(rows: I64, meets: I64) -> list[int]:
+    """Entry indices that cut A's entries into runs of whole sentences of about
+    ``_JOIN_CHUNK`` meetings each."""
+    if int(meets.sum()) <= _JOIN_CHUNK:
+        return [0, rows.shape[0]]
+    firsts = np.flatnonzero(np.r_[True, rows[1:] != rows[:-1]])
+    before = np.concatenate(([0], np.cumsum(meets)))[firsts]
+    chunk = before // _JOIN_CHUNK
+    inner = firsts[np.flatnonzero(np.diff(chunk) > 0) + 1]
+    return [0, *inner.tolist(), rows.shape[0]]
+
+
+def seed_pairs(ua: Units, ub: Units, idf: F64, params: SentenceParams) -> tuple[I64, I64]:
+    """Sentence pairs (i, j) with cosine and Dice both above their thresholds.
+
+    Every entry of A meets the entries of B with its word (B's entries sorted by word);
+    the meetings of one sentence pair add up to its shared words (Dice) and its dot
+    product (cosine). Numpy joins them chunk by chunk of A's sentences.
+    """
+    empty = np.zeros(0, dtype=np.int64)
+    if len(ua) == 0 or len(ub) == 0 or idf.shape[0] == 0:
+        return empty, empty
+    by_word = np.argsort(ub.words, kind="stable")
+    b_words = ub.words[by_word]
+    lo = np.searchsorted(b_words, ua.words, side="left")
+    meets = np.searchsorted(b_words, ua.words, side="right") - lo
+    wa, wb = ua.counts * idf[ua.words], ub.counts * idf[ub.words]
+    norm_a, norm_b = _norms(ua, idf), _norms(ub, idf)
+    size_a, size_b = ua.sizes(), ub.sizes()
+    edges = _chunk_edges(ua.rows, meets)
+    found_i, found_j = [empty], [empty]
+    for start, stop in itertools.pairwise(edges):
+        count = meets[start:stop]
+        total = int(count.sum())
+        if total == 0:
+            continue
+        entry = np.repeat(np.arange(start, stop), count)
+        step = np.arange(total) - np.repeat(np.cumsum(count) - count, count)
+        other = by_word[np.repeat(lo[start:stop], count) + step]
+        codes = ua.rows[entry] * len(ub) + ub.rows[other]
+        pairs, inverse, shared = np.unique(codes, return_inverse=True, return_counts=True)
+        dot = np.bincount(inverse.reshape(-1), wa[entry] * wb[other], minlength=pairs.shape[0])
+        i, j = pairs // len(ub), pairs % len(ub)
+        dice = 2 * shared / np.maximum(size_a[i] + size_b[j], 1)
+        cosine = dot / (norm_a[i] * norm_b[j])
+        ok = (dice > params.dice) & (cosine > params.cosine)
+        found_i.append(i[ok])
+        found_j.append(j[ok])
+    return np.concatenate(found_i).astype(np.int64), np.concatenate(found_j).astype(np.int64)
+
+
+def _split(values: I64, gap: int) -> list[I64]:
+    """Indices of ``values`` grouped where sorted consecutive values differ by > gap."""
+    order = np.argsort(values, kind="stable")
+    cuts = np.flatnonzero(np.diff(values[order]) > gap) + 1
+    return np.split(order, cuts)
+
+
+def cluster(i: I64, j: I64, gap: int) -> list[I64]:
+    """Seeds grouped along A, then each group along B, alternately until stable."""
+    groups = [np.arange(i.shape[0])]
+    axis = 0
+    stable_passes = 0
+    while stable_passes < 2:
+        values = i if axis == 0 else j
+        out: list[I64] = []
+        for g in groups:
+            out.extend(g[part] for part in _split(values[g], gap))
+        stable_passes = stable_passes + 1 if len(out) == len(groups) else 0
+        groups, axis = out, 1 - axis
+    return groups
+
+
+def _span_cosine(ua: Units, ub: Units, idf: F64, f: tuple[int, int, int, int]) -> float:
+    a0, a1, b0, b1 = f
+    va, vb = ua.bag(a0, a1, idf), ub.bag(b0, b1, idf)
+    norm = float(np.linalg.norm(va) * np.linalg.norm(vb))
+    return float(va @ vb) / norm if norm else 0.0
+
+
+def _clusters(
+    i: I64, j: I64, ua: Units, ub: Units, idf: F64, gap: int, validation: float
+) -> list[Fragment]:
+    """Validated fragments: a cluster that fails validation is split with a smaller gap."""
+    found: list[Fragment] = []
+    for group in cluster(i, j, gap):
+        if group.shape[0] == 0:
+            continue
+        gi, gj = i[group], j[group]
+        span = (int(gi.min()), int(gi.max()) + 1, int(gj.min()), int(gj.max()) + 1)
+        similarity = _span_cosine(ua, ub, idf, span)
+        if similarity >= validation:
+            found.append(Fragment(*span, similarity))
+        elif gap > 0 and group.shape[0] > 1:
+            found += _clusters(gi, gj, ua, ub, idf, gap - 1, validation)
+    return found
+
+
+def _overlaps(x0: int, x1: int, y0: int, y1: int) -> bool:
+    return x0 < y1 and y0 < x1
+
+
+def _resolve(found: list[Fragment]) -> list[Fragment]:
+    """Drop the weaker of two fragments overlapping on exactly one side."""
+    ranked = sorted(found, key=lambda f: (-f.similarity, f.a0, f.b0))
+    kept: list[Fragment] = []
+    for f in ranked:
+        clash = any(
+            _overlaps(f.a0, f.a1, k.a0, k.a1) != _overlaps(f.b0, f.b1, k.b0, k.b1) for k in kept
+        )
+        if not clash:
+            kept.append(f)
+    return sorted(kept, key=lambda f: (f.a0, f.b0))
+
+
+def _is_summary(f: Fragment, ua: Units, ub: Units, ratio: float) -> bool:
+    la = int(ua.bounds[f.a1] - ua.bounds[f.a0])
+    lb = int(ub.bounds[f.b1] - ub.bounds[f.b0])
+    return max(la, lb) >= ratio * max(min(la, lb), 1)
+
+
+def _with_summaries(
+    narrow: list[Fragment], wide: list[Fragment], ua: Units, ub: Units, ratio: float
+) -> list[Fragment]:
+    """The narrow fragments, with each wide summary-shaped fragment in place of the
+    narrow ones inside it when those look like the pieces of a summary.
+
+    A summary's sentences each match their own sentence of the source, so the narrow
+    clusters cut it into pieces that follow each other on the summary's side and lie
+    far apart on the long side: several pieces, none dominant, covering most of the
+    summary. Around a real copy, a wide cluster instead adds stray seeds to one piece
+    that covers most of it, and is not taken.
+    """
+    out = list(narrow)
+    for w in wide:
+        if not _is_summary(w, ua, ub, ratio):
+            continue
+        short_a = ua.bounds[w.a1] - ua.bounds[w.a0] <= ub.bounds[w.b1] - ub.bounds[w.b0]
+        bounds, lo, hi = (ua.bounds, w.a0, w.a1) if short_a else (ub.bounds, w.b0, w.b1)
+        inside = [f for f in out if w.a0 <= f.a0 and f.a1 <= w.a1 and w.b0 <= f.b0 and f.b1 <= w.b1]
+        pieces = [(f.a0, f.a1) if short_a else (f.b0, f.b1) for f in inside]
+        size = int(bounds[hi] - bounds[lo])
+        lengths = [int(bounds[y] - bounds[x]) for x, y in pieces]
+        covered = sum(int(bounds[y] - bounds[x]) for x, y in _union(pieces))
+        if len(pieces) >= 2 and 2 * max(lengths) < size and 2 * covered >= size:
+            out = [f for f in out if f not in inside] + [w]
+    return out
+
+
+def _union(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    merged: list[tuple[int, int]] = []
+    for x, y in sorted(spans):
+        if merged and x <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(merged[-1][1], y))
+        else:
+            merged.append((x, y))
+    return merged
+
+
+def fragments(
+    a: Tokens, b: Tokens, params: SentenceParams, explained: tuple[Mask, Mask] | None = None
+) -> list[tuple[int, int, int, int, float]]:
+    """Token spans ``(a0, a1, b0, b1, cosine)`` of the sentence fragments two texts share.
+
+    ``explained``: tokens of A and of B that are already accounted for (inside
+    near-verbatim passages); their words seed nothing, so a verbatim copy costs
+    next to nothing here.
+    """
+    if a.stems is None or b.stems is None or a.breaks is None or b.breaks is None:
+        return []
+    if len(a) == 0 or len(b) == 0:
+        return []
+    ua, ub, size = units(a, b, params, explained)
+    if ua.rows.shape[0] < params.min_words or ub.rows.shape[0] < params.min_words:
+        return []
+    idf = _weights(ua, ub, size)
+    i, j = seed_pairs(ua, ub, idf, params)
+    if i.shape[0] == 0:
+        return []
+    found = _clusters(i, j, ua, ub, idf, params.gap, params.validation)
+    wide = _clusters(i, j, ua, ub, idf, params.summary_gap, params.validation)
+    found = _with_summaries(found, wide, ua, ub, params.summary_ratio)
+    return [
+        (
+            int(ua.bounds[f.a0]),
+            int(ua.bounds[f.a1]),
+            int(ub.bounds[f.b0]),
+            int(ub.bounds[f.b1]),
+            f.similarity,
+        )
+        for f in _resolve(found)
+    ]
+
+
+def sentence_keys(tokens: Tokens, params: SentenceParams, ngram: int) -> tuple[I64, U64]:
+    """Anchors for the candidate index that survive rewording: positions and hashes.
+
+    Word n-grams of a reworded copy rarely survive, so the index would never pair it
+    with its source. Each sentence here gives a key for every pair of its three
+    smallest word-class hashes (a bottom-k sketch: two sentences share a key when two
+    of the words they have in common are among the smallest of both, likely for a
+    reworded copy, rare between unrelated sentences). Keys go at the sentence's first
+    n-gram position; the index's document-frequency cap drops the common ones.
+    """
+    return sentence_keys_batch([tokens], params, ngram).of(0)
+
+
+def sentence_keys_batch(tokens: Sequence[Tokens], params: SentenceParams, ngram: int) -> Anchors:
+    """:func:`sentence_keys` of every document of a batch, computed on the batch at once
+    (the documents' tokens joined end to end, no sentence crossing from one to the
+    next); document ``k``'s keys are ``.of(k)``. Tokens without stems have none."""
+    lengths = np.fromiter((len(t) for t in tokens), dtype=np.int64, count=len(tokens))
+    offsets = np.concatenate(([0], np.cumsum(lengths))).astype(np.int64)
+    none = Anchors(
+        np.zeros(len(tokens) + 1, np.int64), np.zeros(0, np.int64), np.zeros(0, np.uint64)
+    )
+    words_of = [t for t in tokens if t.stems is not None and t.breaks is not None]
+    if int(offsets[-1]) == 0 or not words_of:
+        return none
+    fields = [word_fields(t) for t in tokens]
+    stems = np.concatenate([f["stems"] for f in fields]).astype(np.uint64)
+    breaks = np.concatenate([f["breaks"] for f in fields]).astype(bool)
+    content = stems != 0
+    for k, t in enumerate(tokens):
+        if t.boilerplate is not None:
+            content[offsets[k] : offsets[k + 1]] &= ~t.boilerplate
+        if t.stems is None or t.breaks is None or len(t) < ngram:
+            content[offsets[k] : offsets[k + 1]] = False  # no keys
+    firsts = offsets[:-1][lengths > 0]
+    breaks[firsts] = True
+    bounds = _bounds(breaks, content, params, firsts)
+    pos = np.flatnonzero(content)
+    sentence = np.searchsorted(bounds, pos, side="right") - 1
+    words = stems[pos]
+    order = np.lexsort((words, sentence))
+    sentence, words = sentence[order], words[order]
+    fresh = np.ones(words.shape[0], dtype=bool)
+    fresh[1:] = (words[1:] != words[:-1]) | (sentence[1:] != sentence[:-1])
+    sentence, words = sentence[fresh], words[fresh]
+    first = np.flatnonzero(np.r_[True, sentence[1:] != sentence[:-1]])
+    rank = np.arange(sentence.shape[0]) - np.repeat(first, np.diff(np.r_[first, sentence.shape[0]]))
+    keys, where = [], []
+    for x, y in ((0, 1), (0, 2), (1, 2)):
+        lo = np.flatnonzero(rank == x)
+        hi = lo + (y - x)
+        ok = hi < sentence.shape[0]
+        lo, hi = lo[ok], hi[ok]
+        ok = sentence[hi] == sentence[lo]
+        lo, hi = lo[ok], hi[ok]
+        with np.errstate(over="ignore"):
+            keys.append(mix64(words[lo] * _PAIR_MULTIPLIER + words[hi]))
+        where.append(bounds[sentence[lo]])
+    at = np.concatenate(where).astype(np.int64)
+    doc = np.searchsorted(offsets, at, side="right") - 1
+    by_doc = np.argsort(doc, kind="stable")
+    at, doc = at[by_doc], doc[by_doc]
+    hashes = np.concatenate(keys).astype(np.uint64)[by_doc]
+    positions = np.minimum(at - offsets[doc], lengths[doc] - ngram)
+    counts = np.bincount(doc, minlength=len(tokens))
+    return Anchors(np.concatenate(([0], np.cumsum(counts))).astype(np.int64), positions, hashes)

@@ -1,0 +1,106 @@
+"""Sentence seeds: reworded copies found, unrelated text not, summaries as one passage."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from reprints.align import Admission, AlignParams, align
+from reprints.seeds import SentenceParams, fragments, sentence_bounds, sentence_keys
+from reprints.text import Tokenizer
+from reprints.words import STOPWORDS, WordClasses
+
+SOURCE = (
+    "The harbour authority approved a new breakwater after two winters of storm damage. "
+    "Engineers estimate that the granite wall will cost nine million pounds to build. "
+    "Fishermen welcomed the decision but asked for the works to avoid the spawning season. "
+    "The council expects construction to begin next spring and to last eighteen months. "
+    "Local shops hope the project will bring visitors back to the old quay."
+)
+# The same five sentences reworded: words replaced, reordered, forms changed.
+REWORDED = (
+    "After two winters of storm damage, a new breakwater was approved by the harbour authority. "
+    "The granite wall will cost nine million pounds to build, engineers estimated. "
+    "The decision was welcomed by fishermen, who asked that works avoid the spawning season. "
+    "Construction is expected by the council to begin next spring and last eighteen months. "
+    "Shops on the old quay hope the project brings visitors back."
+)
+UNRELATED = (
+    "A violin maker in Cremona still carves each instrument from seasoned spruce and maple. "
+    "Her workshop smells of varnish, and the radio plays opera all afternoon long. "
+    "Students travel from Japan and Brazil to learn how she shapes the scroll by hand. "
+    "She says a good violin needs twenty years of playing before its voice opens fully. "
+    "The town museum keeps a Stradivarius that is played once a week for visitors."
+)
+PARAMS = SentenceParams()
+
+
+def test_word_classes_stem_and_drop_stop_words() -> None:
+    classes = WordClasses(str.casefold)
+    assert classes.of("The") == 0 and "the" in STOPWORDS
+    assert classes.of("estimated") == classes.of("Estimate") != 0
+    assert classes.of("harbour") != classes.of("breakwater")
+
+
+def test_batch_tokens_carry_the_same_classes_and_sentences_as_one_by_one() -> None:
+    texts = [SOURCE, "", "One line\nwrapped here. New one!\n\nPara", REWORDED]
+    tokenizer = Tokenizer()
+    for text, batch in zip(texts, Tokenizer().tokenize_batch(texts), strict=True):
+        single = tokenizer.tokenize(text)
+        assert single.stems is not None and batch.stems is not None
+        assert np.array_equal(single.stems, batch.stems)
+        assert single.breaks is not None and batch.breaks is not None
+        assert np.array_equal(single.breaks, batch.breaks)
+    wrapped = tokenizer.tokenize("One line\nwrapped here. New one!\n\nPara")
+    assert wrapped.breaks is not None
+    # "wrapped" continues its sentence (a single line break); "New" and "Para" start one.
+    assert wrapped.breaks.tolist() == [True, False, False, False, True, False, True]
+
+
+def test_sentence_bounds_glue_short_sentences_and_cut_long_ones() -> None:
+    tokens = Tokenizer().tokenize("Yes. " + SOURCE + " " + " ".join(["word"] * 130))
+    bounds = sentence_bounds(tokens, PARAMS)
+    assert bounds[0] == 0 and bounds[-1] == len(tokens)
+    assert 1 not in bounds.tolist()  # "Yes." joined the first sentence
+    assert np.diff(bounds).max() <= PARAMS.max_tokens
+
+
+def test_reworded_copy_gives_one_fragment_over_it() -> None:
+    tokenizer = Tokenizer()
+    host = UNRELATED + " " + REWORDED
+    a, b = tokenizer.tokenize(host), tokenizer.tokenize(SOURCE)
+    found = fragments(a, b, PARAMS)
+    assert len(found) == 1
+    a0, a1, b0, b1, similarity = found[0]
+    start = host.index("After two winters")
+    assert abs(int(a.starts[a0]) - start) < 5 and a1 == len(a)
+    assert (b0, b1) == (0, len(b)) and similarity > PARAMS.validation
+
+
+def test_unrelated_texts_share_no_fragment() -> None:
+    tokenizer = Tokenizer()
+    assert fragments(tokenizer.tokenize(SOURCE), tokenizer.tokenize(UNRELATED), PARAMS) == []
+
+
+def test_align_reports_the_reworded_copy_as_one_passage_that_slices_the_text() -> None:
+    tokenizer = Tokenizer()
+    host = UNRELATED + "\n\n" + REWORDED
+    a, b = tokenizer.tokenize(host), tokenizer.tokenize(SOURCE)
+    result = align(a, b, Admission.everything(a, 5), AlignParams())
+    assert len(result.passages) == 1
+    p = result.passages[0]
+    start, end = a.char_span(p.a0, p.a1)
+    assert host[start:end].startswith("After two winters") and host[start:end].endswith("back")
+    assert 0.3 < p.similarity < 1.0
+    # Without sentence seeds, n-gram chains see less of it.
+    plain = align(a, b, Admission.everything(a, 5), AlignParams(sentences=None))
+    assert sum(q.a1 - q.a0 for q in plain.passages) < p.a1 - p.a0
+
+
+def test_sentence_keys_are_shared_by_a_reworded_copy_and_not_by_unrelated_text() -> None:
+    tokenizer = Tokenizer()
+    keys = {
+        name: set(sentence_keys(tokenizer.tokenize(text), PARAMS, 5)[1].tolist())
+        for name, text in (("source", SOURCE), ("copy", REWORDED), ("other", UNRELATED))
+    }
+    assert keys["source"] & keys["copy"]
+    assert not keys["source"] & keys["other"]
