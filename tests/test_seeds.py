@@ -2,10 +2,21 @@
 
 from __future__ import annotations
 
+from collections import Counter
+
 import numpy as np
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from reprints.align import Admission, AlignParams, align
-from reprints.seeds import SentenceParams, fragments, sentence_bounds, sentence_keys
+from reprints.seeds import (
+    SentenceIndex,
+    SentenceParams,
+    fragments,
+    sentence_bounds,
+    sentence_keys,
+    units,
+)
 from reprints.text import Tokenizer
 from reprints.words import STOPWORDS, WordClasses
 
@@ -32,6 +43,8 @@ UNRELATED = (
     "The town museum keeps a Stradivarius that is played once a week for visitors."
 )
 PARAMS = SentenceParams()
+# Words of the texts above, stop words and sentence ends among them.
+_VOCABULARY = [*sorted(set((SOURCE + " " + REWORDED).replace(",", "").split())), "the", "and", "."]
 
 
 def test_word_classes_stem_and_drop_stop_words() -> None:
@@ -104,3 +117,44 @@ def test_sentence_keys_are_shared_by_a_reworded_copy_and_not_by_unrelated_text()
     }
     assert keys["source"] & keys["copy"]
     assert not keys["source"] & keys["other"]
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(st.sampled_from(_VOCABULARY), min_size=0, max_size=120),
+    st.lists(st.sampled_from(_VOCABULARY), min_size=0, max_size=120),
+    st.integers(0, 2**32 - 1),
+)
+def test_units_are_the_bags_counted_by_hand(
+    words_a: list[str], words_b: list[str], seed: int
+) -> None:
+    """The per-document index's bags, over the pair's vocabulary and with explained
+    tokens taken out, are each sentence's content words counted one by one."""
+    params = SentenceParams()
+    a, b = Tokenizer().tokenize_batch([" ".join(words_a), " ".join(words_b)])
+    rng = np.random.default_rng(seed)
+    explained = (rng.random(len(a)) < 0.3, rng.random(len(b)) < 0.3)
+    ua, ub, size = units(SentenceIndex.of(a, params), SentenceIndex.of(b, params), explained)
+    stems = sorted(
+        {int(t.stems[k]) for t in (a, b) for k in range(len(t)) if t.stems[k] != 0}  # type: ignore[index]
+    )
+    assert size == len(stems)
+    for tokens, got, mask in ((a, ua, explained[0]), (b, ub, explained[1])):
+        assert tokens.stems is not None
+        bounds = sentence_bounds(tokens, params)
+        want: Counter[tuple[int, int]] = Counter()
+        for k in range(len(tokens)):
+            if tokens.stems[k] != 0 and not mask[k]:
+                sentence = int(np.searchsorted(bounds, k, side="right") - 1)
+                want[(sentence, stems.index(int(tokens.stems[k])))] += 1
+        present = got.present()
+        have = {
+            (int(r), int(w)): int(c)
+            for r, w, c in zip(
+                got.rows[present], got.words[present], got.counts[present], strict=True
+            )
+        }
+        assert have == dict(want)
+        assert np.array_equal(got.bounds, bounds)
+        order = got.words[got.by_word]
+        assert np.all(order[1:] >= order[:-1])

@@ -36,7 +36,7 @@ import numpy.typing as npt
 from reprints.arrays import distinct
 from reprints.documents import Pair, Passage, Repeat, SelfRepeats
 from reprints.fingerprint import ngram_hashes, usable_ngrams
-from reprints.seeds import SentenceParams, fragments
+from reprints.seeds import SentenceIndex, SentenceParams, fragments
 from reprints.text import Tokens
 
 I64 = npt.NDArray[np.int64]
@@ -333,13 +333,15 @@ def align(
     admitted: Admission,
     params: AlignParams,
     indexes: tuple[SeedIndex, SeedIndex] | None = None,
+    sentence_indexes: tuple[SentenceIndex, SentenceIndex] | None = None,
 ) -> Alignment:
     """Passages shared by two different documents, sorted by position in A.
 
     ``admitted`` says which of A's anchors let the candidate index pair these
-    documents and which of A's tokens are stock text. ``indexes``: the two
-    documents' :class:`SeedIndex` (of ``params.seed_ngram``), when kept from an
-    earlier alignment.
+    documents and which of A's tokens are stock text. ``indexes`` and
+    ``sentence_indexes``: the two documents' :class:`SeedIndex` (of
+    ``params.seed_ngram``) and :class:`~reprints.seeds.SentenceIndex` (of
+    ``params.sentences``), when kept from an earlier alignment.
     """
     n = params.seed_ngram
     # Without an admitted anchor no chain is a passage (only sentence fragments can be):
@@ -351,7 +353,7 @@ def align(
         explained = (_inside(passages, len(a), 0), _inside(passages, len(b), 2))
         found = [
             TokenPassage(a0, a1, b0, b1, 0)
-            for a0, a1, b0, b1, _ in fragments(a, b, params.sentences, explained)
+            for a0, a1, b0, b1, _ in fragments(a, b, params.sentences, explained, sentence_indexes)
         ]
         found = [p for p in found if _keep_fragment(p, admitted, params)]
         passages = merge_passages(passages + _unexplained(found, passages), a, b, params)

@@ -48,7 +48,7 @@ from reprints.fingerprint import (
     window_for,
 )
 from reprints.options import OptionsError, check
-from reprints.seeds import SentenceParams, sentence_keys_batch
+from reprints.seeds import SentenceIndex, SentenceParams, has_sentences, sentence_keys_batch
 from reprints.text import Tokenizer, Tokens
 
 _SENTENCES = SentenceParams()  # frozen: one shared default is safe
@@ -298,7 +298,8 @@ def align_tasks(
             admission = index.admission(a, b, ta, stock)
             if listed:
                 admission = Admission(usable_ngrams(ta, params.ngram), admission.stock)
-            alignment = align(ta, tb, admission, params, (arrays.seeds(a), arrays.seeds(b)))
+            seeds = (arrays.seeds(a), arrays.seeds(b))
+            alignment = align(ta, tb, admission, params, seeds, arrays.sentence_pair(a, b))
             jaccard = arrays.jaccard(a, b) if alignment.passages else 0.0
             aligned = (alignment, jaccard)
             if key:
@@ -321,6 +322,7 @@ class _DocumentArrays:
         self._tokens: dict[int, Tokens] = {}
         self._seeds: dict[int, SeedIndex] = {}
         self._grams: dict[int, U64] = {}
+        self._sentences: dict[int, SentenceIndex] = {}
 
     def tokens(self, doc: int) -> Tokens:
         if doc not in self._tokens:
@@ -331,6 +333,18 @@ class _DocumentArrays:
         if doc not in self._seeds:
             self._seeds[doc] = SeedIndex.of(self.tokens(doc), self._params.seed_ngram)
         return self._seeds[doc]
+
+    def sentence_pair(self, a: int, b: int) -> tuple[SentenceIndex, SentenceIndex] | None:
+        """Both documents' :class:`SentenceIndex`, when sentence seeds can use them."""
+        settings = self._params.sentences
+        if settings is None or not (
+            has_sentences(self.tokens(a)) and has_sentences(self.tokens(b))
+        ):
+            return None
+        for doc in (a, b):
+            if doc not in self._sentences:
+                self._sentences[doc] = SentenceIndex.of(self.tokens(doc), settings)
+        return self._sentences[a], self._sentences[b]
 
     def jaccard(self, a: int, b: int) -> float:
         """:func:`reprints.align.ngram_jaccard` of two documents."""

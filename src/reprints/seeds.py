@@ -34,12 +34,14 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
+from reprints.arrays import distinct
 from reprints.fingerprint import Anchors, mix64
 from reprints.text import Tokens, word_fields
 
 I64 = npt.NDArray[np.int64]
 U64 = npt.NDArray[np.uint64]
 F64 = npt.NDArray[np.float64]
+Mask = npt.NDArray[np.bool_]
 _PAIR_MULTIPLIER = np.uint64(0x9E3779B97F4A7C15)
 
 
@@ -63,27 +65,86 @@ class Units:
 
     Sentence k spans tokens ``[bounds[k], bounds[k + 1])``. Entry e says that sentence
     ``rows[e]`` holds word ``words[e]`` (of a vocabulary shared with the other text)
-    ``counts[e]`` times; entries are sorted by sentence, then word.
+    ``counts[e]`` times; entries are sorted by sentence, then word. An entry whose
+    count is 0 is not there (its words were taken out: ``explained``). ``by_word``
+    orders the entries by word (stably).
     """
 
     bounds: I64
     rows: I64
     words: I64
     counts: F64
+    by_word: I64
 
     def __len__(self) -> int:
         return int(self.bounds.shape[0] - 1)
 
-    def sizes(self) -> F64:
-        """Distinct words of each sentence."""
-        return np.bincount(self.rows, minlength=len(self)).astype(np.float64)
+    def present(self) -> Mask:
+        """Which entries are there (count above 0)."""
+        return self.counts > 0
+
+    def entries(self) -> int:
+        return int(np.count_nonzero(self.counts))
 
     def bag(self, lo: int, hi: int, idf: F64) -> F64:
         """Sentences [lo, hi) as one tf-isf vector over the vocabulary."""
-        inside = (self.rows >= lo) & (self.rows < hi)
-        words = self.words[inside]
-        weights = self.counts[inside] * idf[words]
+        first, last = np.searchsorted(self.rows, (lo, hi), side="left").tolist()
+        words = self.words[first:last]
+        weights = self.counts[first:last] * idf[words]
         return np.bincount(words, weights, minlength=idf.shape[0]).astype(np.float64)
+
+
+@dataclass(frozen=True, slots=True)
+class SentenceIndex:
+    """A text's sentences as bags of its own word classes, built once per document, so
+    that a long document aligned with many others is cut and counted once, and a pair
+    costs a few passes over arrays instead of sorts (:func:`units`)."""
+
+    bounds: I64  # :func:`sentence_bounds`
+    vocab: U64  # the text's distinct content word classes, sorted
+    rows: I64  # entry e: its sentence (entries sorted by sentence, then word)
+    words: I64  # entry e: its word, an index into ``vocab``
+    counts: F64  # entry e: how often the sentence holds the word
+    by_word: I64  # the entries ordered by word, stably
+    token_entry: I64  # each token's entry, -1 for a token that is no content word
+
+    @classmethod
+    def of(cls, tokens: Tokens, params: SentenceParams) -> SentenceIndex:
+        assert tokens.stems is not None
+        bounds = sentence_bounds(tokens, params)
+        pos = np.flatnonzero(_content(tokens))
+        vocab, local = np.unique(tokens.stems[pos], return_inverse=True)
+        size = max(int(vocab.shape[0]), 1)
+        codes = (np.searchsorted(bounds, pos, side="right") - 1) * size + local.reshape(-1)
+        order = np.argsort(codes, kind="stable")
+        ordered = codes[order]
+        fresh = np.ones(ordered.shape[0], dtype=bool)
+        fresh[1:] = ordered[1:] != ordered[:-1]
+        starts = np.flatnonzero(fresh)
+        token_entry = np.full(len(tokens), -1, dtype=np.int64)
+        token_entry[pos[order]] = np.cumsum(fresh) - 1
+        kept = ordered[starts].astype(np.int64)
+        words = kept % size
+        return cls(
+            bounds,
+            vocab.astype(np.uint64),
+            kept // size,
+            words,
+            np.diff(np.append(starts, ordered.shape[0])).astype(np.float64),
+            np.argsort(words, kind="stable"),
+            token_entry,
+        )
+
+    def units(self, mapping: I64, explained: Mask | None) -> Units:
+        """The bags over a shared vocabulary (``mapping``: where this text's words are
+        in it), the ``explained`` tokens taken out."""
+        counts = self.counts
+        if explained is not None and explained.any():
+            taken = self.token_entry[explained]
+            taken = taken[taken >= 0]
+            if taken.shape[0]:
+                counts = counts - np.bincount(taken, minlength=counts.shape[0])
+        return Units(self.bounds, self.rows, mapping[self.words], counts, self.by_word)
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,6 +176,8 @@ def _bounds(
     or of texts joined end to end: ``firsts``, each text's first token, is a start
     that ``breaks`` marks and that is never glued to the text before."""
     length = breaks.shape[0]
+    if length == 0:
+        return np.zeros(1, dtype=np.int64)  # no sentence
     starts = np.flatnonzero(breaks)
     if starts.shape[0] == 0 or starts[0] != 0:
         starts = np.concatenate(([0], starts)).astype(np.int64)
@@ -145,44 +208,24 @@ def sentence_bounds(tokens: Tokens, params: SentenceParams) -> I64:
     return _bounds(tokens.breaks, _content(tokens), params)
 
 
-Mask = npt.NDArray[np.bool_]
-
-
 def units(
-    a: Tokens, b: Tokens, params: SentenceParams, explained: tuple[Mask, Mask] | None = None
+    a: SentenceIndex, b: SentenceIndex, explained: tuple[Mask, Mask] | None = None
 ) -> tuple[Units, Units, int]:
     """Both texts' sentences over one vocabulary (their word classes), and its size.
     ``explained``: tokens of A and of B left out of the bags (the sentences stay)."""
-    bounds_a, bounds_b = sentence_bounds(a, params), sentence_bounds(b, params)
-    content_a, content_b = _content(a), _content(b)
-    if explained is not None:
-        content_a, content_b = content_a & ~explained[0], content_b & ~explained[1]
-    pos_a, pos_b = np.flatnonzero(content_a), np.flatnonzero(content_b)
-    assert a.stems is not None and b.stems is not None
-    _, vocab = np.unique(np.concatenate((a.stems[pos_a], b.stems[pos_b])), return_inverse=True)
-    vocab = vocab.reshape(-1).astype(np.int64)
-    size = int(vocab.max()) + 1 if vocab.shape[0] else 0
-
-    def bags(bounds: I64, pos: I64, words: I64) -> Units:
-        rows = np.searchsorted(bounds, pos, side="right") - 1
-        codes, counts = np.unique(rows * max(size, 1) + words, return_counts=True)
-        return Units(bounds, codes // max(size, 1), codes % max(size, 1), counts.astype(np.float64))
-
-    cut = pos_a.shape[0]
-    return bags(bounds_a, pos_a, vocab[:cut]), bags(bounds_b, pos_b, vocab[cut:]), size
+    vocab = distinct(np.concatenate((a.vocab, b.vocab)))
+    map_a = np.searchsorted(vocab, a.vocab).astype(np.int64)
+    map_b = np.searchsorted(vocab, b.vocab).astype(np.int64)
+    ex_a, ex_b = explained if explained is not None else (None, None)
+    return a.units(map_a, ex_a), b.units(map_b, ex_b), int(vocab.shape[0])
 
 
 def _weights(ua: Units, ub: Units, size: int) -> F64:
     """Inverse sentence frequency of every word over the sentences of both texts."""
-    df = np.bincount(ua.words, minlength=size) + np.bincount(ub.words, minlength=size)
+    df = np.bincount(ua.words, ua.present(), minlength=size)
+    df += np.bincount(ub.words, ub.present(), minlength=size)
     total = len(ua) + len(ub)
     return np.log(total / np.maximum(df, 1)).astype(np.float64)
-
-
-def _norms(u: Units, idf: F64) -> F64:
-    weights = u.counts * idf[u.words]
-    norms = np.sqrt(np.bincount(u.rows, weights * weights, minlength=len(u)))
-    return np.maximum(norms, 1e-12)
 
 
 # Word matches (an entry of A against one of B) joined at once: bounds the memory of a
@@ -203,22 +246,42 @@ def _chunk_edges(rows: I64, meets: I64) -> list[int]:
 
 
 def seed_pairs(ua: Units, ub: Units, idf: F64, params: SentenceParams) -> tuple[I64, I64]:
-    """Sentence pairs (i, j) with cosine and Dice both above their thresholds.
+    """Sentence pairs (i, j) with cosine and Dice both above their thresholds, sorted.
 
-    Every entry of A meets the entries of B with its word (B's entries sorted by word);
-    the meetings of one sentence pair add up to its shared words (Dice) and its dot
-    product (cosine). Numpy joins them chunk by chunk of A's sentences.
+    Every entry of the text with fewer entries meets the entries of the other with its
+    word (sorted by word); the meetings of one sentence pair add up to its shared
+    words (Dice) and its dot product (cosine). Norms and sizes are taken only for the
+    sentences that meet, so a short text against a long one costs little more than
+    its own length and what the two share.
     """
+    if ua.rows.shape[0] <= ub.rows.shape[0]:
+        return _seed_pairs(ua, ub, idf, params)
+    j, i = _seed_pairs(ub, ua, idf, params)
+    order = np.lexsort((j, i))
+    return i[order], j[order]
+
+
+def _sentence_sums(u: Units, rows: I64, idf: F64) -> tuple[F64, F64]:
+    """The tf-isf norm and the distinct words of each of the sentences ``rows``."""
+    first = np.searchsorted(u.rows, rows, side="left")
+    count = np.searchsorted(u.rows, rows, side="right") - first
+    at = np.repeat(first - np.cumsum(count) + count, count) + np.arange(int(count.sum()))
+    owner = np.repeat(np.arange(rows.shape[0]), count)
+    weights = u.counts[at] * idf[u.words[at]]
+    norms = np.sqrt(np.bincount(owner, weights * weights, minlength=rows.shape[0]))
+    sizes = np.bincount(owner, u.counts[at] > 0, minlength=rows.shape[0])
+    return np.maximum(norms, 1e-12), sizes.astype(np.float64)
+
+
+def _seed_pairs(ua: Units, ub: Units, idf: F64, params: SentenceParams) -> tuple[I64, I64]:
     empty = np.zeros(0, dtype=np.int64)
     if len(ua) == 0 or len(ub) == 0 or idf.shape[0] == 0:
         return empty, empty
-    by_word = np.argsort(ub.words, kind="stable")
+    by_word = ub.by_word
     b_words = ub.words[by_word]
     lo = np.searchsorted(b_words, ua.words, side="left")
     meets = np.searchsorted(b_words, ua.words, side="right") - lo
-    wa, wb = ua.counts * idf[ua.words], ub.counts * idf[ub.words]
-    norm_a, norm_b = _norms(ua, idf), _norms(ub, idf)
-    size_a, size_b = ua.sizes(), ub.sizes()
+    meets[~ua.present()] = 0
     edges = _chunk_edges(ua.rows, meets)
     found_i, found_j = [empty], [empty]
     for start, stop in itertools.pairwise(edges):
@@ -229,12 +292,25 @@ def seed_pairs(ua: Units, ub: Units, idf: F64, params: SentenceParams) -> tuple[
         entry = np.repeat(np.arange(start, stop), count)
         step = np.arange(total) - np.repeat(np.cumsum(count) - count, count)
         other = by_word[np.repeat(lo[start:stop], count) + step]
+        there = ub.counts[other] > 0  # B's entries taken out meet nothing
+        entry, other = entry[there], other[there]
+        if entry.shape[0] == 0:
+            continue
         codes = ua.rows[entry] * len(ub) + ub.rows[other]
         pairs, inverse, shared = np.unique(codes, return_inverse=True, return_counts=True)
-        dot = np.bincount(inverse.reshape(-1), wa[entry] * wb[other], minlength=pairs.shape[0])
+        wa = ua.counts[entry] * idf[ua.words[entry]]
+        wb = ub.counts[other] * idf[ub.words[other]]
+        dot = np.bincount(inverse.reshape(-1), wa * wb, minlength=pairs.shape[0])
         i, j = pairs // len(ub), pairs % len(ub)
-        dice = 2 * shared / np.maximum(size_a[i] + size_b[j], 1)
-        cosine = dot / (norm_a[i] * norm_b[j])
+        rows_a, at_a = np.unique(i, return_inverse=True)
+        rows_b, at_b = np.unique(j, return_inverse=True)
+        (norm_a, size_a), (norm_b, size_b) = (
+            _sentence_sums(ua, rows_a, idf),
+            _sentence_sums(ub, rows_b, idf),
+        )
+        at_a, at_b = at_a.reshape(-1), at_b.reshape(-1)
+        dice = 2 * shared / np.maximum(size_a[at_a] + size_b[at_b], 1)
+        cosine = dot / (norm_a[at_a] * norm_b[at_b])
         ok = (dice > params.dice) & (cosine > params.cosine)
         found_i.append(i[ok])
         found_j.append(j[ok])
@@ -266,8 +342,10 @@ def cluster(i: I64, j: I64, gap: int) -> list[I64]:
 def _span_cosine(ua: Units, ub: Units, idf: F64, f: tuple[int, int, int, int]) -> float:
     a0, a1, b0, b1 = f
     va, vb = ua.bag(a0, a1, idf), ub.bag(b0, b1, idf)
-    norm = float(np.linalg.norm(va) * np.linalg.norm(vb))
-    return float(va @ vb) / norm if norm else 0.0
+    # Sums, not BLAS dot products: a multi-threaded BLAS on a busy machine took
+    # milliseconds for each of these vocabulary-long vectors.
+    norm = float(np.sqrt((va * va).sum() * (vb * vb).sum()))
+    return float((va * vb).sum()) / norm if norm else 0.0
 
 
 def _clusters(
@@ -349,21 +427,30 @@ def _union(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
     return merged
 
 
+def has_sentences(tokens: Tokens) -> bool:
+    """Whether the tokens carry what sentence seeds need (stems, sentence starts)."""
+    return tokens.stems is not None and tokens.breaks is not None and len(tokens) > 0
+
+
 def fragments(
-    a: Tokens, b: Tokens, params: SentenceParams, explained: tuple[Mask, Mask] | None = None
+    a: Tokens,
+    b: Tokens,
+    params: SentenceParams,
+    explained: tuple[Mask, Mask] | None = None,
+    indexes: tuple[SentenceIndex, SentenceIndex] | None = None,
 ) -> list[tuple[int, int, int, int, float]]:
     """Token spans ``(a0, a1, b0, b1, cosine)`` of the sentence fragments two texts share.
 
     ``explained``: tokens of A and of B that are already accounted for (inside
     near-verbatim passages); their words seed nothing, so a verbatim copy costs
-    next to nothing here.
+    next to nothing here. ``indexes``: the two texts' :class:`SentenceIndex` (of
+    ``params``), when kept from an earlier alignment.
     """
-    if a.stems is None or b.stems is None or a.breaks is None or b.breaks is None:
+    if not has_sentences(a) or not has_sentences(b):
         return []
-    if len(a) == 0 or len(b) == 0:
-        return []
-    ua, ub, size = units(a, b, params, explained)
-    if ua.rows.shape[0] < params.min_words or ub.rows.shape[0] < params.min_words:
+    ia, ib = indexes or (SentenceIndex.of(a, params), SentenceIndex.of(b, params))
+    ua, ub, size = units(ia, ib, explained)
+    if ua.entries() < params.min_words or ub.entries() < params.min_words:
         return []
     idf = _weights(ua, ub, size)
     i, j = seed_pairs(ua, ub, idf, params)
