@@ -227,9 +227,8 @@ def _candidates(snap: Snapshot, q: _Side) -> I64:
     if not snap.options.find.sentences:
         return found
     rule = KeyRule()
-    keys = distinct(q.keys)
-    df = snap.document_frequency(keys, keys=True) + 1  # the query holds each of them too
-    keyed = snap.holders(keys[df <= rule.max_df], keys=True, min_shared=rule.min_shared)
+    # The query holds each of its keys too: one more document for each.
+    keyed = snap.rare_holders(q.keys, rule.max_df, rule.min_shared, keys=True, extra=1)
     return np.union1d(found, keyed).astype(np.int64)
 
 
