@@ -4,7 +4,16 @@ import numpy as np
 from hypothesis import given
 from hypothesis import strategies as st
 
-from reprints.text import Tokenizer, hash_token, token_spans
+from reprints.text import (
+    _NEWLINE,
+    _TERMINAL,
+    Tokenizer,
+    _boundaries,
+    _codepoints,
+    hash_token,
+    sentence_starts,
+    token_spans,
+)
 
 
 def words(text: str) -> list[str]:
@@ -83,3 +92,32 @@ def test_batch_tokenize_equals_tokenize(texts: list[str]) -> None:
         assert np.array_equal(batched.hashes, single.hashes)
         assert np.array_equal(batched.starts, single.starts)
         assert np.array_equal(batched.ends, single.ends)
+
+
+def _sentence_starts_by_definition(text: str) -> np.ndarray:
+    """A token begins a sentence when the separator before it holds a terminal mark or
+    two line breaks (counted over every code point)."""
+    cp = _codepoints(text)
+    starts, ends = _boundaries(cp)
+    stops = np.concatenate(([0], np.cumsum(np.isin(cp, _TERMINAL))))
+    lines = np.concatenate(([0], np.cumsum(cp == _NEWLINE)))
+    breaks = np.ones(starts.shape[0], dtype=bool)
+    lo, hi = ends[:-1], starts[1:]
+    breaks[1:] = (stops[hi] > stops[lo]) | (lines[hi] - lines[lo] > 1)
+    return breaks
+
+
+@given(
+    st.lists(
+        st.sampled_from(["ab", " ", ".", "\n", "。", "！", "?", "…", "é", ";", "\U0001f600"]),
+        min_size=1,
+        max_size=40,
+    )
+)
+def test_sentence_starts_by_definition(parts: list[str]) -> None:
+    text = "".join(parts)
+    cp = _codepoints(text)
+    starts, ends = _boundaries(cp)
+    assert (
+        sentence_starts(cp, starts, ends).tolist() == _sentence_starts_by_definition(text).tolist()
+    )

@@ -121,14 +121,30 @@ def sentence_starts(
     codepoints: npt.NDArray[np.uint32], starts: npt.NDArray[np.int64], ends: npt.NDArray[np.int64]
 ) -> npt.NDArray[np.bool_]:
     """Which tokens begin a sentence: the first, and each one whose preceding separator
-    holds terminal punctuation or a blank line (a single line break is line wrapping)."""
+    holds terminal punctuation or a blank line (a single line break is line wrapping).
+
+    Only the few terminal marks and line breaks are located (one pass over the code
+    points each); each gap between tokens then counts them by binary search."""
     breaks = np.ones(starts.shape[0], dtype=bool)
     if starts.shape[0] > 1:
-        stops = np.concatenate(([0], np.cumsum(np.isin(codepoints, _TERMINAL))))
-        lines = np.concatenate(([0], np.cumsum(codepoints == _NEWLINE)))
+        marks = _marks_table()[codepoints]
+        stops = np.flatnonzero(marks == 1)
+        lines = np.flatnonzero(marks == 2)
         lo, hi = ends[:-1], starts[1:]
-        breaks[1:] = (stops[hi] > stops[lo]) | (lines[hi] - lines[lo] > 1)
+        stop = np.searchsorted(stops, hi) > np.searchsorted(stops, lo)
+        blank = np.searchsorted(lines, hi) - np.searchsorted(lines, lo) > 1
+        breaks[1:] = stop | blank
     return breaks
+
+
+@lru_cache(maxsize=1)
+def _marks_table() -> npt.NDArray[np.uint8]:
+    """1 for a terminal mark, 2 for a line break, 0 for any other code point (1 MB,
+    built once)."""
+    table = np.zeros(sys.maxunicode + 1, dtype=np.uint8)
+    table[_TERMINAL] = 1
+    table[_NEWLINE] = 2
+    return table
 
 
 def _codepoints(text: str) -> npt.NDArray[np.uint32]:

@@ -16,13 +16,14 @@ the document), ``contains`` (as much of the document lies in the query), or
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
-from reprints.align import Admission, pair_of
+from reprints.align import Admission, AlignParams, SeedIndex, align, pair_record, set_jaccard
 from reprints.arrays import distinct
 from reprints.boilerplate import BoilerplateMarker, count_lines, mark_tokens
 from reprints.candidates import AnchorIndex, Candidates, KeyRule
@@ -30,6 +31,7 @@ from reprints.copies import content_key
 from reprints.documents import Document, Pair
 from reprints.finding import FindOptions, fingerprint_documents
 from reprints.fingerprint import Anchors, fingerprint_batch, ngram_hashes
+from reprints.index.screen import may_seed
 from reprints.index.store import Index, Snapshot, StoredDocument
 from reprints.text import Tokens
 
@@ -38,6 +40,7 @@ U64 = npt.NDArray[np.uint64]
 
 NEAR_JACCARD = 0.5  # datasketch's usual MinHashLSH threshold, for comparison
 CONTAINED = 0.8
+_SCREEN_FROM = 3  # candidates from which sentence seeds are screened for all at once
 KINDS = ("exact", "near-duplicate", "contained", "contains", "shares")
 
 
@@ -106,6 +109,32 @@ class _Side:
     positions: I64
     hashes: U64
     keys: U64  # sentence keys (the query's; a stored document's are not needed)
+    grams: U64  # distinct n-gram hashes of its tokens (the Jaccard's and the cap's)
+
+
+def _side(doc_id: str, tokens: Tokens, anchors: tuple[I64, U64], keys: U64, ngram: int) -> _Side:
+    grams = distinct(ngram_hashes(tokens.hashes, ngram))
+    return _Side(doc_id, tokens, anchors[0], anchors[1], keys, grams)
+
+
+@dataclass(frozen=True, slots=True)
+class _Pairing:
+    """What every alignment of one query shares: the settings, the query's seed
+    index, and which candidates may have sentence seeds (:mod:`reprints.index.screen`)."""
+
+    params: AlignParams
+    query_seeds: SeedIndex
+    seeded: dict[str, bool]
+
+    @classmethod
+    def of(cls, snap: Snapshot, q: _Side, stored: Sequence[_Side]) -> _Pairing:
+        params = snap.options.find.align_params()
+        seeded = dict.fromkeys((d.id for d in stored), True)
+        # Screening costs about one alignment's fragments: worth it beside several.
+        if params.sentences is not None and len(stored) >= _SCREEN_FROM:
+            flags = may_seed(q.tokens, [d.tokens for d in stored], params.sentences)
+            seeded = {d.id: bool(f) for d, f in zip(stored, flags.tolist(), strict=True)}
+        return cls(params, SeedIndex.of(q.tokens, params.seed_ngram), seeded)
 
 
 def query(index: Index, doc: Document, top: int | None = None) -> QueryResult:
@@ -125,13 +154,15 @@ def query(index: Index, doc: Document, top: int | None = None) -> QueryResult:
         # candidates if an uncapped anchor made them so.
         found = set(candidates.tolist())
         open_ids = {d.id for d in documents if d.num in found}
-        stored = [d for d in stored if d.id in group or d.id in open_ids]
-        matches = [
-            m
-            for d in stored
-            if group.get(d.id, True)
-            and (m := _match(snap, q, d, len(copies) if d.id in group else 0))
-        ]
+        stored = [d for d in stored if group.get(d.id, d.id in open_ids)]
+        matches = []
+        if stored:
+            pairing = _Pairing.of(snap, q, stored)
+            matches = [
+                m
+                for d in stored
+                if (m := _match(snap, pairing, q, d, len(copies) if d.id in group else 0))
+            ]
     matches.sort(key=_rank)
     kept = matches if top is None else matches[:top]
     return QueryResult(doc.id, tuple(kept), int(candidates.shape[0]), snap.documents, snap.version)
@@ -152,8 +183,9 @@ def _query_side(
 ) -> _Side:
     """The query tokenised, marked and fingerprinted as `find` would in the collection."""
     batch = fingerprint_documents([doc], snap.options.find, index.tokenizer(), marker)
-    positions, hashes = batch.anchors.of(0)
-    return _Side(doc.id, batch.tokens[0], positions, hashes, batch.sentence_keys.of(0)[1])
+    ngram = snap.options.find.ngram
+    keys = batch.sentence_keys.of(0)[1]
+    return _side(doc.id, batch.tokens[0], batch.anchors.of(0), keys, ngram)
 
 
 def _stored_sides(
@@ -179,8 +211,9 @@ def _stored_sides(
         tokens.append(t)
     anchors = fingerprint_batch(tokens, snap.options.find.ngram, snap.options.find.window())
     none = np.zeros(0, np.uint64)
+    ngram = snap.options.find.ngram
     return [
-        _Side(d.id, t, *anchors.of(k), none)
+        _side(d.id, t, anchors.of(k), none, ngram)
         for k, (d, t) in enumerate(zip(docs, tokens, strict=True))
     ]
 
@@ -194,9 +227,8 @@ def _candidates(snap: Snapshot, q: _Side) -> I64:
     if not snap.options.find.sentences:
         return found
     rule = KeyRule()
-    keys = distinct(q.keys)
-    df = snap.document_frequency(keys, keys=True) + 1  # the query holds each of them too
-    keyed = snap.holders(keys[df <= rule.max_df], keys=True, min_shared=rule.min_shared)
+    # The query holds each of its keys too: one more document for each.
+    keyed = snap.rare_holders(q.keys, rule.max_df, rule.min_shared, keys=True, extra=1)
     return np.union1d(found, keyed).astype(np.int64)
 
 
@@ -223,13 +255,13 @@ def _paired_copies(query_id: str, copy_ids: list[str], opts: FindOptions) -> dic
     return {c: query_id == group[0] or c == group[0] for c in copy_ids}
 
 
-def _capped_among(snap: Snapshot, tokens: Tokens, q: _Side, copies: int = 0) -> U64:
-    """The n-gram hashes of ``tokens`` that find's df cap would drop (sorted): their
-    documents in the index, plus the query when it holds them as anchors; ``copies``
-    more documents are allowed (a group of exact copies aligned with each other)."""
+def _capped_among(snap: Snapshot, grams: U64, q: _Side, copies: int = 0) -> U64:
+    """The n-gram hashes ``grams`` (distinct, sorted) of a document that find's df cap
+    would drop: their documents in the index, plus the query when it holds them as
+    anchors; ``copies`` more documents are allowed (a group of exact copies aligned
+    with each other)."""
     if not snap.frequent.shape[0]:
         return snap.frequent  # nothing is frequent enough to be capped
-    grams = distinct(ngram_hashes(tokens.hashes, snap.options.find.ngram))
     return grams[snap.capped(grams, q.hashes, copies)]
 
 
@@ -243,22 +275,36 @@ def _admission(snap: Snapshot, a: _Side, b: _Side, q: _Side, copies: int = 0) ->
         np.concatenate([a.hashes, b.hashes]).astype(np.uint64),
     )
     none = np.zeros(0, np.int64)
-    capped = _capped_among(snap, a.tokens, q, copies)
+    capped = _capped_among(snap, a.grams, q, copies)
     found = Candidates(none.reshape(0, 2), none, none, capped, 0, 0)
     opts = snap.options.find
     pair_index = AnchorIndex(anchors, opts.ngram, opts.window(), opts.max_df, found)
     return pair_index.admission(0, 1, a.tokens)
 
 
-def _match(snap: Snapshot, q: _Side, d: _Side, copies: int) -> Match | None:
-    """find's pair of the query and one stored document; ``copies``: when ``d`` is an
-    exact copy of the query, how many stored documents are (0 otherwise)."""
+def _match(snap: Snapshot, pairing: _Pairing, q: _Side, d: _Side, copies: int) -> Match | None:
+    """find's pair of the query and one stored document (``align.pair_of``, with the
+    query's seed index and n-gram set computed once for all); ``copies``: when ``d``
+    is an exact copy of the query, how many stored documents are (0 otherwise)."""
     query_first = q.id < d.id  # find numbers documents by sorted id: a is the smaller
     a, b = (q, d) if query_first else (d, q)
     admission = _admission(snap, a, b, q, copies)
-    pair = pair_of(a.id, b.id, a.tokens, b.tokens, admission, snap.options.find.align_params())
-    if pair is None:
+    params, seeded = pairing.params, pairing.seeded[d.id]
+    # Without sentence seeds a pair without an n-gram chain passage has no passage at
+    # all (see reprints.index.screen); without an admitted anchor it has no chain.
+    if not seeded and not admission.anchors.any():
         return None
+    seeds = SeedIndex.of(d.tokens, params.seed_ngram)
+    indexes = (pairing.query_seeds, seeds) if query_first else (seeds, pairing.query_seeds)
+    if not seeded:
+        chains = align(a.tokens, b.tokens, admission, replace(params, sentences=None), indexes)
+        if not chains.passages:
+            return None
+    alignment = align(a.tokens, b.tokens, admission, params, indexes)
+    if not alignment.passages:
+        return None
+    jaccard = set_jaccard(a.grams, b.grams)
+    pair = pair_record(a.id, b.id, a.tokens, b.tokens, alignment, jaccard)
     if query_first:
         cq, cd = pair.containment_a, pair.containment_b
         passages = tuple(

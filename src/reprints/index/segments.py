@@ -145,20 +145,33 @@ def _distinct_postings(hashes: U64, docs: I64, order: I64 | None = None) -> tupl
 
 
 def _token_arrays(tokens: list[Tokens]) -> dict[str, npt.NDArray[Any]]:
-    """Each document's token count and the concatenated token fields."""
-
-    def fields(t: Tokens) -> dict[str, npt.NDArray[Any]]:
-        mask = t.boilerplate if t.boilerplate is not None else np.zeros(len(t), np.bool_)
-        return {"hashes": t.hashes, "starts": t.starts, "ends": t.ends, "boilerplate": mask}
-
-    rows = [fields(t) | word_fields(t) for t in tokens]
-    return {
-        "lengths": np.fromiter((len(t) for t in tokens), dtype=np.int64, count=len(tokens)),
-        **{
-            name: _joined([r[name.removeprefix("tok_")] for r in rows], dtype)
-            for name, dtype in _TOKEN_FIELDS
-        },
+    """Each document's token count and the concatenated token fields (one list per
+    field, no dictionary per document)."""
+    lengths = np.fromiter((len(t) for t in tokens), dtype=np.int64, count=len(tokens))
+    words = [
+        (t.stems, t.breaks) if t.stems is not None and t.breaks is not None else _words_of(t)
+        for t in tokens
+    ]
+    columns: dict[str, list[npt.NDArray[Any]]] = {
+        "tok_hashes": [t.hashes for t in tokens],
+        "tok_starts": [t.starts for t in tokens],
+        "tok_ends": [t.ends for t in tokens],
+        "tok_boilerplate": [
+            t.boilerplate if t.boilerplate is not None else np.zeros(len(t), np.bool_)
+            for t in tokens
+        ],
+        "tok_stems": [w[0] for w in words],
+        "tok_breaks": [w[1] for w in words],
     }
+    return {
+        "lengths": lengths,
+        **{name: _joined(columns[name], dtype) for name, dtype in _TOKEN_FIELDS},
+    }
+
+
+def _words_of(tokens: Tokens) -> tuple[npt.NDArray[Any], npt.NDArray[Any]]:
+    fields = word_fields(tokens)
+    return fields["stems"], fields["breaks"]
 
 
 def frequent_hashes(new: SegmentData, old: Sequence[SegmentData], max_df: int) -> U64:

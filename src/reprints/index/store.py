@@ -202,6 +202,32 @@ class Snapshot:
             docs = docs[counts >= min_shared]
         return docs[~np.isin(docs, self.dead)] if self.dead.shape[0] else docs
 
+    def rare_holders(
+        self, hashes: U64, max_df: int, min_shared: int, keys: bool = False, extra: int = 0
+    ) -> I64:
+        """``holders`` of those of ``hashes`` that at most ``max_df`` live documents
+        hold, ``extra`` more counted (``document_frequency`` + extra <= max_df), with
+        one lookup of the posting lists for both."""
+        hashes = distinct(hashes)
+        lists = [(d, *posting_ranges(h, hashes)) for h, d in self._postings(keys)]
+        df = np.full(hashes.shape[0], extra, dtype=np.int64)
+        for post_doc, lo, hi in lists:
+            df += hi - lo
+            if self.dead.shape[0]:
+                for k in np.flatnonzero(hi > lo).tolist():
+                    df[k] -= int(np.isin(post_doc[lo[k] : hi[k]], self.dead).sum())
+        rare = df <= max_df
+        found: list[I64] = [np.zeros(0, np.int64)]
+        for post_doc, lo, hi in lists:
+            found.extend(
+                np.asarray(post_doc[a:b])
+                for a, b in zip(lo[rare].tolist(), hi[rare].tolist(), strict=True)
+                if b > a
+            )
+        docs, counts = np.unique(np.concatenate(found), return_counts=True)
+        docs = docs[counts >= min_shared]
+        return docs[~np.isin(docs, self.dead)] if self.dead.shape[0] else docs
+
     def most_shared(self, top: int) -> list[tuple[int, int]]:
         """The ``top`` documents with the most anchors shared with some other document
         (and not capped), as (number, shared anchors), most first: the documents of the
