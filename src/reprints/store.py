@@ -1,14 +1,16 @@
 """Spools on disk: what the pipeline must keep per document, out of memory.
 
 Texts and token arrays are appended to files in a temporary folder as documents are
-read and mapped back with ``mmap``/``np.memmap`` when needed, so the process holds
-the index (anchors, offsets), not the collection: memory grows with the number of
-documents, not with their text. Worker processes open the same files read-only.
+read, and read back when needed (texts with ``os.pread``, tokens mapped with
+``np.memmap``), so the process holds the index (anchors, offsets), not the
+collection: memory grows with the number of documents, not with their text. Worker
+processes open the same files read-only.
 """
 
 from __future__ import annotations
 
-import mmap
+import os
+import weakref
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,14 +22,18 @@ from reprints.text import Tokens
 
 
 class TextSpool(Mapping[str, str]):
-    """Texts by id, appended to one UTF-8 file; a read-only mapping once sealed."""
+    """Texts by id, appended to one UTF-8 file; a read-only mapping once sealed.
+
+    Texts are read back with ``os.pread``, not through a memory map: a map would count
+    every page read (the whole collection, once fingerprinting has read it) in the
+    process's resident set, where the page cache keeps them without it."""
 
     def __init__(self, path: Path) -> None:
         self._path = path
         self._file = open(path, "wb")  # noqa: SIM115 - closed by seal()
         self._where: dict[str, tuple[int, int]] = {}
         self._size = 0
-        self._map: mmap.mmap | None = None
+        self._fd: int | None = None
 
     def add(self, doc_id: str, text: str) -> None:
         data = text.encode("utf-8", "surrogatepass")
@@ -36,23 +42,31 @@ class TextSpool(Mapping[str, str]):
         self._size += len(data)
 
     def seal(self) -> None:
-        """Finish writing; from now on texts are read back through a memory map."""
+        """Finish writing; from now on texts are read back from the file."""
         self._file.close()
         if self._size:
-            with open(self._path, "rb") as stream:
-                self._map = mmap.mmap(stream.fileno(), 0, access=mmap.ACCESS_READ)
+            self._fd = os.open(self._path, os.O_RDONLY)
+            weakref.finalize(self, os.close, self._fd)
 
     def __getitem__(self, doc_id: str) -> str:
         start, size = self._where[doc_id]
-        if self._map is None:
+        if self._fd is None:
             return ""
-        return self._map[start : start + size].decode("utf-8", "surrogatepass")
+        return _read_at(self._fd, size, start).decode("utf-8", "surrogatepass")
 
     def __iter__(self) -> Iterator[str]:
         return iter(self._where)
 
     def __len__(self) -> int:
         return len(self._where)
+
+
+def _read_at(fd: int, size: int, start: int) -> bytes:
+    """``size`` bytes of a file from offset ``start`` (``os.pread`` where there is one)."""
+    if hasattr(os, "pread"):
+        return os.pread(fd, size, start)
+    os.lseek(fd, start, os.SEEK_SET)  # pragma: no cover - platforms without pread
+    return os.read(fd, size)  # pragma: no cover
 
 
 _FIELDS = (
