@@ -81,3 +81,22 @@ def test_repeated_values_and_member_of(monkeypatch: pytest.MonkeyPatch) -> None:
         False,
     ]
     assert not member_of(values, np.zeros(0, dtype=np.uint64)).any()
+
+
+def test_positions_joined_as_int32_when_they_fit() -> None:
+    from reprints.arrays import narrowest
+    from reprints.fingerprint import Anchors
+
+    small = [np.array([0, 5, 2**31 - 1], dtype=np.int64), np.zeros(0, dtype=np.int64)]
+    assert narrowest(small).dtype == np.int32
+    assert narrowest(small).tolist() == [0, 5, 2**31 - 1]
+    big = [np.array([1], dtype=np.int64), np.array([2**31], dtype=np.int64)]
+    assert narrowest(big).dtype == np.int64 and narrowest(big).tolist() == [1, 2**31]
+    assert narrowest([]).shape == (0,)
+    parts = [
+        Anchors(np.array([0, 2]), np.array([3, 9]), np.array([7, 8], dtype=np.uint64)),
+        Anchors(np.array([0, 1]), np.array([4]), np.array([6], dtype=np.uint64)),
+    ]
+    joined = Anchors.concat(parts)
+    assert joined.positions.dtype == np.int32
+    assert joined.of(1)[0].tolist() == [4] and joined.of(0)[0].tolist() == [3, 9]

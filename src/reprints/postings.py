@@ -17,6 +17,8 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
+from reprints.arrays import distinct_sorted
+
 I64 = npt.NDArray[np.int64]
 U64 = npt.NDArray[np.uint64]
 Bools = npt.NDArray[np.bool_]
@@ -32,11 +34,7 @@ def repeated_values(values: U64) -> U64:
     ordered = np.sort(values)
     twice = ordered[1:][ordered[1:] == ordered[:-1]]
     del ordered
-    if not twice.shape[0]:
-        return twice
-    first = np.ones(twice.shape[0], dtype=bool)
-    first[1:] = twice[1:] != twice[:-1]
-    return twice[first]
+    return distinct_sorted(twice)
 
 
 def member_of(values: U64, sorted_set: U64) -> Bools:

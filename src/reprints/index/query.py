@@ -23,7 +23,7 @@ import numpy as np
 import numpy.typing as npt
 
 from reprints.align import Admission, pair_of
-from reprints.arrays import distinct
+from reprints.arrays import Positions, distinct
 from reprints.boilerplate import BoilerplateMarker, count_lines, mark_tokens
 from reprints.candidates import AnchorIndex, Candidates
 from reprints.copies import content_key
@@ -103,7 +103,7 @@ class _Side:
 
     id: str
     tokens: Tokens
-    positions: I64
+    positions: Positions
     hashes: U64
 
 
