@@ -1,8 +1,8 @@
 """Spools on disk: what the pipeline must keep per document, out of memory.
 
 Texts and token arrays are appended to files in a temporary folder as documents are
-read, and read back when needed (texts with ``os.pread``, tokens mapped with
-``np.memmap``), so the process holds the index (anchors, offsets), not the
+read, and read back with ``os.pread`` when needed (no memory map, whose pages would
+count in the resident set), so the process holds the index (anchors, offsets), not the
 collection: memory grows with the number of documents, not with their text. Worker
 processes open the same files read-only.
 """
@@ -14,6 +14,7 @@ import weakref
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -115,21 +116,23 @@ class TokenStore:
 
 class TokenReader:
     """Read access to a sealed token store (in any process): ``reader[k]`` is document
-    k's tokens. A reader pickles as the names of its files and maps them again where it
-    is unpickled, so a worker process started by ``spawn`` never receives the arrays."""
+    k's tokens. A reader pickles as the names of its files and opens them again where it
+    is unpickled, so a worker process started by ``spawn`` never receives the arrays.
+
+    Each document's slice is read with ``os.pread`` (like :class:`TextSpool`), not from
+    a memory map: a map counts every page it faulted in (and the kernel's read-ahead
+    around it) in the resident set of each process aligning, which at a million
+    documents grew to gigabytes per worker."""
 
     def __init__(self, files: TokenStoreFiles) -> None:
         self.files = files
         self._offsets = files.offsets
-        total = int(files.offsets[-1])
-        self._arrays = {
-            name: (
-                np.memmap(files.folder / f"{name}.bin", dtype=dtype, mode="r", shape=(total,))
-                if total
-                else np.zeros(0, dtype=dtype)
-            )
-            for name, dtype in _FIELDS
-        }
+        self._fds: dict[str, int] = {}
+        if int(files.offsets[-1]):
+            for name, _ in _FIELDS:
+                fd = os.open(files.folder / f"{name}.bin", os.O_RDONLY)
+                weakref.finalize(self, os.close, fd)
+                self._fds[name] = fd
 
     def __len__(self) -> int:
         return int(self._offsets.shape[0] - 1)
@@ -137,12 +140,19 @@ class TokenReader:
     def __reduce__(self) -> tuple[type[TokenReader], tuple[TokenStoreFiles]]:
         return TokenReader, (self.files,)
 
+    def _field(self, name: str, dtype: type, lo: int, hi: int) -> npt.NDArray[Any]:
+        if hi <= lo:
+            return np.zeros(0, dtype=dtype)
+        size = np.dtype(dtype).itemsize
+        return np.frombuffer(_read_at(self._fds[name], (hi - lo) * size, lo * size), dtype)
+
     def __getitem__(self, doc: int) -> Tokens:
         lo, hi = int(self._offsets[doc]), int(self._offsets[doc + 1])
-        mask = np.asarray(self._arrays["boilerplate"][lo:hi])
+        fields = {name: self._field(name, dtype, lo, hi) for name, dtype in _FIELDS}
+        mask = fields["boilerplate"]
         return Tokens(
-            hashes=np.asarray(self._arrays["hashes"][lo:hi]),
-            starts=np.asarray(self._arrays["starts"][lo:hi]),
-            ends=np.asarray(self._arrays["ends"][lo:hi]),
+            hashes=fields["hashes"],
+            starts=fields["starts"],
+            ends=fields["ends"],
             boilerplate=mask if mask.any() else None,
         )
