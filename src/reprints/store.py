@@ -1,16 +1,15 @@
 """Spools on disk: what the pipeline must keep per document, out of memory.
 
 Texts and token arrays are appended to files in a temporary folder as documents are
-read, and read back with ``os.pread`` when needed (no memory map, whose pages would
-count in the resident set), so the process holds the index (anchors, offsets), not the
+read, and read back through memory maps that drop their pages from the resident set
+as they go (:class:`_ReadMap`), so the process holds the index (anchors, offsets), not the
 collection: memory grows with the number of documents, not with their text. Worker
 processes open the same files read-only.
 """
 
 from __future__ import annotations
 
-import os
-import weakref
+import mmap
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,16 +24,16 @@ from reprints.text import Tokens
 class TextSpool(Mapping[str, str]):
     """Texts by id, appended to one UTF-8 file; a read-only mapping once sealed.
 
-    Texts are read back with ``os.pread``, not through a memory map: a map would count
-    every page read (the whole collection, once fingerprinting has read it) in the
-    process's resident set, where the page cache keeps them without it."""
+    Texts are read back through a :class:`_ReadMap`, which drops the pages it read from
+    the resident set as it goes: a plain map would count every page read (the whole
+    collection, once fingerprinting has read it) in the process's resident set."""
 
     def __init__(self, path: Path) -> None:
         self._path = path
         self._file = open(path, "wb")  # noqa: SIM115 - closed by seal()
         self._where: dict[str, tuple[int, int]] = {}
         self._size = 0
-        self._fd: int | None = None
+        self._map: _ReadMap | None = None
 
     def add(self, doc_id: str, text: str) -> None:
         data = text.encode("utf-8", "surrogatepass")
@@ -46,14 +45,13 @@ class TextSpool(Mapping[str, str]):
         """Finish writing; from now on texts are read back from the file."""
         self._file.close()
         if self._size:
-            self._fd = os.open(self._path, os.O_RDONLY)
-            weakref.finalize(self, os.close, self._fd)
+            self._map = _ReadMap(self._path)
 
     def __getitem__(self, doc_id: str) -> str:
         start, size = self._where[doc_id]
-        if self._fd is None:
+        if self._map is None:
             return ""
-        return _read_at(self._fd, size, start).decode("utf-8", "surrogatepass")
+        return self._map.read(start, size).decode("utf-8", "surrogatepass")
 
     def __iter__(self) -> Iterator[str]:
         return iter(self._where)
@@ -62,12 +60,34 @@ class TextSpool(Mapping[str, str]):
         return len(self._where)
 
 
-def _read_at(fd: int, size: int, start: int) -> bytes:
-    """``size`` bytes of a file from offset ``start`` (``os.pread`` where there is one)."""
-    if hasattr(os, "pread"):
-        return os.pread(fd, size, start)
-    os.lseek(fd, start, os.SEEK_SET)  # pragma: no cover - platforms without pread
-    return os.read(fd, size)  # pragma: no cover
+# Bytes a map may have brought in between two drops of its pages from the resident
+# set; each read counts as at least the kernel's read-around (a fault maps up to
+# 128 KiB either side), so that small scattered reads are dropped often enough.
+_DROP_EVERY = 64 << 20
+_READ_AROUND = 256 << 10
+
+
+class _ReadMap:
+    """A file read through a read-only memory map, whose pages are dropped from this
+    process's resident set every ``_DROP_EVERY`` bytes it may have mapped
+    (``MADV_DONTNEED``: they stay in the page cache). A map keeps the kernel's
+    read-around on a cold cache (one disk read brings the neighbouring documents too,
+    where ``os.pread`` of scattered documents waits for the disk once each), and the
+    drops keep a whole collection read through it from counting in the resident set."""
+
+    def __init__(self, path: Path) -> None:
+        with open(path, "rb") as stream:
+            self._map = mmap.mmap(stream.fileno(), 0, access=mmap.ACCESS_READ)
+        self._since_drop = 0
+
+    def read(self, start: int, size: int) -> bytes:
+        data = self._map[start : start + size]
+        self._since_drop += max(size, _READ_AROUND)
+        if self._since_drop >= _DROP_EVERY:
+            self._since_drop = 0
+            if hasattr(mmap, "MADV_DONTNEED"):
+                self._map.madvise(mmap.MADV_DONTNEED)
+        return data
 
 
 _FIELDS = (
@@ -119,20 +139,17 @@ class TokenReader:
     k's tokens. A reader pickles as the names of its files and opens them again where it
     is unpickled, so a worker process started by ``spawn`` never receives the arrays.
 
-    Each document's slice is read with ``os.pread`` (like :class:`TextSpool`), not from
-    a memory map: a map counts every page it faulted in (and the kernel's read-ahead
-    around it) in the resident set of each process aligning, which at a million
-    documents grew to gigabytes per worker."""
+    Each field is read through a :class:`_ReadMap` (like :class:`TextSpool`): a plain
+    map counts every page it faulted in (and the kernel's read-around) in the resident
+    set of each process aligning, which at a million documents grew to gigabytes per
+    worker."""
 
     def __init__(self, files: TokenStoreFiles) -> None:
         self.files = files
         self._offsets = files.offsets
-        self._fds: dict[str, int] = {}
+        self._maps: dict[str, _ReadMap] = {}
         if int(files.offsets[-1]):
-            for name, _ in _FIELDS:
-                fd = os.open(files.folder / f"{name}.bin", os.O_RDONLY)
-                weakref.finalize(self, os.close, fd)
-                self._fds[name] = fd
+            self._maps = {name: _ReadMap(files.folder / f"{name}.bin") for name, _ in _FIELDS}
 
     def __len__(self) -> int:
         return int(self._offsets.shape[0] - 1)
@@ -144,7 +161,7 @@ class TokenReader:
         if hi <= lo:
             return np.zeros(0, dtype=dtype)
         size = np.dtype(dtype).itemsize
-        return np.frombuffer(_read_at(self._fds[name], (hi - lo) * size, lo * size), dtype)
+        return np.frombuffer(self._maps[name].read(lo * size, (hi - lo) * size), dtype)
 
     def __getitem__(self, doc: int) -> Tokens:
         lo, hi = int(self._offsets[doc]), int(self._offsets[doc + 1])
