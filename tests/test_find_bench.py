@@ -64,3 +64,13 @@ def test_true_pairs_share_text_and_copies_are_edited_lightly() -> None:
             assert abs(len(copied) - len(original)) <= 0.1 * words
         else:
             assert len(copied) > words
+
+
+def test_cached_collection_is_written_once_and_reused(tmp_path: Path) -> None:
+    path, truth, reused = find_bench.cached_collection(tmp_path, 150, 80, 2)
+    assert not reused and path.exists() and not list(tmp_path.glob("*.partial"))
+    data = path.read_bytes()
+    again, truth_again, reused = find_bench.cached_collection(tmp_path, 150, 80, 2)
+    assert reused and again == path and again.read_bytes() == data
+    assert np.array_equal(truth, truth_again)
+    assert data == b"".join(find_bench.Collection(150, 80, 2).chunks(40))
