@@ -15,7 +15,6 @@ Used to show that a refactoring changed no result (issue "Stages as a library").
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import re
 import subprocess
@@ -62,11 +61,8 @@ def _collections(tmp: Path, docs: int) -> dict[str, Path]:
     out = {"examples": ROOT / "examples"}
     if SEEDS.is_dir():
         out["seeds"] = SEEDS
-    records, _ = find_bench.build(docs, 500, 1)
     path = tmp / "find_bench.jsonl"
-    with open(path, "w", encoding="utf-8") as stream:
-        for record in records:
-            stream.write(json.dumps(record) + "\n")
+    find_bench.write_collection(path, docs, 500, 1)
     out["find_bench"] = path
     path = tmp / "dedup_bench.jsonl"
     dedup_bench.build(docs, 600, 1, path)

@@ -15,7 +15,6 @@ ratio Spark / local, and whether both engines wrote the same files.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
 import tempfile
@@ -23,7 +22,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from dedup_bench import measure
-from find_bench import build
+from find_bench import write_collection
 
 
 def run(command: list[str]) -> tuple[float, int]:
@@ -45,11 +44,8 @@ def main() -> None:
 
     with tempfile.TemporaryDirectory(prefix="spark-bench-") as tmp:
         folder = Path(tmp)
-        docs, _ = build(args.docs, args.words, args.seed)
         data = folder / "docs.jsonl"
-        with open(data, "w") as out:
-            for doc in docs:
-                out.write(json.dumps(doc) + "\n")
+        write_collection(data, args.docs, args.words, args.seed)
         engines = {
             "local": ["--engine", "local", "--workers", str(args.workers)],
             "spark": ["--engine", "spark", "--master", args.master],

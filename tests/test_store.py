@@ -70,3 +70,24 @@ def test_an_empty_token_store(tmp_path: Path) -> None:
     store.append(_tokens(""))
     reader = TokenReader(store.seal())
     assert len(reader[0]) == 0
+
+
+def test_reads_are_the_same_when_pages_are_dropped_often(tmp_path: Path, monkeypatch) -> None:
+    import reprints.store as store
+
+    monkeypatch.setattr(store, "_DROP_EVERY", 7)  # drop the mapped pages every few bytes
+    texts = [f"text {k} " * (k % 5 + 1) + "é" for k in range(200)]
+    spool = TextSpool(tmp_path / "texts.bin")
+    for k, text in enumerate(texts):
+        spool.add(f"d{k}", text)
+    spool.seal()
+    assert [spool[f"d{k}"] for k in reversed(range(200))] == texts[::-1]
+    tokenizer = Tokenizer()
+    tokens = [tokenizer.tokenize(text) for text in texts]
+    writer = TokenStore(tmp_path)
+    for t in tokens:
+        writer.append(t)
+    reader = TokenReader(writer.seal())
+    for k in (199, 0, 57, 57, 3):
+        assert np.array_equal(reader[k].hashes, tokens[k].hashes)
+        assert np.array_equal(reader[k].starts, tokens[k].starts)

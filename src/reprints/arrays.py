@@ -9,7 +9,8 @@ with a long document cost seconds. Sorting and dropping repeats gives the same v
 
 from __future__ import annotations
 
-from typing import TypeVar
+from collections.abc import Sequence
+from typing import Any, TypeVar
 
 import numpy as np
 import numpy.typing as npt
@@ -31,3 +32,21 @@ def distinct_sorted(values: npt.NDArray[Scalar]) -> npt.NDArray[Scalar]:
 def distinct(values: npt.NDArray[Scalar]) -> npt.NDArray[Scalar]:
     """The distinct values of an array, sorted: ``np.unique(values)``, by sorting."""
     return distinct_sorted(np.sort(values.reshape(-1)))
+
+
+# Positions inside documents: 32-bit where the data allows (half the memory), else 64.
+Positions = npt.NDArray[np.int32] | npt.NDArray[np.int64]
+
+_INT32 = np.iinfo(np.int32)
+
+
+def narrowest(parts: Sequence[npt.NDArray[np.integer[Any]]]) -> Positions:
+    """The integer arrays ``parts`` joined, as int32 when every value fits (checked on
+    the data, not assumed), else as int64."""
+    if not parts or not sum(p.shape[0] for p in parts):
+        return np.zeros(0, dtype=np.int32)
+    low = min(int(p.min()) for p in parts if p.shape[0])
+    high = max(int(p.max()) for p in parts if p.shape[0])
+    if _INT32.min <= low and high <= _INT32.max:
+        return np.concatenate([p.astype(np.int32, copy=False) for p in parts])
+    return np.concatenate([p.astype(np.int64, copy=False) for p in parts])

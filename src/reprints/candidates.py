@@ -26,6 +26,7 @@ from reprints.copies import ExactCopies
 from reprints.fingerprint import Anchors, ngram_hashes
 from reprints.graph import clique_edges
 from reprints.options import OptionsError
+from reprints.postings import lone_anchors, merge_capped
 from reprints.text import Tokens
 
 I64 = npt.NDArray[np.int64]
@@ -126,6 +127,11 @@ def find_candidates(
     many identical copies: :mod:`reprints.copies`). With ``max_pairs``, raise
     :class:`TooManyPairs` before pairing when the posting lists would make more pairs.
     """
+    total = hashes.shape[0]
+    # Anchors that occur once pair nothing: set aside before the sort (memory).
+    shared, lone = lone_anchors(hashes, docs, max_df, weights)
+    if lone.count:
+        hashes, docs = hashes[shared], docs[shared]
     order = np.lexsort((docs, hashes))
     h, d = hashes[order], docs[order]
     n = h.shape[0]
@@ -163,14 +169,15 @@ def find_candidates(
     enough = counts >= min_shared
     codes, counts = codes[enough], counts[enough]
     pairs = np.stack((codes // num_docs, codes % num_docs), axis=1).astype(np.int64)
+    capped, capped_df = merge_capped(capped, weighted_df[capped_group].astype(np.int64), lone)
     return Candidates(
         pairs=pairs.reshape(-1, 2),
         shared_anchors=counts.astype(np.int64),
         self_docs=self_docs,
         capped=capped,  # sorted: the rows are sorted by hash
-        anchors=int(n),
-        postings=int(group_starts.shape[0]),
-        capped_df=weighted_df[capped_group].astype(np.int64),
+        anchors=int(total),
+        postings=int(group_starts.shape[0]) + lone.count,
+        capped_df=capped_df,
     )
 
 

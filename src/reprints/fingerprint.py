@@ -19,6 +19,7 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
+from reprints.arrays import Positions, narrowest
 from reprints.text import Tokens
 
 _MULTIPLIER = np.uint64(0x9E3779B97F4A7C15)  # odd, from the golden ratio
@@ -92,13 +93,13 @@ class Anchors:
     and the same slice of ``hashes`` (their n-gram hashes)."""
 
     offsets: I64
-    positions: I64
+    positions: Positions  # int32 once concatenated, when every position fits
     hashes: U64
 
     def __len__(self) -> int:
         return int(self.offsets.shape[0] - 1)
 
-    def of(self, doc: int) -> tuple[I64, U64]:
+    def of(self, doc: int) -> tuple[Positions, U64]:
         """Positions and hashes of one document's anchors."""
         lo, hi = int(self.offsets[doc]), int(self.offsets[doc + 1])
         return self.positions[lo:hi], self.hashes[lo:hi]
@@ -132,7 +133,7 @@ class Anchors:
         )
         return cls(
             offsets.astype(np.int64),
-            np.concatenate([p.positions for p in parts]).astype(np.int64, copy=False),
+            narrowest([p.positions for p in parts]),
             np.concatenate([p.hashes for p in parts]).astype(np.uint64, copy=False),
         )
 

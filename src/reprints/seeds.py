@@ -34,7 +34,7 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from reprints.arrays import distinct
+from reprints.arrays import Positions, distinct
 from reprints.fingerprint import Anchors, mix64
 from reprints.text import Tokens, word_fields
 
@@ -471,7 +471,7 @@ def fragments(
     ]
 
 
-def sentence_keys(tokens: Tokens, params: SentenceParams, ngram: int) -> tuple[I64, U64]:
+def sentence_keys(tokens: Tokens, params: SentenceParams, ngram: int) -> tuple[Positions, U64]:
     """Anchors for the candidate index that survive rewording: positions and hashes.
 
     Word n-grams of a reworded copy rarely survive, so the index would never pair it

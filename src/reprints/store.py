@@ -1,9 +1,10 @@
 """Spools on disk: what the pipeline must keep per document, out of memory.
 
 Texts and token arrays are appended to files in a temporary folder as documents are
-read and mapped back with ``mmap``/``np.memmap`` when needed, so the process holds
-the index (anchors, offsets), not the collection: memory grows with the number of
-documents, not with their text. Worker processes open the same files read-only.
+read, and read back through memory maps that drop their pages from the resident set
+as they go (:class:`_ReadMap`), so the process holds the index (anchors, offsets), not the
+collection: memory grows with the number of documents, not with their text. Worker
+processes open the same files read-only.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import mmap
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -20,14 +22,18 @@ from reprints.text import Tokens, word_fields
 
 
 class TextSpool(Mapping[str, str]):
-    """Texts by id, appended to one UTF-8 file; a read-only mapping once sealed."""
+    """Texts by id, appended to one UTF-8 file; a read-only mapping once sealed.
+
+    Texts are read back through a :class:`_ReadMap`, which drops the pages it read from
+    the resident set as it goes: a plain map would count every page read (the whole
+    collection, once fingerprinting has read it) in the process's resident set."""
 
     def __init__(self, path: Path) -> None:
         self._path = path
         self._file = open(path, "wb")  # noqa: SIM115 - closed by seal()
         self._where: dict[str, tuple[int, int]] = {}
         self._size = 0
-        self._map: mmap.mmap | None = None
+        self._map: _ReadMap | None = None
 
     def add(self, doc_id: str, text: str) -> None:
         data = text.encode("utf-8", "surrogatepass")
@@ -36,23 +42,52 @@ class TextSpool(Mapping[str, str]):
         self._size += len(data)
 
     def seal(self) -> None:
-        """Finish writing; from now on texts are read back through a memory map."""
+        """Finish writing; from now on texts are read back from the file."""
         self._file.close()
         if self._size:
-            with open(self._path, "rb") as stream:
-                self._map = mmap.mmap(stream.fileno(), 0, access=mmap.ACCESS_READ)
+            self._map = _ReadMap(self._path)
 
     def __getitem__(self, doc_id: str) -> str:
         start, size = self._where[doc_id]
         if self._map is None:
             return ""
-        return self._map[start : start + size].decode("utf-8", "surrogatepass")
+        return self._map.read(start, size).decode("utf-8", "surrogatepass")
 
     def __iter__(self) -> Iterator[str]:
         return iter(self._where)
 
     def __len__(self) -> int:
         return len(self._where)
+
+
+# Bytes a map may have brought in between two drops of its pages from the resident
+# set; each read counts as at least the kernel's read-around (a fault maps up to
+# 128 KiB either side), so that small scattered reads are dropped often enough.
+_DROP_EVERY = 64 << 20
+_READ_AROUND = 256 << 10
+
+
+class _ReadMap:
+    """A file read through a read-only memory map, whose pages are dropped from this
+    process's resident set every ``_DROP_EVERY`` bytes it may have mapped
+    (``MADV_DONTNEED``: they stay in the page cache). A map keeps the kernel's
+    read-around on a cold cache (one disk read brings the neighbouring documents too,
+    where ``os.pread`` of scattered documents waits for the disk once each), and the
+    drops keep a whole collection read through it from counting in the resident set."""
+
+    def __init__(self, path: Path) -> None:
+        with open(path, "rb") as stream:
+            self._map = mmap.mmap(stream.fileno(), 0, access=mmap.ACCESS_READ)
+        self._since_drop = 0
+
+    def read(self, start: int, size: int) -> bytes:
+        data = self._map[start : start + size]
+        self._since_drop += max(size, _READ_AROUND)
+        if self._since_drop >= _DROP_EVERY:
+            self._since_drop = 0
+            if hasattr(mmap, "MADV_DONTNEED"):
+                self._map.madvise(mmap.MADV_DONTNEED)
+        return data
 
 
 _FIELDS = (
@@ -104,21 +139,20 @@ class TokenStore:
 
 class TokenReader:
     """Read access to a sealed token store (in any process): ``reader[k]`` is document
-    k's tokens. A reader pickles as the names of its files and maps them again where it
-    is unpickled, so a worker process started by ``spawn`` never receives the arrays."""
+    k's tokens. A reader pickles as the names of its files and opens them again where it
+    is unpickled, so a worker process started by ``spawn`` never receives the arrays.
+
+    Each field is read through a :class:`_ReadMap` (like :class:`TextSpool`): a plain
+    map counts every page it faulted in (and the kernel's read-around) in the resident
+    set of each process aligning, which at a million documents grew to gigabytes per
+    worker."""
 
     def __init__(self, files: TokenStoreFiles) -> None:
         self.files = files
         self._offsets = files.offsets
-        total = int(files.offsets[-1])
-        self._arrays = {
-            name: (
-                np.memmap(files.folder / f"{name}.bin", dtype=dtype, mode="r", shape=(total,))
-                if total
-                else np.zeros(0, dtype=dtype)
-            )
-            for name, dtype in _FIELDS
-        }
+        self._maps: dict[str, _ReadMap] = {}
+        if int(files.offsets[-1]):
+            self._maps = {name: _ReadMap(files.folder / f"{name}.bin") for name, _ in _FIELDS}
 
     def __len__(self) -> int:
         return int(self._offsets.shape[0] - 1)
@@ -126,14 +160,21 @@ class TokenReader:
     def __reduce__(self) -> tuple[type[TokenReader], tuple[TokenStoreFiles]]:
         return TokenReader, (self.files,)
 
+    def _field(self, name: str, dtype: type, lo: int, hi: int) -> npt.NDArray[Any]:
+        if hi <= lo:
+            return np.zeros(0, dtype=dtype)
+        size = np.dtype(dtype).itemsize
+        return np.frombuffer(self._maps[name].read(lo * size, (hi - lo) * size), dtype)
+
     def __getitem__(self, doc: int) -> Tokens:
         lo, hi = int(self._offsets[doc]), int(self._offsets[doc + 1])
-        mask = np.asarray(self._arrays["boilerplate"][lo:hi])
+        fields = {name: self._field(name, dtype, lo, hi) for name, dtype in _FIELDS}
+        mask = fields["boilerplate"]
         return Tokens(
-            hashes=np.asarray(self._arrays["hashes"][lo:hi]),
-            starts=np.asarray(self._arrays["starts"][lo:hi]),
-            ends=np.asarray(self._arrays["ends"][lo:hi]),
+            hashes=fields["hashes"],
+            starts=fields["starts"],
+            ends=fields["ends"],
             boilerplate=mask if mask.any() else None,
-            stems=np.asarray(self._arrays["stems"][lo:hi]),
-            breaks=np.asarray(self._arrays["breaks"][lo:hi]),
+            stems=fields["stems"],
+            breaks=fields["breaks"],
         )

@@ -24,7 +24,7 @@ import numpy as np
 import numpy.typing as npt
 
 from reprints.align import Admission, AlignParams, SeedIndex, align, pair_record, set_jaccard
-from reprints.arrays import distinct
+from reprints.arrays import Positions, distinct
 from reprints.boilerplate import BoilerplateMarker, count_lines, mark_tokens
 from reprints.candidates import AnchorIndex, Candidates, KeyRule
 from reprints.copies import content_key
@@ -106,13 +106,15 @@ class _Side:
 
     id: str
     tokens: Tokens
-    positions: I64
+    positions: Positions
     hashes: U64
     keys: U64  # sentence keys (the query's; a stored document's are not needed)
     grams: U64  # distinct n-gram hashes of its tokens (the Jaccard's and the cap's)
 
 
-def _side(doc_id: str, tokens: Tokens, anchors: tuple[I64, U64], keys: U64, ngram: int) -> _Side:
+def _side(
+    doc_id: str, tokens: Tokens, anchors: tuple[Positions, U64], keys: U64, ngram: int
+) -> _Side:
     grams = distinct(ngram_hashes(tokens.hashes, ngram))
     return _Side(doc_id, tokens, anchors[0], anchors[1], keys, grams)
 

@@ -1,0 +1,88 @@
+"""Posting lists of one anchor occurrence, set aside before the anchor index is built.
+
+Most anchors of a collection occur once: an n-gram no other document (and no other
+place of the same document) holds. Such a posting list pairs nothing and flags no
+repeat; all the index needs of it is that it exists (``postings`` counts it) and, when
+its one document stands for more than ``max_df`` exact copies, that it is capped.
+:func:`lone_anchors` finds them with one sort of the hashes and a binary search per
+chunk of anchors, so that :func:`reprints.candidates.find_candidates` sorts and groups
+only the anchors that can pair documents: its working arrays (about ten per anchor)
+then grow with the shared anchors rather than with all of them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+
+from reprints.arrays import distinct_sorted
+
+I64 = npt.NDArray[np.int64]
+U64 = npt.NDArray[np.uint64]
+Bools = npt.NDArray[np.bool_]
+
+# Anchors looked up at once: bounds the search's temporary arrays (~20 bytes each).
+_CHUNK = 1 << 22
+
+
+def repeated_values(values: U64) -> U64:
+    """The distinct values that occur more than once in ``values``, sorted."""
+    if values.shape[0] < 2:
+        return np.zeros(0, dtype=values.dtype)
+    ordered = np.sort(values)
+    twice = ordered[1:][ordered[1:] == ordered[:-1]]
+    del ordered
+    return distinct_sorted(twice)
+
+
+def member_of(values: U64, sorted_set: U64) -> Bools:
+    """Whether each value is in ``sorted_set`` (sorted, distinct): ``np.isin`` by binary
+    search, chunk by chunk, with temporary arrays bounded by the chunk."""
+    out = np.zeros(values.shape[0], dtype=bool)
+    if not sorted_set.shape[0]:
+        return out
+    last = sorted_set.shape[0] - 1
+    for lo in range(0, values.shape[0], _CHUNK):
+        part = values[lo : lo + _CHUNK]
+        at = np.minimum(np.searchsorted(sorted_set, part), last)
+        out[lo : lo + _CHUNK] = sorted_set[at] == part
+    return out
+
+
+@dataclass(frozen=True, slots=True)
+class LoneAnchors:
+    """What the index keeps of the anchors that occur once in the collection."""
+
+    count: int  # how many (each is a posting list of one document)
+    capped: U64  # the hashes among them whose document weighs more than max_df, sorted
+    capped_df: I64  # that document's weight, for each of ``capped``
+
+
+def lone_anchors(
+    hashes: U64, docs: I64, max_df: int, weights: I64 | None
+) -> tuple[Bools, LoneAnchors]:
+    """Which anchors share their hash with another anchor (the only ones that can pair
+    documents or flag repeats), and what the index keeps of the others."""
+    shared = member_of(hashes, repeated_values(hashes))
+    lone = ~shared
+    count = int(lone.sum())
+    if weights is None or not count:
+        empty = np.zeros(0, dtype=np.int64)
+        return shared, LoneAnchors(count, np.zeros(0, dtype=np.uint64), empty)
+    heavy = lone & (weights > max_df)[docs]
+    order = np.argsort(hashes[heavy], kind="stable")
+    return shared, LoneAnchors(
+        count, hashes[heavy][order], weights[docs[heavy]][order].astype(np.int64)
+    )
+
+
+def merge_capped(capped: U64, capped_df: I64, lone: LoneAnchors) -> tuple[U64, I64]:
+    """The capped hashes of the shared anchors and of the lone ones, sorted, with their
+    weighted document frequencies (the two sets are disjoint)."""
+    if not lone.capped.shape[0]:
+        return capped, capped_df
+    hashes = np.concatenate((capped, lone.capped))
+    order = np.argsort(hashes, kind="stable")
+    return hashes[order], np.concatenate((capped_df, lone.capped_df))[order]
