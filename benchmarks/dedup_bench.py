@@ -283,10 +283,11 @@ def _peer_main(args: argparse.Namespace) -> int:
 # --- measuring -------------------------------------------------------------------------
 
 
-def _tree_rss(root: int) -> int:
-    """Resident bytes of ``root`` and all its descendants, from /proc."""
+def _tree_stats(root: int) -> list[list[str]]:
+    """The /proc stat fields (after the command name) of ``root`` and all its
+    descendants."""
     children: dict[int, list[int]] = {}
-    rss: dict[int, int] = {}
+    stats: dict[int, list[str]] = {}
     for entry in os.listdir("/proc"):
         if not entry.isdigit():
             continue
@@ -297,13 +298,27 @@ def _tree_rss(root: int) -> int:
             continue
         pid = int(entry)
         children.setdefault(int(fields[1]), []).append(pid)
-        rss[pid] = int(fields[21]) * os.sysconf("SC_PAGE_SIZE")
-    total, todo = 0, [root]
+        stats[pid] = fields
+    found, todo = [], [root]
     while todo:
         pid = todo.pop()
-        total += rss.get(pid, 0)
+        if pid in stats:
+            found.append(stats[pid])
         todo.extend(children.get(pid, []))
-    return total
+    return found
+
+
+def _tree_rss(root: int) -> int:
+    """Resident bytes of ``root`` and all its descendants, from /proc."""
+    return sum(int(fields[21]) for fields in _tree_stats(root)) * os.sysconf("SC_PAGE_SIZE")
+
+
+def tree_cpu(root: int) -> float:
+    """CPU seconds (user + system) so far of ``root`` and all its descendants, the
+    children they reaped included: what ``RUSAGE_CHILDREN`` misses of a process whose
+    own children outlive it unreaped (Spark's JVM and its Python workers)."""
+    ticks = sum(sum(int(f) for f in fields[11:15]) for fields in _tree_stats(root))
+    return ticks / os.sysconf("SC_CLK_TCK")
 
 
 def measure(command: list[str]) -> tuple[float, float, int]:

@@ -6,30 +6,45 @@ The collection is find_bench's (news-like articles of ``--words`` words, planted
 and partial copies, site headers and footers), written once as JSON Lines. Each
 command (``find``, then ``dedup --containment 0.8``) runs once per engine as a child
 process: ``--engine local --workers 2`` and ``--engine spark --master local[2]``. The
-benchmark prints each run's wall time, documents per second and peak memory (the
-largest sum of the resident sets of the child and all its descendants, sampled every
-0.2 s from /proc: for Spark that is the driver, the JVM and its Python workers), the
-ratio Spark / local, and whether both engines wrote the same files.
+benchmark prints each run's wall time, CPU seconds, documents per second and peak
+memory (CPU and memory are the child's and all its descendants', sampled every 0.2 s
+from /proc: for Spark that is the driver, the JVM and its Python workers), the ratios
+Spark / local, and whether both engines wrote the same files. On a shared machine
+compare the CPU seconds: wall time there depends on the neighbours.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import subprocess
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from dedup_bench import measure
+from dedup_bench import _tree_rss, tree_cpu
 from find_bench import write_collection
 
 
-def run(command: list[str]) -> tuple[float, int]:
-    """Wall seconds and peak tree RSS (bytes) of ``command`` (dedup_bench's measure)."""
+def run(command: list[str]) -> tuple[float, float, int]:
+    """Wall seconds, CPU seconds and peak tree RSS (bytes) of ``command``. The CPU
+    seconds are the process tree's, sampled from /proc every 0.2 s (the last sample
+    before the end: a run's final fraction of a second is missed), since the JVM of a
+    Spark run is not reaped by its driver and ``RUSAGE_CHILDREN`` would miss it."""
     os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
-    seconds, _, peak = measure(command)
-    return seconds, peak
+    started = time.perf_counter()
+    child = subprocess.Popen(command)
+    peak, cpu = 0, 0.0
+    while child.poll() is None:
+        peak = max(peak, _tree_rss(child.pid))
+        cpu = max(cpu, tree_cpu(child.pid))
+        time.sleep(0.2)
+    seconds = time.perf_counter() - started
+    if child.returncode != 0:
+        raise SystemExit(f"{command[0]} failed with exit code {child.returncode}")
+    return seconds, cpu, peak
 
 
 def main() -> None:
@@ -62,18 +77,20 @@ def main() -> None:
                     out.parent.mkdir()
                     extra = ["-o", str(out), "--containment", "0.8"]
                 cli = [sys.executable, "-m", "reprints", "-q", command, str(data), *extra, *flags]
-                seconds, peak = run(cli)
-                timings[engine] = (seconds, peak)
-                rows.append((command, engine, seconds, args.docs / seconds, peak / 2**20))
-                print(f"{command} {engine}: {seconds:.1f} s", flush=True)
+                seconds, cpu, peak = run(cli)
+                timings[engine] = (seconds, cpu)
+                rows.append((command, engine, seconds, cpu, args.docs / seconds, peak / 2**20))
+                print(f"{command} {engine}: {seconds:.1f} s, {cpu:.1f} CPU s", flush=True)
             same = _same_outputs(folder, command)
-            ratio = timings["spark"][0] / timings["local"][0]
-            rows.append((command, f"spark/local {ratio:.2f}x, same files: {same}", 0, 0, 0))
+            wall, cpu = (timings["spark"][k] / max(timings["local"][k], 1e-9) for k in (0, 1))
+            verdict = f"spark/local {wall:.2f}x wall, {cpu:.2f}x CPU, same files: {same}"
+            rows.append((command, verdict, 0, 0, 0, 0))
     print(f"\n{args.docs:,} documents of ~{args.words} words, master {args.master}")
-    print(f"{'command':8} {'engine':40} {'wall s':>8} {'docs/s':>8} {'peak MB':>8}")
-    for command, engine, seconds, rate, mb in rows:
+    header = f"{'wall s':>8} {'CPU s':>8} {'docs/s':>8} {'peak MB':>8}"
+    print(f"{'command':8} {'engine':40} {header}")
+    for command, engine, seconds, cpu, rate, mb in rows:
         if seconds:
-            print(f"{command:8} {engine:40} {seconds:8.1f} {rate:8.0f} {mb:8.0f}")
+            print(f"{command:8} {engine:40} {seconds:8.1f} {cpu:8.1f} {rate:8.0f} {mb:8.0f}")
         else:
             print(f"{command:8} {engine}")
 

@@ -911,6 +911,14 @@ def drop_spans(text: str, spans: list[MarkedSpan]) -> str:
     return re.sub(r"\n{3,}", "\n\n", "".join(parts)).strip("\n")
 
 
+def without_spans(doc: Document, spans: list[MarkedSpan] | None) -> Document:
+    """``doc`` as written with the marked ``spans`` cut (:func:`drop_spans`); ``doc``
+    itself when there are none."""
+    if not spans:
+        return doc
+    return Document(doc.id, drop_spans(doc.text, spans), doc.meta)
+
+
 def explain(doc: Document, spans: list[MarkedSpan]) -> list[dict[str, Any]]:
     """Every marked span of a document with its text and reason (``compare --explain``)."""
     return [

@@ -100,10 +100,16 @@ def _check_pair_count(sizes: I64, weighted_df: I64, max_df: int, max_pairs: int)
     """Refuse, before any pair is made, a cap so loose that posting lists would make
     more than ``max_pairs`` pairs (each needs memory and an alignment)."""
     total = int((sizes * (sizes - 1) // 2).sum())
-    if total <= max_pairs:
-        return
-    raise TooManyPairs(
-        f"--max-df {max_df} lets anchors held by up to {int(weighted_df.max())} documents "
+    if total > max_pairs:
+        raise too_many_pairs(total, int(weighted_df.max()), max_df, max_pairs)
+
+
+def too_many_pairs(total: int, largest: int, max_df: int, max_pairs: int) -> TooManyPairs:
+    """The refusal of a cap whose uncapped posting lists pair documents ``total``
+    times, more than ``max_pairs``; ``largest``: the (weighted) document frequency of
+    the longest of them. For runners that count the pairs their own way (Spark)."""
+    return TooManyPairs(
+        f"--max-df {max_df} lets anchors held by up to {largest} documents "
         f"pair them all: the anchor index would pair documents {total:,} times, more than "
         f"--max-pairs {max_pairs:,}; "
         "lower --max-df (text held by that many documents is stock text, which the "

@@ -141,3 +141,33 @@ def test_exact_copies_past_the_cap(spark: Any, partitions: int, copies_case: Cas
     assert want.stats.anchors_capped > 0
     assert want.stats.boilerplate and want.stats.boilerplate["marked_lines"]
     _same_as_reference(spark, copies_case)
+
+
+def test_a_loose_cap_is_refused_as_the_local_engine_refuses_it(
+    spark: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """--max-pairs: the same refusal (one line, exit 2, the same pair count and
+    largest posting list, exact copies weighed in) before any pair is made."""
+    import json
+
+    from reprints.synthetic import TextGenerator
+
+    gen = TextGenerator(4)
+    shared = gen.sentence(30)
+    texts = [f"{gen.article(30)} {shared} {gen.article(30)}" for _ in range(40)]
+    texts += [texts[0]] * 5  # one group of six copies: its list weighs six documents
+    path = tmp_path / "docs.jsonl"
+    path.write_text(
+        "".join(json.dumps({"id": f"d{i}", "text": t}) + "\n" for i, t in enumerate(texts))
+    )
+    args = ["-q", "find", str(path), "--max-df", "1000", "--max-pairs", "100", "--workers", "1"]
+    errors = []
+    for engine in ("local", "spark"):
+        out = tmp_path / engine
+        assert main([*args, "-o", str(out), "--engine", engine]) == 2
+        (line,) = capsys.readouterr().err.splitlines()
+        errors.append(line)
+        assert not out.exists()
+    assert errors[0] == errors[1]
+    assert "held by up to 45 documents" in errors[0]
+    assert "more than --max-pairs 100" in errors[0]

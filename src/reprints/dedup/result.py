@@ -9,7 +9,7 @@ from typing import Any, Self
 import numpy as np
 import numpy.typing as npt
 
-from reprints.boilerplate import MarkedSpan, drop_spans
+from reprints.boilerplate import MarkedSpan, without_spans
 from reprints.dedup.kernels import KEPT
 from reprints.dedup.options import DedupOptions
 from reprints.dedup.records import RecordSpool, document_of, record_line
@@ -68,8 +68,7 @@ class DedupResult:
             spans = self.edits.get(k)
             if spans:
                 doc = document_of(line, o.id_field, o.text_field)
-                edited = Document(doc.id, drop_spans(doc.text, spans), doc.meta)
-                line = record_line(edited, o.id_field, o.text_field)
+                line = record_line(without_spans(doc, spans), o.id_field, o.text_field)
             yield line
 
     def kept_documents(self) -> Iterator[Document]:

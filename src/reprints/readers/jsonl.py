@@ -143,9 +143,11 @@ def _bounded(
         yield size
 
 
-def _parse(raw: bytes, id_field: str) -> tuple[Any, bool]:
+def parse_line(raw: bytes, id_field: str) -> tuple[Any, bool]:
     """One line's JSON value, and whether bad UTF-8 in it was replaced; raises
-    ValueError (JSONDecodeError) when it is not JSON.
+    ValueError (JSONDecodeError) when it is not JSON. Any reader of JSON lines (the
+    Spark engine's too) parses them with it, so integer ids of any size and bad
+    UTF-8 come out as :func:`read_jsonl` reads them.
 
     orjson reads the bytes directly, ~3x faster than decode + json.loads. What it
     refuses (bad UTF-8, NaN, blank lines) or cannot keep exact (it reads an integer id
@@ -177,7 +179,7 @@ def _records(
             log.skip(source.name, where, "line over --max-line-bytes", f"{raw:,} bytes")
             continue
         try:
-            record, replaced = _parse(raw, options.id_field)
+            record, replaced = parse_line(raw, options.id_field)
         except ValueError as err:  # JSONDecodeError, or an integer of over 4,300 digits
             if raw.strip():
                 log.skip(source.name, where, "malformed JSON", getattr(err, "msg", str(err)))

@@ -78,7 +78,7 @@ def _row_group(
                 done += 1
                 where = f"row {first + done}"
                 doc = document_from_record(
-                    _row(record, options, source, where, log), source, where, options, log
+                    record_of_row(record, options, source, where, log), source, where, options, log
                 )
                 if doc is not None:
                     yield doc
@@ -92,12 +92,14 @@ def _row_group(
         )
 
 
-def _row(
+def record_of_row(
     record: dict[str, Any], options: ReadOptions, source: Source, where: str, log: ReadLog
 ) -> dict[str, Any]:
-    """A row as a JSON-like record. A ``binary`` id or text column holds text as UTF-8
-    bytes (what many writers make of strings): it is decoded, not base64-encoded like
-    binary metadata."""
+    """A Parquet row (as pyarrow's ``to_pylist`` gives it) as a JSON-like record, for
+    :func:`~reprints.readers.jsonl.document_from_record`. A ``binary`` id or text
+    column holds text as UTF-8 bytes (what many writers make of strings): it is
+    decoded (bad bytes reported to ``log`` at ``where``), not base64-encoded like
+    binary metadata. Any reader of Parquet rows (the Spark engine's too) calls it."""
     out = {}
     for name, value in record.items():
         if isinstance(value, bytes) and name in (options.id_field, options.text_field):

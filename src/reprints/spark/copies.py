@@ -1,83 +1,99 @@
-"""Exact copies on Spark: :mod:`reprints.copies`, with the grouping made on the driver.
+"""Exact copies on Spark: the groups of :mod:`reprints.copies`, made by shuffles.
 
 Every document's content key comes out of the fingerprint step (``key_hi``,
-``key_lo``); the ``(doc, key)`` rows are collected to the driver (24 bytes a document,
-as the Spark dedup already holds per-document arrays there) and grouped by
-:meth:`ExactCopies.of`, the function every runner calls. The groups go back to Spark
-as one ``(doc, first, size)`` frame, which
+``key_lo``). The documents are grouped by their key in Spark (a window over the key:
+the group's first document is its smallest number, as :meth:`ExactCopies.of` picks
+it; a document without tokens, key (0, 0), is a group of its own), giving one
+``(doc, first, size)`` frame (:func:`exact_copies`), which
 
 - keeps only representatives' anchors, each weighing its group's size against
   ``max_df`` in the posting-list shuffle (:func:`representative_anchors`);
 - expands the representatives' pairs and repeat candidates to every copy by joins,
-  and adds the pairs the grouping makes (:meth:`ExactCopies.group_pairs`, on the
-  driver: at most ``max_df`` - 1 pairs a copy) (:func:`copy_tasks`).
+  and adds the pairs the grouping makes (:meth:`ExactCopies.group_pairs`: every two
+  members of a group of at most ``max_df``, each copy with the first in a larger
+  one) by a self-join of the members (:func:`copy_tasks`).
+
+Nothing of it is read to the driver but the number of copies.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-import numpy as np
-import numpy.typing as npt
-
-from reprints.copies import ExactCopies
 from reprints.finding import REPEATS
-from reprints.spark.candidates import SparkCandidates, to_hash
+from reprints.spark.candidates import SparkCandidates
 
 if TYPE_CHECKING:
-    from pyspark.sql import DataFrame, SparkSession
-
-I64 = npt.NDArray[np.int64]
+    from pyspark.sql import DataFrame
 
 
-def exact_copies(fingerprinted: DataFrame, count: int) -> ExactCopies:
-    """The groups of identical documents of ``fingerprinted`` (rows of
-    :data:`~reprints.spark.fingerprint.FINGERPRINT_SCHEMA`, documents 0..count-1)."""
-    keys = np.zeros((count, 2), dtype=np.uint64)
-    rows: Any = fingerprinted.select("doc", "key_hi", "key_lo").toPandas()
-    docs = rows["doc"].to_numpy(dtype=np.int64)
-    keys[docs, 0] = to_hash(rows["key_hi"].to_numpy(dtype=np.int64))
-    keys[docs, 1] = to_hash(rows["key_lo"].to_numpy(dtype=np.int64))
-    return ExactCopies.of(keys)
+def exact_copies(fingerprinted: DataFrame) -> DataFrame:
+    """``(doc, first, size)`` for every document of ``fingerprinted`` (rows of
+    :data:`~reprints.spark.fingerprint.FINGERPRINT_SCHEMA`): the first document of its
+    group of identical documents and the group's size (:class:`ExactCopies`' ``first``
+    and ``sizes()``)."""
+    from pyspark.sql import Window
+    from pyspark.sql import functions as F
 
-
-def groups_frame(spark: SparkSession, copies: ExactCopies) -> DataFrame:
-    """``(doc, first, size)`` for every document: its group's first and its size."""
-    import pandas as pd
-
-    frame = pd.DataFrame(
-        {
-            "doc": np.arange(len(copies), dtype=np.int64),
-            "first": copies.first.astype(np.int64),
-            "size": copies.sizes().astype(np.int64),
-        }
+    keys = fingerprinted.select("doc", "key_hi", "key_lo")
+    alone = (F.col("key_hi") == 0) & (F.col("key_lo") == 0)
+    group = Window.partitionBy("key_hi", "key_lo")
+    keyed = keys.where(~alone).select(
+        "doc",
+        F.min("doc").over(group).alias("first"),
+        F.count(F.lit(1)).over(group).alias("size"),
     )
-    return spark.createDataFrame(frame, "doc long, first long, size long")
+    empty = keys.where(alone).select("doc", F.col("doc").alias("first"), F.lit(1).cast("long"))
+    return keyed.unionByName(empty.toDF("doc", "first", "size"))
+
+
+def copies_count(groups: DataFrame) -> int:
+    """Documents with an earlier identical document (:meth:`ExactCopies.copies`)."""
+    from pyspark.sql import functions as F
+
+    return groups.where(F.col("doc") != F.col("first")).count()
 
 
 def representative_anchors(
-    fingerprinted: DataFrame, groups: DataFrame, column: str = "anchor_hashes"
+    fingerprinted: DataFrame,
+    groups: DataFrame,
+    column: str = "anchor_hashes",
+    distinct: bool = False,
 ) -> DataFrame:
     """The ``(hash, doc, weight)`` rows of the representatives' anchors (or, with
     ``column="key_hashes"``, sentence keys), ``weight`` their group's size, for
-    :func:`~reprints.spark.candidates.spark_candidates`."""
+    :func:`~reprints.spark.candidates.spark_candidates`; with ``distinct``, each hash
+    once a document (the posting lists' documents)."""
     from pyspark.sql import functions as F
 
     firsts = groups.where(F.col("doc") == F.col("first"))
     firsts = firsts.select("doc", F.col("size").alias("weight"))
+    hashes = F.array_distinct(column) if distinct else F.col(column)
     return (
         fingerprinted.select("doc", column)
         .join(firsts, "doc")
-        .select("doc", F.explode(column).alias("hash"), "weight")
+        .select("doc", F.explode(hashes).alias("hash"), "weight")
     )
 
 
+def group_pairs(groups: DataFrame, max_clique: int) -> DataFrame:
+    """``(a, b, size)``: the pairs :meth:`ExactCopies.group_pairs` makes, ``a < b``,
+    ``size`` their group's: every two members of a group of at most ``max_clique``
+    documents, in a larger group each copy with the group's first."""
+    from pyspark.sql import functions as F
+
+    members = groups.where(F.col("size") > 1)
+    star = members.where((F.col("size") > max_clique) & (F.col("doc") != F.col("first")))
+    stars = star.select(F.col("first").alias("a"), F.col("doc").alias("b"), "size")
+    small = members.where(F.col("size") <= max_clique)
+    left = small.select("first", F.col("doc").alias("a"), "size")
+    right = small.select("first", F.col("doc").alias("b"))
+    cliques = left.join(right, "first").where(F.col("a") < F.col("b"))
+    return stars.unionByName(cliques.select("a", "b", "size"))
+
+
 def copy_tasks(
-    found: SparkCandidates,
-    groups: DataFrame,
-    copies: ExactCopies,
-    max_df: int,
-    self_repeats: bool,
+    found: SparkCandidates, groups: DataFrame, max_df: int, self_repeats: bool
 ) -> DataFrame:
     """The alignment tasks ``(a, b, size)`` of :func:`reprints.finding.alignment_tasks`:
     every copy of each representative pair (``size`` 1), the group's own pairs
@@ -94,26 +110,10 @@ def copy_tasks(
         F.greatest("left", "right").alias("b"),
         F.lit(1).cast("long").alias("size"),
     )
-    inside = copies.group_pairs(max_df)
-    if inside.shape[0]:
-        tasks = tasks.union(_pairs_frame(groups.sparkSession, inside, copies.sizes()))
+    tasks = tasks.unionByName(group_pairs(groups, max_df))
     if self_repeats:
         repeats = found.repeats.select(F.col("doc").alias("first")).join(members, "first")
         tasks = tasks.union(
             repeats.select("doc", F.lit(REPEATS).cast("long"), F.lit(1).cast("long"))
         )
     return tasks
-
-
-def _pairs_frame(spark: SparkSession, pairs: I64, sizes: I64) -> DataFrame:
-    """``(a, b, size)`` of pairs inside groups, ``size`` the group's."""
-    import pandas as pd
-
-    frame = pd.DataFrame(
-        {
-            "a": pairs[:, 0].astype(np.int64),
-            "b": pairs[:, 1].astype(np.int64),
-            "size": sizes[pairs[:, 0]].astype(np.int64),
-        }
-    )
-    return spark.createDataFrame(frame, "a long, b long, size long")

@@ -36,7 +36,7 @@ from reprints.boilerplate import (
     BoilerplateMarker,
     LineCounts,
     MarkedSpan,
-    drop_spans,
+    without_spans,
 )
 from reprints.dedup.decide import Sketched, boilerplate_detector, decide
 from reprints.dedup.kernels import KEPT, pair_jaccards, sketch
@@ -203,10 +203,7 @@ class SparkDedup:
         o = self.options
         kept = _Kept(self.numbered, np.flatnonzero(self.status == KEPT))
         for k, doc in kept:
-            spans = self.edits.get(k)
-            if spans:
-                doc = Document(doc.id, drop_spans(doc.text, spans), doc.meta)
-            yield record_line(doc, o.id_field, o.text_field)
+            yield record_line(without_spans(doc, self.edits.get(k)), o.id_field, o.text_field)
 
     def close(self) -> None:
         self.numbered.unpersist()

@@ -6,7 +6,7 @@
    (:meth:`~reprints.boilerplate.LineCounts.merge`, as a tree reduction), giving the
    one :class:`~reprints.boilerplate.BoilerplateMarker` of the collection;
 3. fingerprints in ``mapInArrow`` (:func:`~reprints.finding.fingerprint_documents`),
-   each document's exact-copy key with them, grouped on the driver
+   each document's exact-copy key with them, grouped by a shuffle
    (:func:`~reprints.spark.copies.exact_copies`);
 4. posting lists of the representatives' anchors grouped by a hash shuffle, each
    weighing its group's size, the document-frequency cap applied to whole lists
@@ -36,16 +36,18 @@ from reprints.boilerplate import (
     BoilerplateMarker,
     BoilerplateSettings,
     LineCounts,
+    MarkCounts,
     boilerplate_summary,
     count_lines,
 )
+from reprints.candidates import too_many_pairs
 from reprints.finding import CandidateCounts, FindOptions, FindSummary
 from reprints.pipeline import StageClock
 from reprints.runners.local import FindResult
 from reprints.spark.align import align, found_records
 from reprints.spark.candidates import SparkCandidates, spark_candidates
-from reprints.spark.copies import copy_tasks, exact_copies, groups_frame, representative_anchors
-from reprints.spark.fingerprint import fingerprints, marks_of, number_documents
+from reprints.spark.copies import copies_count, copy_tasks, exact_copies, representative_anchors
+from reprints.spark.fingerprint import fingerprints, number_documents
 from reprints.spark.read import document_of_row
 
 if TYPE_CHECKING:
@@ -110,18 +112,22 @@ def spark_find(
         marker = BoilerplateMarker.from_counts(boilerplate, counts)
         clock.lap("boilerplate")
     fingerprinted = fingerprints(numbered, options, marker).persist()
-    figures = fingerprinted.agg(F.sum("length"), F.collect_list("marks")).first()
-    tokens, marks = (0, []) if figures is None else (figures[0] or 0, figures[1])
+    figures = fingerprinted.agg(F.sum("length"), F.sum(F.size("anchor_hashes"))).first()
+    tokens, anchor_rows = (0, 0) if figures is None else (figures[0] or 0, figures[1] or 0)
     clock.lap("fingerprint")
 
-    copies = exact_copies(fingerprinted, count)
-    groups = groups_frame(numbered.sparkSession, copies).persist()
-    keys = (
-        representative_anchors(fingerprinted, groups, "key_hashes") if options.sentences else None
-    )
+    groups = exact_copies(fingerprinted).persist()
+    copies = copies_count(groups)
+    # A posting list of df <= max_df documents makes at most df * (max_df - 1) / 2
+    # pairs: below that bound the cap cannot let too many through.
+    if anchor_rows * (options.max_df - 1) // 2 > options.max_pairs:
+        check_pair_count(fingerprinted, groups, options.max_df, options.max_pairs)
+    keys = None
+    if options.sentences:
+        keys = representative_anchors(fingerprinted, groups, "key_hashes")
     found = spark_candidates(representative_anchors(fingerprinted, groups), options.max_df, keys)
     capped = found.capped_hashes
-    tasks = copy_tasks(found, groups, copies, options.max_df, True).persist()
+    tasks = copy_tasks(found, groups, options.max_df, True).persist()
     kinds = {row[0]: row[1] for row in tasks.groupBy(F.col("b") < 0).count().collect()}
     pair_count, repeat_count = kinds.get(False, 0), kinds.get(True, 0)
     if not options.self_repeats:
@@ -143,15 +149,13 @@ def spark_find(
 
     summary = None
     if boilerplate is not None and counts is not None:
-        summary = boilerplate_summary(boilerplate, counts, marks_of(marks))
+        summary = boilerplate_summary(boilerplate, counts, mark_counts(fingerprinted))
     # The records stay distributed: the summary counts them there.
     stats = FindSummary.of(
         options,
         documents=count,
         tokens=int(tokens),
-        found=CandidateCounts(
-            found.anchors, capped.shape[0], pair_count, repeat_count, copies.copies()
-        ),
+        found=CandidateCounts(found.anchors, capped.shape[0], pair_count, repeat_count, copies),
         pairs=[],
         repeats=[],
         seconds=clock.seconds,
@@ -167,6 +171,26 @@ def spark_find(
     return SparkFind(numbered, fingerprinted, found, aligned, stats)
 
 
+def check_pair_count(
+    fingerprinted: DataFrame, groups: DataFrame, max_df: int, max_pairs: int
+) -> None:
+    """Refuse, before any pair is made, a ``max_df`` that lets the representatives'
+    posting lists pair documents more than ``max_pairs`` times, as the local engine's
+    :func:`~reprints.candidates.find_candidates` does (the same sum over the uncapped
+    lists of two documents or more, each weighing its copies against the cap, and the
+    same message): one aggregation by hash, then one row to the driver."""
+    from pyspark.sql import functions as F
+
+    anchors = representative_anchors(fingerprinted, groups, distinct=True)
+    lists = anchors.groupBy("hash").agg(
+        F.count(F.lit(1)).alias("df"), F.sum("weight").alias("weighted")
+    )
+    uncapped = lists.where((F.col("weighted") <= max_df) & (F.col("df") > 1))
+    row = uncapped.agg(F.sum(F.expr("df * (df - 1) div 2")), F.max("weighted")).first()
+    if row is not None and int(row[0] or 0) > max_pairs:
+        raise too_many_pairs(int(row[0]), int(row[1]), max_df, max_pairs)
+
+
 def line_counts(numbered: DataFrame, settings: BoilerplateSettings) -> LineCounts:
     """The site line counts of the collection: each partition's by
     :func:`count_lines`, merged by :meth:`LineCounts.merge` in a tree reduction."""
@@ -177,6 +201,18 @@ def line_counts(numbered: DataFrame, settings: BoilerplateSettings) -> LineCount
     # Every partition gives one row (its counts, maybe empty): only a collection of no
     # partitions at all has none to reduce.
     merged: LineCounts = counted.treeAggregate(LineCounts(), LineCounts.merge, LineCounts.merge)
+    return merged
+
+
+def mark_counts(fingerprinted: DataFrame) -> MarkCounts:
+    """What the marker marked in every batch of ``fingerprinted`` (the ``marks``
+    cells that are not null, one per batch), merged by :meth:`MarkCounts.merge` in a
+    tree reduction."""
+    from pyspark.sql import functions as F
+
+    cells = fingerprinted.where(F.col("marks").isNotNull()).select("marks")
+    counted = cells.rdd.map(lambda row: pickle.loads(row[0]))
+    merged: MarkCounts = counted.treeAggregate(MarkCounts(), MarkCounts.merge, MarkCounts.merge)
     return merged
 
 

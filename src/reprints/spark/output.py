@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pyarrow as pa
 
-from reprints.boilerplate import MarkedSpan, drop_spans
+from reprints.boilerplate import MarkedSpan, without_spans
 from reprints.dedup.kernels import KEPT
 from reprints.dedup.records import record_line
 from reprints.dedup.summary import DedupSummary
@@ -87,8 +87,7 @@ def _kept_lines(
             lines = []
             rows = zip(columns["k"], columns["id"], columns["text"], columns["meta"], strict=True)
             for k, doc_id, text, meta in rows:
-                spans = edits.get(k)
-                doc = document_of_row(doc_id, drop_spans(text, spans) if spans else text, meta)
+                doc = without_spans(document_of_row(doc_id, text, meta), edits.get(k))
                 lines.append(record_line(doc, id_field, text_field).decode("utf-8").rstrip("\n"))
             yield pa.RecordBatch.from_arrays(
                 [pa.array(columns["k"], pa.int64()), pa.array(lines, pa.string())],

@@ -28,8 +28,8 @@ from reprints.dedup.records import document_of, record_line
 from reprints.documents import Document
 from reprints.options import OptionsError
 from reprints.readers.base import ReadLog, ReadOptions, Source
-from reprints.readers.jsonl import _parse, document_from_record
-from reprints.readers.parquet import _row
+from reprints.readers.jsonl import document_from_record, parse_line
+from reprints.readers.parquet import record_of_row
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame, SparkSession
@@ -174,7 +174,7 @@ def _document(
     if fmt == "jsonl":
         line = row["line"]
         try:
-            record, replaced = _parse(line.encode("utf-8", "surrogatepass"), options.id_field)
+            record, replaced = parse_line(line.encode("utf-8", "surrogatepass"), options.id_field)
         except ValueError as err:
             if line.strip():
                 log.skip(source.name, where, "malformed JSON", getattr(err, "msg", str(err)))
@@ -182,7 +182,7 @@ def _document(
         if replaced:
             log.warn(source.name, where, "undecodable bytes replaced")
     else:
-        record = _row(row, options, source, where, log)
+        record = record_of_row(row, options, source, where, log)
     if isinstance(record, dict) and record.get(options.id_field) in (None, ""):
         log.skip(source.name, where, "missing id", "the Spark engine needs an id per record")
         return None
