@@ -5,7 +5,16 @@ from __future__ import annotations
 import numpy as np
 
 from reprints.align import Admission, AlignParams, align
-from reprints.seeds import SentenceParams, fragments, sentence_bounds, sentence_keys
+from reprints.seeds import (
+    Fragment,
+    SentenceParams,
+    _weights,
+    _widened,
+    fragments,
+    sentence_bounds,
+    sentence_keys,
+    units,
+)
 from reprints.text import Tokenizer
 from reprints.words import STOPWORDS, WordClasses
 
@@ -104,3 +113,22 @@ def test_sentence_keys_are_shared_by_a_reworded_copy_and_not_by_unrelated_text()
     }
     assert keys["source"] & keys["copy"]
     assert not keys["source"] & keys["other"]
+
+
+def test_a_summary_shaped_fragment_widens_to_the_weaker_seeds_of_its_short_side() -> None:
+    tokenizer = Tokenizer()
+    summary = (
+        "The harbour authority approved a breakwater after storm damage. "
+        "Shops on the old quay hope for visitors."
+    )
+    a, b = tokenizer.tokenize(summary), tokenizer.tokenize(SOURCE + " " + UNRELATED)
+    ua, ub, size = units(a, b, PARAMS)
+    idf = _weights(ua, ub, size)
+    # The summary's first sentence seeds the source's first, outside the fragment's span.
+    shaped = Fragment(0, 2, 2, 5, 0.5)  # 2 short sentences over 3 of the source
+    [wider] = _widened([shaped], ua, ub, idf, PARAMS)
+    assert (wider.a0, wider.a1, wider.b0, wider.b1) == (0, 2, 0, 5)
+    assert wider.similarity >= PARAMS.validation
+    # A fragment of about equal length on both sides is left as it is.
+    even = Fragment(0, 2, 4, 5, 0.5)
+    assert _widened([even], ua, ub, idf, PARAMS) == [even]

@@ -28,6 +28,7 @@ footer never becomes a passage, even when a rare word beside it let the pair in.
 from __future__ import annotations
 
 import difflib
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -57,7 +58,13 @@ class AlignParams:
     min_similarity: float = 0.5
     max_repeat: int = 16
     sentences: SentenceParams | None = _SENTENCES  # None: n-gram seeds only
-    merge_gap: int = 12  # passages this close on both sides are one passage
+    merge_gap: int = 100  # passages this close on both sides are one passage
+    # Between long documents a passage needs more than min_tokens: the chance of a
+    # chance match grows with the search space. Documents whose lengths' geometric
+    # mean is ``long_docs`` tokens or less need min_tokens; each doubling beyond adds
+    # ``length_growth`` times min_tokens. Exact copies need min_tokens only.
+    long_docs: int = 400
+    length_growth: float = 0.3
 
 
 @dataclass(frozen=True, slots=True)
@@ -355,6 +362,7 @@ def align(
         ]
         found = [p for p in found if _keep_fragment(p, admitted, params)]
         passages = merge_passages(passages + _unexplained(found, passages), a, b, params)
+    passages = _significant(passages, len(a), len(b), params)
     if passages and not anchored:
         i, j = _ngram_seeds(a, b, params, indexes)
     return Alignment(
@@ -362,6 +370,32 @@ def align(
         _seed_cover(i, n, [(p.a0, p.a1) for p in passages], len(a)),
         _seed_cover(j, n, [(p.b0, p.b1) for p in passages], len(b)),
     )
+
+
+def min_length(length_a: int, length_b: int, params: AlignParams) -> float:
+    """The fewest tokens a passage between documents of these lengths must span
+    (unless it is an exact copy): ``min_tokens``, more between long documents."""
+    mean = math.sqrt(max(length_a, 1) * max(length_b, 1))
+    doublings = max(0.0, math.log2(mean / max(params.long_docs, 1)))
+    return params.min_tokens * (1.0 + params.length_growth * doublings)
+
+
+def _significant(
+    passages: list[TokenPassage], length_a: int, length_b: int, params: AlignParams
+) -> list[TokenPassage]:
+    """The passages long enough for documents of these lengths (:func:`min_length`):
+    two long documents share a sentence or two about the same thing by chance (a
+    reworded sentence seed, a short chain through common words); an exact copy, or a
+    passage that is all of one document, stands at ``min_tokens``."""
+    floor = min_length(length_a, length_b, params)
+    return [
+        p
+        for p in passages
+        if min(p.a1 - p.a0, p.b1 - p.b0) >= floor
+        or p.matches >= max(p.a1 - p.a0, p.b1 - p.b0)
+        or p.a1 - p.a0 == length_a
+        or p.b1 - p.b0 == length_b
+    ]
 
 
 def align_self(a: Tokens, admitted: Admission, params: AlignParams) -> list[TokenPassage]:
