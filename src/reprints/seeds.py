@@ -46,13 +46,14 @@ _PAIR_MULTIPLIER = np.uint64(0x9E3779B97F4A7C15)
 
 @dataclass(frozen=True, slots=True)
 class SentenceParams:
-    """Settings of the sentence seeds (the published values of Sanchez-Perez et al.)."""
+    """Settings of the sentence seeds (the published values of Sanchez-Perez et al.,
+    but for ``gap``, and the summary widening added here)."""
 
     min_words: int = 4  # a sentence with fewer content words joins the one before it
     max_tokens: int = 60  # longer "sentences" (lists, unpunctuated text) are cut
     cosine: float = 0.33
     dice: float = 0.33
-    gap: int = 4  # sentences between seeds of one cluster
+    gap: int = 6  # sentences between seeds of one cluster (4 in the paper)
     validation: float = 0.34
     summary_gap: int = 24
     summary_ratio: float = 2.0
