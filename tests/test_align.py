@@ -11,7 +11,8 @@ from reprints.align import (
     AlignParams,
     SeedIndex,
     TokenPassage,
-    _significant,  # the rule itself
+    _mergeable,
+    _significant,  # the rules themselves
     align,
     align_self,
     min_length,
@@ -193,3 +194,13 @@ def test_passages_between_long_documents_need_more_tokens_unless_exact() -> None
     # A passage that is all of one document stands at min_tokens too.
     whole = TokenPassage(0, 25, 200, 230, matches=15)
     assert _significant([whole], 25, 6400, params) == [whole]
+
+
+def test_pieces_in_opposite_orders_merge_only_when_they_touch() -> None:
+    params = AlignParams()
+    later_first = [[0, 50, 300, 350], [80, 130, 100, 150]]  # 30 tokens apart in A, crossed
+    assert not _mergeable(*later_first, params.merge_gap, params.cross_gap)
+    in_order = [[0, 50, 100, 150], [80, 130, 200, 250]]  # 30 and 50 tokens apart, in order
+    assert _mergeable(*in_order, params.merge_gap, params.cross_gap)
+    touching = [[0, 50, 300, 350], [55, 100, 240, 295]]  # crossed, 5 tokens apart
+    assert _mergeable(*touching, params.merge_gap, params.cross_gap)

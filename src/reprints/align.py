@@ -59,6 +59,7 @@ class AlignParams:
     max_repeat: int = 16
     sentences: SentenceParams | None = _SENTENCES  # None: n-gram seeds only
     merge_gap: int = 100  # passages this close on both sides are one passage
+    cross_gap: int = 12  # ...or this close, when they come in opposite orders in A and B
     # Between long documents a passage needs more than min_tokens: the chance of a
     # chance match grows with the search space. Documents whose lengths' geometric
     # mean is ``long_docs`` tokens or less need min_tokens; each doubling beyond adds
@@ -470,15 +471,20 @@ def _bag_matches(a: Tokens, b: Tokens, a0: int, a1: int, b0: int, b1: int) -> in
     return min(int(np.isin(ha, hb).sum()), int(np.isin(hb, ha).sum()))
 
 
-def _mergeable(x: list[int], y: list[int], gap: int) -> bool:
+def _mergeable(x: list[int], y: list[int], gap: int, cross_gap: int) -> bool:
     """Whether spans x and y (a0, a1, b0, b1) are pieces of one copy: within ``gap``
-    tokens of each other on both sides, and overlapping about as much on each side.
+    tokens of each other on both sides (``cross_gap`` when they come in opposite orders
+    in A and B: a page quoting two stretches of a text, the later one first, is not
+    one copy), and overlapping about as much on each side.
 
     A text that pastes a passage twice gives two spans side by side in A over the same
     stretch of B: close on both sides, but overlapping in B only; they stay two.
     """
     gap_a, gap_b = max(x[0], y[0]) - min(x[1], y[1]), max(x[2], y[2]) - min(x[3], y[3])
     if gap_a > gap or gap_b > gap:
+        return False
+    crossed = (x[0] < y[0]) != (x[2] < y[2]) and x[0] != y[0] and x[2] != y[2]
+    if crossed and (gap_a > cross_gap or gap_b > cross_gap):
         return False
     shorter_a = max(min(x[1] - x[0], y[1] - y[0]), 1)
     shorter_b = max(min(x[3] - x[2], y[3] - y[2]), 1)
@@ -506,7 +512,7 @@ def merge_passages(
         changed, merged = False, []
         for span in sorted(current):
             for m in merged:
-                if _mergeable(m, span, params.merge_gap):
+                if _mergeable(m, span, params.merge_gap, params.cross_gap):
                     m[0], m[1] = min(m[0], span[0]), max(m[1], span[1])
                     m[2], m[3] = min(m[2], span[2]), max(m[3], span[3])
                     changed = True
