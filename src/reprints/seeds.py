@@ -356,8 +356,8 @@ def _widened(
     copy of equal length on both sides the weaker seeds stray little and the wider
     fragment is rarely summary-shaped, so it stays as it was.
     """
-    if not found:
-        return found
+    if not any(_is_summary(f, ua, ub, params.summary_ratio) for f in found):
+        return found  # the weaker seeds' join is made only when some fragment needs it
     weak = dataclasses.replace(params, cosine=params.summary_seeds, dice=params.summary_seeds)
     wi, wj = seed_pairs(ua, ub, idf, weak)
     out = []
