@@ -10,8 +10,12 @@ from reprints.align import (
     Admission,
     AlignParams,
     SeedIndex,
+    TokenPassage,
+    _mergeable,
+    _significant,  # the rules themselves
     align,
     align_self,
+    min_length,
     ngram_jaccard,
     pair_of,
     repeats_of,
@@ -176,3 +180,27 @@ def test_a_long_document_aligned_with_many_quotes_matches_pair_by_pair() -> None
         expected.append(pair_of(pair.a, pair.b, ta, tb, _everything(ta), PARAMS))
     assert len(found.pairs) == 6
     assert [p.passages for p in found.pairs] == [p.passages for p in expected if p]
+
+
+def test_passages_between_long_documents_need_more_tokens_unless_exact() -> None:
+    params = AlignParams()
+    assert min_length(100, 400, params) == min_length(400, 400, params) == params.min_tokens
+    # Each doubling of the documents' geometric mean length adds 30% of min_tokens.
+    assert min_length(1600, 1600, params) == params.min_tokens * 1.6
+    reworded = TokenPassage(100, 125, 200, 226, matches=15)
+    exact = TokenPassage(300, 325, 400, 425, matches=25)
+    assert _significant([reworded, exact], 400, 400, params) == [reworded, exact]
+    assert _significant([reworded, exact], 6400, 6400, params) == [exact]
+    # A passage that is all of one document stands at min_tokens too.
+    whole = TokenPassage(0, 25, 200, 230, matches=15)
+    assert _significant([whole], 25, 6400, params) == [whole]
+
+
+def test_pieces_in_opposite_orders_merge_only_when_they_touch() -> None:
+    params = AlignParams()
+    later_first = [[0, 50, 300, 350], [80, 130, 100, 150]]  # 30 tokens apart in A, crossed
+    assert not _mergeable(*later_first, params.merge_gap, params.cross_gap)
+    in_order = [[0, 50, 100, 150], [80, 130, 200, 250]]  # 30 and 50 tokens apart, in order
+    assert _mergeable(*in_order, params.merge_gap, params.cross_gap)
+    touching = [[0, 50, 300, 350], [55, 100, 240, 295]]  # crossed, 5 tokens apart
+    assert _mergeable(*touching, params.merge_gap, params.cross_gap)

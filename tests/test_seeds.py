@@ -10,8 +10,11 @@ from hypothesis import strategies as st
 
 from reprints.align import Admission, AlignParams, align
 from reprints.seeds import (
+    Fragment,
     SentenceIndex,
     SentenceParams,
+    _weights,
+    _widened,
     fragments,
     sentence_bounds,
     sentence_keys,
@@ -158,3 +161,22 @@ def test_units_are_the_bags_counted_by_hand(
         assert np.array_equal(got.bounds, bounds)
         order = got.words[got.by_word]
         assert np.all(order[1:] >= order[:-1])
+
+
+def test_a_summary_shaped_fragment_widens_to_the_weaker_seeds_of_its_short_side() -> None:
+    tokenizer = Tokenizer()
+    summary = (
+        "The harbour authority approved a breakwater after storm damage. "
+        "Shops on the old quay hope for visitors."
+    )
+    a, b = tokenizer.tokenize(summary), tokenizer.tokenize(SOURCE + " " + UNRELATED)
+    ua, ub, size = units(SentenceIndex.of(a, PARAMS), SentenceIndex.of(b, PARAMS))
+    idf = _weights(ua, ub, size)
+    # The summary's first sentence seeds the source's first, outside the fragment's span.
+    shaped = Fragment(0, 2, 2, 5, 0.5)  # 2 short sentences over 3 of the source
+    [wider] = _widened([shaped], ua, ub, idf, PARAMS)
+    assert (wider.a0, wider.a1, wider.b0, wider.b1) == (0, 2, 0, 5)
+    assert wider.similarity >= PARAMS.validation
+    # A fragment of about equal length on both sides is left as it is.
+    even = Fragment(0, 2, 4, 5, 0.5)
+    assert _widened([even], ua, ub, idf, PARAMS) == [even]

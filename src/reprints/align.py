@@ -28,6 +28,7 @@ footer never becomes a passage, even when a rare word beside it let the pair in.
 from __future__ import annotations
 
 import difflib
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -57,7 +58,14 @@ class AlignParams:
     min_similarity: float = 0.5
     max_repeat: int = 16
     sentences: SentenceParams | None = _SENTENCES  # None: n-gram seeds only
-    merge_gap: int = 12  # passages this close on both sides are one passage
+    merge_gap: int = 100  # passages this close on both sides are one passage
+    cross_gap: int = 12  # ...or this close, when they come in opposite orders in A and B
+    # Between long documents a passage needs more than min_tokens: the chance of a
+    # chance match grows with the search space. Documents whose lengths' geometric
+    # mean is ``long_docs`` tokens or less need min_tokens; each doubling beyond adds
+    # ``length_growth`` times min_tokens. Exact copies need min_tokens only.
+    long_docs: int = 400
+    length_growth: float = 0.3
 
 
 @dataclass(frozen=True, slots=True)
@@ -357,6 +365,7 @@ def align(
         ]
         found = [p for p in found if _keep_fragment(p, admitted, params)]
         passages = merge_passages(passages + _unexplained(found, passages), a, b, params)
+    passages = _significant(passages, len(a), len(b), params)
     if passages and not anchored:
         i, j = _ngram_seeds(a, b, params, indexes)
     return Alignment(
@@ -364,6 +373,32 @@ def align(
         _seed_cover(i, n, [(p.a0, p.a1) for p in passages], len(a)),
         _seed_cover(j, n, [(p.b0, p.b1) for p in passages], len(b)),
     )
+
+
+def min_length(length_a: int, length_b: int, params: AlignParams) -> float:
+    """The fewest tokens a passage between documents of these lengths must span
+    (unless it is an exact copy): ``min_tokens``, more between long documents."""
+    mean = math.sqrt(max(length_a, 1) * max(length_b, 1))
+    doublings = max(0.0, math.log2(mean / max(params.long_docs, 1)))
+    return params.min_tokens * (1.0 + params.length_growth * doublings)
+
+
+def _significant(
+    passages: list[TokenPassage], length_a: int, length_b: int, params: AlignParams
+) -> list[TokenPassage]:
+    """The passages long enough for documents of these lengths (:func:`min_length`):
+    two long documents share a sentence or two about the same thing by chance (a
+    reworded sentence seed, a short chain through common words); an exact copy, or a
+    passage that is all of one document, stands at ``min_tokens``."""
+    floor = min_length(length_a, length_b, params)
+    return [
+        p
+        for p in passages
+        if min(p.a1 - p.a0, p.b1 - p.b0) >= floor
+        or p.matches >= max(p.a1 - p.a0, p.b1 - p.b0)
+        or p.a1 - p.a0 == length_a
+        or p.b1 - p.b0 == length_b
+    ]
 
 
 def align_self(a: Tokens, admitted: Admission, params: AlignParams) -> list[TokenPassage]:
@@ -438,15 +473,20 @@ def _bag_matches(a: Tokens, b: Tokens, a0: int, a1: int, b0: int, b1: int) -> in
     return min(int(np.isin(ha, hb).sum()), int(np.isin(hb, ha).sum()))
 
 
-def _mergeable(x: list[int], y: list[int], gap: int) -> bool:
+def _mergeable(x: list[int], y: list[int], gap: int, cross_gap: int) -> bool:
     """Whether spans x and y (a0, a1, b0, b1) are pieces of one copy: within ``gap``
-    tokens of each other on both sides, and overlapping about as much on each side.
+    tokens of each other on both sides (``cross_gap`` when they come in opposite orders
+    in A and B: a page quoting two stretches of a text, the later one first, is not
+    one copy), and overlapping about as much on each side.
 
     A text that pastes a passage twice gives two spans side by side in A over the same
     stretch of B: close on both sides, but overlapping in B only; they stay two.
     """
     gap_a, gap_b = max(x[0], y[0]) - min(x[1], y[1]), max(x[2], y[2]) - min(x[3], y[3])
     if gap_a > gap or gap_b > gap:
+        return False
+    crossed = (x[0] < y[0]) != (x[2] < y[2]) and x[0] != y[0] and x[2] != y[2]
+    if crossed and (gap_a > cross_gap or gap_b > cross_gap):
         return False
     shorter_a = max(min(x[1] - x[0], y[1] - y[0]), 1)
     shorter_b = max(min(x[3] - x[2], y[3] - y[2]), 1)
@@ -474,7 +514,7 @@ def merge_passages(
         changed, merged = False, []
         for span in sorted(current):
             for m in merged:
-                if _mergeable(m, span, params.merge_gap):
+                if _mergeable(m, span, params.merge_gap, params.cross_gap):
                     m[0], m[1] = min(m[0], span[0]), max(m[1], span[1])
                     m[2], m[3] = min(m[2], span[2]), max(m[3], span[3])
                     changed = True

@@ -27,6 +27,7 @@ Everything is in sentence units; :func:`fragments` returns token spans.
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -47,16 +48,18 @@ _PAIR_MULTIPLIER = np.uint64(0x9E3779B97F4A7C15)
 
 @dataclass(frozen=True, slots=True)
 class SentenceParams:
-    """Settings of the sentence seeds (the published values of Sanchez-Perez et al.)."""
+    """Settings of the sentence seeds (the published values of Sanchez-Perez et al.,
+    but for ``gap``, and the summary widening added here)."""
 
     min_words: int = 4  # a sentence with fewer content words joins the one before it
     max_tokens: int = 60  # longer "sentences" (lists, unpunctuated text) are cut
     cosine: float = 0.33
     dice: float = 0.33
-    gap: int = 4  # sentences between seeds of one cluster
+    gap: int = 6  # sentences between seeds of one cluster (4 in the paper)
     validation: float = 0.34
     summary_gap: int = 24
     summary_ratio: float = 2.0
+    summary_seeds: float = 0.25  # cosine and Dice of the weaker seeds that widen a summary
 
 
 @dataclass(frozen=True, slots=True)
@@ -417,6 +420,51 @@ def _with_summaries(
     return out
 
 
+def _widened(
+    found: list[Fragment], ua: Units, ub: Units, idf: F64, params: SentenceParams
+) -> list[Fragment]:
+    """Fragments with their long side widened to the weaker seeds of their short side.
+
+    A summary's sentence condenses several sentences of the source, so it rarely
+    passes the seed thresholds with more than one or two of them: the seeds cover the
+    start of the summarised region, not all of it. Seeds at the lower ``summary_seeds``
+    thresholds, from the short side's sentences only, that chain within ``summary_gap``
+    sentences of the long side's span widen it, and the wider fragment is taken when it
+    is summary-shaped (``summary_ratio``) and its two spans still validate. Around a
+    copy of equal length on both sides the weaker seeds stray little and the wider
+    fragment is rarely summary-shaped, so it stays as it was.
+    """
+    if not any(_is_summary(f, ua, ub, params.summary_ratio) for f in found):
+        return found  # the weaker seeds' join is made only when some fragment needs it
+    weak = dataclasses.replace(params, cosine=params.summary_seeds, dice=params.summary_seeds)
+    wi, wj = seed_pairs(ua, ub, idf, weak)
+    out = []
+    for f in found:
+        if not _is_summary(f, ua, ub, params.summary_ratio):
+            out.append(f)
+            continue
+        short_a = ua.bounds[f.a1] - ua.bounds[f.a0] <= ub.bounds[f.b1] - ub.bounds[f.b0]
+        lo, hi = (f.b0, f.b1) if short_a else (f.a0, f.a1)
+        mine, other = (wi, wj) if short_a else (wj, wi)
+        start, stop = (f.a0, f.a1) if short_a else (f.b0, f.b1)
+        near = np.unique(other[(mine >= start) & (mine < stop)])
+        for x in near[near >= hi].tolist():  # outward past the end, then the start
+            if x > hi - 1 + params.summary_gap:
+                break
+            hi = x + 1
+        for x in near[near < lo][::-1].tolist():
+            if x < lo - params.summary_gap:
+                break
+            lo = x
+        span = (f.a0, f.a1, lo, hi) if short_a else (lo, hi, f.b0, f.b1)
+        if span != (f.a0, f.a1, f.b0, f.b1):
+            similarity = _span_cosine(ua, ub, idf, span)
+            if similarity >= params.validation:
+                f = Fragment(*span, similarity)
+        out.append(f)
+    return out
+
+
 def _union(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
     merged: list[tuple[int, int]] = []
     for x, y in sorted(spans):
@@ -459,6 +507,7 @@ def fragments(
     found = _clusters(i, j, ua, ub, idf, params.gap, params.validation)
     wide = _clusters(i, j, ua, ub, idf, params.summary_gap, params.validation)
     found = _with_summaries(found, wide, ua, ub, params.summary_ratio)
+    found = _widened(found, ua, ub, idf, params)
     return [
         (
             int(ua.bounds[f.a0]),
