@@ -241,19 +241,21 @@ class AnchorIndex:
         and repeat candidates are then representatives: :func:`tasks` expands them).
         With ``keys`` (sentence keys of the same documents), the pairs they make by
         ``rule`` are candidates too."""
-        owners = anchors.owners()
-        kept = slice(None) if copies is None else copies.representatives()[owners]
+        standing = None if copies is None else copies.representatives()
         weights = None if copies is None else copies.sizes()
-        found = find_candidates(
-            anchors.hashes[kept], owners[kept], max_df, weights=weights, max_pairs=max_pairs
-        )
+
+        def indexed(rows: Anchors) -> tuple[U64, I64]:
+            """The (hash, owner) rows of the documents that are indexed."""
+            owners = rows.owners()
+            if standing is None:
+                return rows.hashes, owners
+            kept = standing[owners]
+            return rows.hashes[kept], owners[kept]
+
+        found = find_candidates(*indexed(anchors), max_df, weights=weights, max_pairs=max_pairs)
         if keys is not None:
             rule = rule or KeyRule()
-            key_owners = keys.owners()
-            key_kept = slice(None) if copies is None else copies.representatives()[key_owners]
-            extra = find_candidates(
-                keys.hashes[key_kept], key_owners[key_kept], rule.max_df, rule.min_shared, weights
-            )
+            extra = find_candidates(*indexed(keys), rule.max_df, rule.min_shared, weights)
             found = add_pairs(found, extra.pairs)
         return cls(anchors, ngram, window, max_df, found, copies)
 

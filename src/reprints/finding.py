@@ -177,8 +177,7 @@ def fingerprint_documents(
 def sentence_key_batch(tokens: Sequence[Tokens], options: FindOptions) -> Anchors:
     """The sentence keys of a batch of documents (none without sentence seeds)."""
     if not options.sentences:
-        none = (np.zeros(0, np.int64), np.zeros(0, np.uint64))
-        return Anchors.stack([none] * len(tokens))
+        return Anchors.empty(len(tokens))
     return sentence_keys_batch(tokens, _SENTENCES, options.ngram)
 
 

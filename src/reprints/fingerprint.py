@@ -109,24 +109,15 @@ class Anchors:
         return np.repeat(np.arange(len(self), dtype=np.int64), np.diff(self.offsets))
 
     @classmethod
-    def stack(cls, found: Sequence[tuple[I64, U64]]) -> Anchors:
-        """The anchors of consecutive documents from each one's (positions, hashes)."""
-        counts = np.fromiter((p.shape[0] for p, _ in found), dtype=np.int64, count=len(found))
-        return cls(
-            np.concatenate(([0], np.cumsum(counts))).astype(np.int64),
-            np.concatenate([p for p, _ in found]).astype(np.int64)
-            if found
-            else np.zeros(0, np.int64),
-            np.concatenate([h for _, h in found]).astype(np.uint64)
-            if found
-            else np.zeros(0, np.uint64),
-        )
+    def empty(cls, documents: int) -> Anchors:
+        """``documents`` consecutive documents without a single anchor."""
+        return cls(np.zeros(documents + 1, np.int64), np.zeros(0, np.int64), np.zeros(0, np.uint64))
 
     @classmethod
     def concat(cls, parts: Sequence[Anchors]) -> Anchors:
         """The anchors of consecutive batches of documents, as one collection."""
         if not parts:
-            return cls(np.zeros(1, np.int64), np.zeros(0, np.int64), np.zeros(0, np.uint64))
+            return cls.empty(0)
         starts = np.cumsum([0] + [int(p.offsets[-1]) for p in parts[:-1]])
         offsets = np.concatenate(
             [parts[0].offsets[:1]] + [p.offsets[1:] + s for p, s in zip(parts, starts, strict=True)]
@@ -177,7 +168,7 @@ def fingerprint_joined(
     gram_offsets = np.concatenate(([0], np.cumsum(counts))).astype(np.int64)
     total = int(gram_offsets[-1])
     if total == 0:
-        return Anchors(np.zeros(docs + 1, np.int64), np.zeros(0, np.int64), np.zeros(0, np.uint64))
+        return Anchors.empty(docs)
     # The token where each document's n-grams start, for every n-gram of the batch.
     owner = np.repeat(np.arange(docs, dtype=np.int64), counts)
     at = np.arange(total, dtype=np.int64) + (offsets[:-1] - gram_offsets[:-1])[owner]

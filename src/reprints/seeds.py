@@ -539,9 +539,7 @@ def sentence_keys_batch(tokens: Sequence[Tokens], params: SentenceParams, ngram:
     next); document ``k``'s keys are ``.of(k)``. Tokens without stems have none."""
     lengths = np.fromiter((len(t) for t in tokens), dtype=np.int64, count=len(tokens))
     offsets = np.concatenate(([0], np.cumsum(lengths))).astype(np.int64)
-    none = Anchors(
-        np.zeros(len(tokens) + 1, np.int64), np.zeros(0, np.int64), np.zeros(0, np.uint64)
-    )
+    none = Anchors.empty(len(tokens))
     words_of = [t for t in tokens if t.stems is not None and t.breaks is not None]
     if int(offsets[-1]) == 0 or not words_of:
         return none

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pyarrow as pa
 
-from reprints.boilerplate import BoilerplateMarker, MarkCounts
+from reprints.boilerplate import BoilerplateMarker
 from reprints.finding import FindOptions, FingerprintedBatch, fingerprint_documents
 from reprints.spark.candidates import to_long
 from reprints.spark.read import document_of_row
@@ -133,12 +133,6 @@ def tokens_of(cell: bytes) -> Tokens:
     tokens = pickle.loads(cell)
     assert isinstance(tokens, Tokens)
     return tokens
-
-
-def marks_of(cells: list[bytes]) -> MarkCounts:
-    """What the marker marked in every batch (the ``marks`` cells that are not null,
-    one per batch), merged."""
-    return MarkCounts.total(pickle.loads(cell) for cell in cells)
 
 
 def anchor_rows(fingerprinted: DataFrame) -> DataFrame:
