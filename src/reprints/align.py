@@ -342,6 +342,7 @@ def align(
     params: AlignParams,
     indexes: tuple[SeedIndex, SeedIndex] | None = None,
     sentence_indexes: tuple[SentenceIndex, SentenceIndex] | None = None,
+    unseeded: bool = False,
 ) -> Alignment:
     """Passages shared by two different documents, sorted by position in A.
 
@@ -349,7 +350,10 @@ def align(
     documents and which of A's tokens are stock text. ``indexes`` and
     ``sentence_indexes``: the two documents' :class:`SeedIndex` (of
     ``params.seed_ngram``) and :class:`~reprints.seeds.SentenceIndex` (of
-    ``params.sentences``), when kept from an earlier alignment.
+    ``params.sentences``), when kept from an earlier alignment. ``unseeded``: the
+    two texts, all their words in the bags, have no seed sentence pair
+    (:func:`reprints.screen.may_seed` said so), so that the sentence fragments need
+    not be sought unless near-verbatim passages take words out of the bags.
     """
     n = params.seed_ngram
     # Without an admitted anchor no chain is a passage (only sentence fragments can be):
@@ -359,10 +363,9 @@ def align(
     passages = _passages(i, j, a, b, admitted, params) if anchored else []
     if params.sentences is not None:
         explained = (_inside(passages, len(a), 0), _inside(passages, len(b), 2))
-        found = [
-            TokenPassage(a0, a1, b0, b1, 0)
-            for a0, a1, b0, b1, _ in fragments(a, b, params.sentences, explained, sentence_indexes)
-        ]
+        sought = not unseeded or bool(explained[0].any() or explained[1].any())
+        spans = fragments(a, b, params.sentences, explained, sentence_indexes) if sought else []
+        found = [TokenPassage(a0, a1, b0, b1, 0) for a0, a1, b0, b1, _ in spans]
         found = [p for p in found if _keep_fragment(p, admitted, params)]
         passages = merge_passages(passages + _unexplained(found, passages), a, b, params)
     passages = _significant(passages, len(a), len(b), params)

@@ -16,7 +16,8 @@ the CLI, the report or the writers.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+import itertools
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, fields, replace
 from typing import Any, Protocol
 
@@ -48,6 +49,7 @@ from reprints.fingerprint import (
     window_for,
 )
 from reprints.options import OptionsError, check
+from reprints.screen import may_seed
 from reprints.seeds import SentenceIndex, SentenceParams, has_sentences, sentence_keys_batch
 from reprints.text import Tokenizer, Tokens
 
@@ -274,13 +276,18 @@ def align_tasks(
     written with each copy's offsets. ``listed``: the pairs came from the caller, not
     from the index, so no shared anchor has to vouch for a passage (stock text still
     never makes one).
+
+    The pairs of each run of tasks are screened for sentence seeds at once
+    (:func:`reprints.screen.may_seed`): most candidate pairs share a stock phrase or a
+    sentence key by chance, and a pair without seeds skips the sentence fragments
+    (and, without an admitted anchor, finds nothing) for a share of one numpy join.
     """
     arrays = _DocumentArrays(tokens, params)
     stock: dict[tuple[int, bool], npt.NDArray[np.bool_] | None] = {}
     shared_pairs: dict[Task, tuple[Alignment, float]] = {}
     shared_repeats: dict[Task, list[TokenPassage]] = {}
     found: list[Pair | SelfRepeats | None] = []
-    for a, b in tasks:
+    for (a, b), unseeded in arrays.screened(tasks):
         ta = arrays.tokens(a)
         key = _shared_key(index, a, b)
         if b == REPEATS:
@@ -298,7 +305,8 @@ def align_tasks(
             if listed:
                 admission = Admission(usable_ngrams(ta, params.ngram), admission.stock)
             seeds = (arrays.seeds(a), arrays.seeds(b))
-            alignment = align(ta, tb, admission, params, seeds, arrays.sentence_pair(a, b))
+            sentences = arrays.sentence_pair(a, b)
+            alignment = align(ta, tb, admission, params, seeds, sentences, unseeded=unseeded)
             jaccard = arrays.jaccard(a, b) if alignment.passages else 0.0
             aligned = (alignment, jaccard)
             if key:
@@ -309,6 +317,12 @@ def align_tasks(
         else:
             found.append(None)
     return found
+
+
+# Tasks screened for sentence seeds at once (a few documents' arrays), and the fewest
+# pairs among them worth a screen: alone, a pair's screen costs about its fragments.
+_SCREEN_BATCH = 256
+_SCREEN_FROM = 3
 
 
 class _DocumentArrays:
@@ -344,6 +358,30 @@ class _DocumentArrays:
             if doc not in self._sentences:
                 self._sentences[doc] = SentenceIndex.of(self.tokens(doc), settings)
         return self._sentences[a], self._sentences[b]
+
+    def screened(self, tasks: Iterable[Task]) -> Iterator[tuple[Task, bool]]:
+        """Each task, and whether it is a pair without seed sentence pairs
+        (:func:`reprints.screen.may_seed`, on runs of :data:`_SCREEN_BATCH` tasks)."""
+        it = iter(tasks)
+        while run := list(itertools.islice(it, _SCREEN_BATCH)):
+            clear = self._unseeded(run)
+            yield from ((task, task in clear) for task in run)
+
+    def _unseeded(self, tasks: Sequence[Task]) -> set[Task]:
+        """The pair tasks the screen clears; none among fewer than :data:`_SCREEN_FROM`
+        pairs, where it would cost about what it saves."""
+        settings = self._params.sentences
+        if settings is None:
+            return set()
+        pairs = [
+            (task, sentences)
+            for task in tasks
+            if task[1] != REPEATS and (sentences := self.sentence_pair(*task)) is not None
+        ]
+        if len(pairs) < _SCREEN_FROM:
+            return set()
+        flags = may_seed([sentences for _, sentences in pairs], settings)
+        return {task for (task, _), seeded in zip(pairs, flags.tolist(), strict=True) if not seeded}
 
     def jaccard(self, a: int, b: int) -> float:
         """:func:`reprints.align.ngram_jaccard` of two documents."""

@@ -31,6 +31,7 @@ import dataclasses
 import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -227,8 +228,36 @@ def _weights(ua: Units, ub: Units, size: int) -> F64:
     """Inverse sentence frequency of every word over the sentences of both texts."""
     df = np.bincount(ua.words, ua.present(), minlength=size)
     df += np.bincount(ub.words, ub.present(), minlength=size)
-    total = len(ua) + len(ub)
+    return isf(len(ua) + len(ub), df)
+
+
+def isf(total: int | F64, df: I64) -> F64:
+    """The inverse sentence frequency of words found in ``df`` of ``total`` sentences."""
     return np.log(total / np.maximum(df, 1)).astype(np.float64)
+
+
+def meetings(lo: I64, count: I64) -> tuple[I64, I64]:
+    """A join's meetings: left entry k meets the ``count[k]`` right entries from ``lo[k]``
+    on (in the right side's sorted order). Each meeting's left entry and right place."""
+    total = int(count.sum())
+    left = np.repeat(np.arange(count.shape[0]), count)
+    step = np.arange(total) - np.repeat(np.cumsum(count) - count, count)
+    return left, np.repeat(lo, count) + step
+
+
+def passing(
+    shared: npt.NDArray[np.integer[Any]],
+    sizes: F64,
+    dot: npt.NDArray[np.number[Any]],
+    norms: F64,
+    params: SentenceParams,
+    slack: float = 0.0,
+) -> Mask:
+    """Which sentence pairs are seeds: Dice (``shared`` words of the two sentences'
+    ``sizes`` together) and cosine (``dot`` over the ``norms`` multiplied) both above
+    their thresholds, less ``slack``."""
+    dice = 2 * shared / np.maximum(sizes, 1)
+    return (dice > params.dice - slack) & (dot / norms > params.cosine - slack)
 
 
 # Word matches (an entry of A against one of B) joined at once: bounds the memory of a
@@ -236,7 +265,7 @@ def _weights(ua: Units, ub: Units, size: int) -> F64:
 _JOIN_CHUNK = 1 << 21
 
 
-def _chunk_edges(rows: I64, meets: I64) -> list[int]:
+def chunk_edges(rows: I64, meets: I64) -> list[int]:
     """Entry indices that cut A's entries into runs of whole sentences of about
     ``_JOIN_CHUNK`` meetings each."""
     if int(meets.sum()) <= _JOIN_CHUNK:
@@ -285,16 +314,15 @@ def _seed_pairs(ua: Units, ub: Units, idf: F64, params: SentenceParams) -> tuple
     lo = np.searchsorted(b_words, ua.words, side="left")
     meets = np.searchsorted(b_words, ua.words, side="right") - lo
     meets[~ua.present()] = 0
-    edges = _chunk_edges(ua.rows, meets)
+    edges = chunk_edges(ua.rows, meets)
     found_i, found_j = [empty], [empty]
     for start, stop in itertools.pairwise(edges):
         count = meets[start:stop]
         total = int(count.sum())
         if total == 0:
             continue
-        entry = np.repeat(np.arange(start, stop), count)
-        step = np.arange(total) - np.repeat(np.cumsum(count) - count, count)
-        other = by_word[np.repeat(lo[start:stop], count) + step]
+        entry, place = meetings(lo[start:stop], count)
+        entry, other = entry + start, by_word[place]
         there = ub.counts[other] > 0  # B's entries taken out meet nothing
         entry, other = entry[there], other[there]
         if entry.shape[0] == 0:
@@ -312,9 +340,7 @@ def _seed_pairs(ua: Units, ub: Units, idf: F64, params: SentenceParams) -> tuple
             _sentence_sums(ub, rows_b, idf),
         )
         at_a, at_b = at_a.reshape(-1), at_b.reshape(-1)
-        dice = 2 * shared / np.maximum(size_a[at_a] + size_b[at_b], 1)
-        cosine = dot / (norm_a[at_a] * norm_b[at_b])
-        ok = (dice > params.dice) & (cosine > params.cosine)
+        ok = passing(shared, size_a[at_a] + size_b[at_b], dot, norm_a[at_a] * norm_b[at_b], params)
         found_i.append(i[ok])
         found_j.append(j[ok])
     return np.concatenate(found_i).astype(np.int64), np.concatenate(found_j).astype(np.int64)

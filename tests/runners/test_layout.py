@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 SRC = Path(__file__).resolve().parents[2] / "src" / "reprints"
-STAGES = ["text", "boilerplate", "fingerprint", "candidates", "align", "finding"]
+STAGES = ["text", "boilerplate", "fingerprint", "candidates", "align", "seeds", "screen", "finding"]
 # Runners and what only runners use (spools, pipeline plumbing), the CLI, the report, writers.
 NOT_FOR_STAGES = tuple(
     f"reprints.{name}"

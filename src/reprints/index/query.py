@@ -31,8 +31,9 @@ from reprints.copies import content_key
 from reprints.documents import Document, Pair
 from reprints.finding import FindOptions, fingerprint_documents
 from reprints.fingerprint import Anchors, fingerprint_batch, ngram_hashes
-from reprints.index.screen import may_seed
 from reprints.index.store import Index, Snapshot, StoredDocument
+from reprints.screen import may_seed
+from reprints.seeds import SentenceIndex, has_sentences
 from reprints.text import Tokens
 
 I64 = npt.NDArray[np.int64]
@@ -122,21 +123,38 @@ def _side(
 @dataclass(frozen=True, slots=True)
 class _Pairing:
     """What every alignment of one query shares: the settings, the query's seed
-    index, and which candidates may have sentence seeds (:mod:`reprints.index.screen`)."""
+    index, the texts' sentence indexes (when sentence seeds are on and the texts have
+    sentences), and which candidates may have sentence seeds (:mod:`reprints.screen`)."""
 
     params: AlignParams
     query_seeds: SeedIndex
+    sentences: dict[str, SentenceIndex]
     seeded: dict[str, bool]
 
     @classmethod
     def of(cls, snap: Snapshot, q: _Side, stored: Sequence[_Side]) -> _Pairing:
         params = snap.options.find.align_params()
         seeded = dict.fromkeys((d.id for d in stored), True)
+        settings = params.sentences
+        sentences: dict[str, SentenceIndex] = {}
+        if settings is not None:
+            sentences = {
+                d.id: SentenceIndex.of(d.tokens, settings)
+                for d in (q, *stored)
+                if has_sentences(d.tokens)
+            }
+        others = [d.id for d in stored if d.id in sentences]
         # Screening costs about one alignment's fragments: worth it beside several.
-        if params.sentences is not None and len(stored) >= _SCREEN_FROM:
-            flags = may_seed(q.tokens, [d.tokens for d in stored], params.sentences)
-            seeded = {d.id: bool(f) for d, f in zip(stored, flags.tolist(), strict=True)}
-        return cls(params, SeedIndex.of(q.tokens, params.seed_ngram), seeded)
+        if settings is not None and q.id in sentences and len(others) >= _SCREEN_FROM:
+            pairs = [(sentences[q.id], sentences[other]) for other in others]
+            flags = may_seed(pairs, settings)
+            seeded.update(zip(others, flags.tolist(), strict=True))
+        return cls(params, SeedIndex.of(q.tokens, params.seed_ngram), sentences, seeded)
+
+    def sentence_pair(self, a: _Side, b: _Side) -> tuple[SentenceIndex, SentenceIndex] | None:
+        if a.id in self.sentences and b.id in self.sentences:
+            return self.sentences[a.id], self.sentences[b.id]
+        return None
 
 
 def query(index: Index, doc: Document, top: int | None = None) -> QueryResult:
@@ -292,17 +310,15 @@ def _match(snap: Snapshot, pairing: _Pairing, q: _Side, d: _Side, copies: int) -
     a, b = (q, d) if query_first else (d, q)
     admission = _admission(snap, a, b, q, copies)
     params, seeded = pairing.params, pairing.seeded[d.id]
-    # Without sentence seeds a pair without an n-gram chain passage has no passage at
-    # all (see reprints.index.screen); without an admitted anchor it has no chain.
+    # A pair without sentence seeds and without an admitted anchor has no passage.
     if not seeded and not admission.anchors.any():
         return None
     seeds = SeedIndex.of(d.tokens, params.seed_ngram)
     indexes = (pairing.query_seeds, seeds) if query_first else (seeds, pairing.query_seeds)
-    if not seeded:
-        chains = align(a.tokens, b.tokens, admission, replace(params, sentences=None), indexes)
-        if not chains.passages:
-            return None
-    alignment = align(a.tokens, b.tokens, admission, params, indexes)
+    sentences = pairing.sentence_pair(a, b)
+    alignment = align(
+        a.tokens, b.tokens, admission, params, indexes, sentences, unseeded=not seeded
+    )
     if not alignment.passages:
         return None
     jaccard = set_jaccard(a.grams, b.grams)
