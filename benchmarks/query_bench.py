@@ -112,9 +112,7 @@ def _cpu_s() -> float:
 def reprints_add(folder: Path) -> dict[str, Any]:
     from reprints.documents import Document
     from reprints.index import Index
-    from reprints.text import char_classes
 
-    char_classes()
     docs = [Document(d["id"], d["text"]) for d in _read(folder / "added.jsonl")]
     index = Index(folder / "index", workers=0)
     started = time.perf_counter()
@@ -125,12 +123,8 @@ def reprints_add(folder: Path) -> dict[str, Any]:
 def reprints_query(folder: Path) -> dict[str, Any]:
     from reprints.documents import Document
     from reprints.index import Index, query
-    from reprints.text import char_classes
 
     queries = _read(folder / "queries.jsonl")
-    started = time.perf_counter()
-    char_classes()  # the tokeniser's table, built once per process: not the index's cost
-    tokeniser = time.perf_counter() - started
     started = time.perf_counter()
     index = Index(folder / "index")
     with index.view():
@@ -147,7 +141,6 @@ def reprints_query(folder: Path) -> dict[str, Any]:
             found += any(m.id == q["source"] for m in result.matches)
     return {
         "open_s": round(opened, 3),
-        "tokeniser_start_s": round(tokeniser, 3),
         **_latencies(seconds),
         # CPU time of each query (this process): what a shared machine's waits leave out
         **{f"cpu_{k}": v for k, v in _latencies(cpu).items()},
@@ -166,9 +159,8 @@ def _shingles(tokenizer: Any, text: str) -> list[bytes]:
 def datasketch_run(folder: Path) -> dict[str, Any]:
     from datasketch import MinHash, MinHashLSH
 
-    from reprints.text import Tokenizer, char_classes
+    from reprints.text import Tokenizer
 
-    char_classes()  # as for reprints: built before the clock starts
     tokenizer = Tokenizer()
     docs = _read(folder / "docs.jsonl")
     started = time.perf_counter()

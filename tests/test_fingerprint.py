@@ -8,6 +8,7 @@ from reprints.fingerprint import (
     fingerprint,
     fingerprint_batch,
     ngram_hashes,
+    rightmost_minima,
     usable_ngrams,
     window_for,
     winnow,
@@ -89,3 +90,15 @@ def test_fingerprint_batch_is_fingerprint_of_each_document(
         got_positions, got_hashes = batch.of(d)
         assert got_positions.tolist() == positions.tolist()
         assert got_hashes.tolist() == hashes.tolist()
+
+
+@given(st.lists(st.integers(0, 5), min_size=1, max_size=60), st.integers(1, 40))
+def test_rightmost_minima_is_the_last_least_of_every_window(values: list[int], window: int) -> None:
+    """Small values, so that ties (which winnowing breaks to the right) are common."""
+    window = min(window, len(values))
+    found = rightmost_minima(np.array(values, dtype=np.uint64), window).tolist()
+    expected = []
+    for i in range(len(values) - window + 1):
+        least = min(values[i : i + window])
+        expected.append(max(k for k in range(i, i + window) if values[k] == least))
+    assert found == expected

@@ -9,7 +9,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from reprints.align import Admission, AlignParams, align
+from reprints.fingerprint import mix64
 from reprints.seeds import (
+    _PAIR_MULTIPLIER,
     Fragment,
     SentenceIndex,
     SentenceParams,
@@ -180,3 +182,34 @@ def test_a_summary_shaped_fragment_widens_to_the_weaker_seeds_of_its_short_side(
     # A fragment of about equal length on both sides is left as it is.
     even = Fragment(0, 2, 4, 5, 0.5)
     assert _widened([even], ua, ub, idf, PARAMS) == [even]
+
+
+def _sentence_keys_by_definition(text: str, ngram: int) -> tuple[list[int], list[int]]:
+    """Every pair of each sentence's three smallest distinct word classes, sentence by
+    sentence: first the (1st, 2nd) keys, then (1st, 3rd), then (2nd, 3rd)."""
+    tokens = Tokenizer().tokenize(text)
+    assert tokens.stems is not None
+    if len(tokens) < ngram:
+        return [], []
+    bounds = sentence_bounds(tokens, PARAMS).tolist()
+    rows = []
+    for k in range(len(bounds) - 1):
+        stems = tokens.stems[bounds[k] : bounds[k + 1]].tolist()
+        rows.append((min(bounds[k], len(tokens) - ngram), sorted(set(stems) - {0})[:3]))
+    keys, positions = [], []
+    mult = int(_PAIR_MULTIPLIER)
+    for x, y in ((0, 1), (0, 2), (1, 2)):
+        for at, least in rows:
+            if len(least) > y:
+                pair = np.array([(least[x] * mult + least[y]) % (1 << 64)], dtype=np.uint64)
+                keys.append(int(mix64(pair)[0]))
+                positions.append(at)
+    return positions, keys
+
+
+@given(st.lists(st.sampled_from(["ox", "elk", "yak", "gnu", "the", "emu", "ram", ".", "\n\n"])))
+def test_sentence_keys_by_definition(words: list[str]) -> None:
+    """A vocabulary of a few words, so that sentences repeat words and run short."""
+    text = " ".join(words)
+    positions, hashes = sentence_keys(Tokenizer().tokenize(text), PARAMS, 3)
+    assert (positions.tolist(), hashes.tolist()) == _sentence_keys_by_definition(text, 3)

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import dataclass, field, fields
 from typing import Any, Protocol
 
 import numpy as np
@@ -50,7 +50,7 @@ from reprints.fingerprint import (
 )
 from reprints.options import OptionsError, check
 from reprints.screen import may_seed
-from reprints.seeds import SentenceIndex, SentenceParams, has_sentences, sentence_keys_batch
+from reprints.seeds import SentenceIndex, SentenceParams, has_sentences, sentence_keys_joined
 from reprints.text import Tokenizer, Tokens
 
 _SENTENCES = SentenceParams()  # frozen: one shared default is safe
@@ -139,7 +139,7 @@ class FingerprintedBatch:
     anchors: Anchors
     marks: MarkCounts | None
     keys: U64  # each document's exact-copy key (:func:`reprints.copies.content_keys`)
-    sentence_keys: Anchors  # :func:`sentence_key_batch`
+    sentence_keys: Anchors  # :func:`reprints.seeds.sentence_keys_joined`
 
 
 def fingerprint_documents(
@@ -153,34 +153,23 @@ def fingerprint_documents(
     The batch is worked on as one: its tokens joined into arrays, the marked lines
     found in the texts joined as the tokeniser joins them (newlines between), the
     anchors of every document taken in one pass (:func:`fingerprint_joined`)."""
-    texts = [d.text for d in documents]
-    tokens = tokenizer.tokenize_batch(texts)
-    sizes = np.fromiter(map(len, tokens), dtype=np.int64, count=len(tokens))
-    offsets = np.concatenate(([0], np.cumsum(sizes))).astype(np.int64)
-    hashes = np.concatenate([t.hashes for t in tokens]) if tokens else np.zeros(0, np.uint64)
+    joined = tokenizer.tokenize_joined([d.text for d in documents])
     marks = boilerplate = None
     if marker is not None:
+        # The marker joins the texts as the tokeniser does: spans in the same offsets.
         span_starts, span_ends, marks = marker.mark_joined(documents)
-        lengths = np.fromiter(map(len, texts), dtype=np.int64, count=len(texts))
-        bases = np.repeat(np.cumsum(lengths + 1) - (lengths + 1), sizes)
-        starts = np.concatenate([t.starts for t in tokens]) + bases if tokens else bases
-        ends = np.concatenate([t.ends for t in tokens]) + bases if tokens else bases
-        boilerplate = covered(starts, ends, span_starts, span_ends)
-        tokens = [
-            replace(t, boilerplate=boilerplate[lo:hi])
-            for t, lo, hi in zip(tokens, offsets[:-1].tolist(), offsets[1:].tolist(), strict=True)
-        ]
-    anchors = fingerprint_joined(hashes, boilerplate, offsets, options.ngram, options.window())
-    return FingerprintedBatch(
-        tokens, anchors, marks, content_keys(tokens), sentence_key_batch(tokens, options)
+        boilerplate = covered(joined.starts, joined.ends, span_starts, span_ends)
+    tokens = joined.split(boilerplate)
+    offsets = joined.offsets
+    anchors = fingerprint_joined(
+        joined.hashes, boilerplate, offsets, options.ngram, options.window()
     )
-
-
-def sentence_key_batch(tokens: Sequence[Tokens], options: FindOptions) -> Anchors:
-    """The sentence keys of a batch of documents (none without sentence seeds)."""
-    if not options.sentences:
-        return Anchors.empty(len(tokens))
-    return sentence_keys_batch(tokens, _SENTENCES, options.ngram)
+    sentence_keys = Anchors.empty(len(tokens))
+    if options.sentences:
+        sentence_keys = sentence_keys_joined(
+            joined.stems, joined.breaks, boilerplate, offsets, _SENTENCES, options.ngram
+        )
+    return FingerprintedBatch(tokens, anchors, marks, content_keys(tokens), sentence_keys)
 
 
 def index_anchors(

@@ -71,11 +71,28 @@ def winnow(hashes: U64, window: int) -> npt.NDArray[np.int64]:
     if size == 0:
         return np.zeros(0, dtype=np.int64)
     window = max(1, min(window, size))
-    windows = np.lib.stride_tricks.sliding_window_view(hashes, window)
-    # argmin returns the first minimum; on the reversed window that is the rightmost.
-    rightmost = window - 1 - np.argmin(windows[:, ::-1], axis=1)
-    positions = np.arange(windows.shape[0]) + rightmost
-    return np.unique(positions)
+    return np.unique(rightmost_minima(hashes, window))
+
+
+def rightmost_minima(values: U64, window: int) -> I64:
+    """Position of the rightmost minimum of every window of ``window`` consecutive
+    values (``len - window + 1`` of them; ``window`` at most ``len``).
+
+    A sparse table instead of an argmin per window: the minima of spans of 1, 2, 4,
+    ... values, each from two spans of half the length, then every window as the two
+    largest such spans that cover it from its ends. Where the right span's minimum is
+    no larger it wins, so ties go to the rightmost position, as winnowing wants."""
+    best, at = values, np.arange(values.shape[0], dtype=np.int64)
+    span = 1
+    while 2 * span <= window:
+        right = best[span:] <= best[:-span]
+        best = np.where(right, best[span:], best[:-span])
+        at = np.where(right, at[span:], at[:-span])
+        span *= 2
+    count = values.shape[0] - window + 1
+    shift = window - span
+    right = best[shift : shift + count] <= best[:count]
+    return np.where(right, at[shift : shift + count], at[:count])
 
 
 def window_for(min_tokens: int, n: int) -> int:
@@ -197,16 +214,15 @@ def _winnow_joined(masked: U64, counts: I64, gram_offsets: I64, window: int) -> 
     full = counts >= window
     picked = []
     if full.any() and masked.shape[0] >= window:
-        windows = np.lib.stride_tricks.sliding_window_view(masked, window)
+        minima = rightmost_minima(masked, window)
         # The windows that lie inside one document: those starting no later than its
         # last full window.
         last = starts + counts - window
-        inside = np.zeros(windows.shape[0] + 1, dtype=np.int64)
+        inside = np.zeros(minima.shape[0] + 1, dtype=np.int64)
         np.add.at(inside, starts[full], 1)
         np.add.at(inside, last[full] + 1, -1)
         first_of = np.flatnonzero(np.cumsum(inside[:-1]) > 0)
-        rightmost = window - 1 - np.argmin(windows[:, ::-1], axis=1)
-        positions = first_of + rightmost[first_of]
+        positions = minima[first_of]
         # The rightmost minimum never moves left as the window slides: equal
         # neighbours are the same anchor.
         keep = np.ones(positions.shape[0], dtype=bool)

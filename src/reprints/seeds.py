@@ -45,6 +45,7 @@ U64 = npt.NDArray[np.uint64]
 F64 = npt.NDArray[np.float64]
 Mask = npt.NDArray[np.bool_]
 _PAIR_MULTIPLIER = np.uint64(0x9E3779B97F4A7C15)
+_NO_WORD = np.uint64(np.iinfo(np.uint64).max)  # above every word class but an equal one
 
 
 @dataclass(frozen=True, slots=True)
@@ -565,48 +566,74 @@ def sentence_keys_batch(tokens: Sequence[Tokens], params: SentenceParams, ngram:
     next); document ``k``'s keys are ``.of(k)``. Tokens without stems have none."""
     lengths = np.fromiter((len(t) for t in tokens), dtype=np.int64, count=len(tokens))
     offsets = np.concatenate(([0], np.cumsum(lengths))).astype(np.int64)
-    none = Anchors.empty(len(tokens))
-    words_of = [t for t in tokens if t.stems is not None and t.breaks is not None]
-    if int(offsets[-1]) == 0 or not words_of:
-        return none
+    if int(offsets[-1]) == 0:
+        return Anchors.empty(len(tokens))
+    # Tokens without stems have stems 0 here (word_fields): no content word, no key.
     fields = [word_fields(t) for t in tokens]
-    stems = np.concatenate([f["stems"] for f in fields]).astype(np.uint64)
-    breaks = np.concatenate([f["breaks"] for f in fields]).astype(bool)
+    boilerplate = None
+    if any(t.boilerplate is not None for t in tokens):
+        boilerplate = np.concatenate(
+            [np.zeros(len(t), bool) if t.boilerplate is None else t.boilerplate for t in tokens]
+        )
+    return sentence_keys_joined(
+        np.concatenate([f["stems"] for f in fields]).astype(np.uint64),
+        np.concatenate([f["breaks"] for f in fields]).astype(bool),
+        boilerplate,
+        offsets,
+        params,
+        ngram,
+    )
+
+
+def sentence_keys_joined(
+    stems: U64,
+    breaks: Mask,
+    boilerplate: Mask | None,
+    offsets: I64,
+    params: SentenceParams,
+    ngram: int,
+) -> Anchors:
+    """:func:`sentence_keys_batch` of documents given as one token array (document
+    ``d``'s tokens are ``offsets[d]`` to ``offsets[d + 1]``)."""
+    lengths = np.diff(offsets)
+    none = Anchors.empty(lengths.shape[0])
     content = stems != 0
-    for k, t in enumerate(tokens):
-        if t.boilerplate is not None:
-            content[offsets[k] : offsets[k + 1]] &= ~t.boilerplate
-        if t.stems is None or t.breaks is None or len(t) < ngram:
-            content[offsets[k] : offsets[k + 1]] = False  # no keys
+    if boilerplate is not None:
+        content &= ~boilerplate
+    content &= np.repeat(lengths >= ngram, lengths)  # too short for an n-gram: no keys
+    breaks = breaks.copy()
     firsts = offsets[:-1][lengths > 0]
     breaks[firsts] = True
     bounds = _bounds(breaks, content, params, firsts)
     pos = np.flatnonzero(content)
+    if pos.shape[0] == 0:
+        return none
     sentence = np.searchsorted(bounds, pos, side="right") - 1
+    # Each sentence's three smallest distinct word classes, by three minima over the
+    # sentences' (contiguous) runs of content words, each taking out the one before:
+    # linear passes where sorting every sentence's words cost more than the rest.
+    heads = np.flatnonzero(np.r_[True, sentence[1:] != sentence[:-1]])
+    owner = np.repeat(np.arange(heads.shape[0]), np.diff(np.r_[heads, sentence.shape[0]]))
     words = stems[pos]
-    order = np.lexsort((words, sentence))
-    sentence, words = sentence[order], words[order]
-    fresh = np.ones(words.shape[0], dtype=bool)
-    fresh[1:] = (words[1:] != words[:-1]) | (sentence[1:] != sentence[:-1])
-    sentence, words = sentence[fresh], words[fresh]
-    first = np.flatnonzero(np.r_[True, sentence[1:] != sentence[:-1]])
-    rank = np.arange(sentence.shape[0]) - np.repeat(first, np.diff(np.r_[first, sentence.shape[0]]))
+    left = np.ones(words.shape[0], dtype=bool)
+    smallest, present = [], []
+    for _ in range(3):
+        present.append(np.logical_or.reduceat(left, heads))
+        least = np.minimum.reduceat(np.where(left, words, _NO_WORD), heads)
+        smallest.append(least)
+        left &= words != least[owner]
+    where_of = bounds[sentence[heads]]
     keys, where = [], []
     for x, y in ((0, 1), (0, 2), (1, 2)):
-        lo = np.flatnonzero(rank == x)
-        hi = lo + (y - x)
-        ok = hi < sentence.shape[0]
-        lo, hi = lo[ok], hi[ok]
-        ok = sentence[hi] == sentence[lo]
-        lo, hi = lo[ok], hi[ok]
+        ok = present[y]
         with np.errstate(over="ignore"):
-            keys.append(mix64(words[lo] * _PAIR_MULTIPLIER + words[hi]))
-        where.append(bounds[sentence[lo]])
+            keys.append(mix64(smallest[x][ok] * _PAIR_MULTIPLIER + smallest[y][ok]))
+        where.append(where_of[ok])
     at = np.concatenate(where).astype(np.int64)
     doc = np.searchsorted(offsets, at, side="right") - 1
     by_doc = np.argsort(doc, kind="stable")
     at, doc = at[by_doc], doc[by_doc]
     hashes = np.concatenate(keys).astype(np.uint64)[by_doc]
     positions = np.minimum(at - offsets[doc], lengths[doc] - ngram)
-    counts = np.bincount(doc, minlength=len(tokens))
+    counts = np.bincount(doc, minlength=lengths.shape[0])
     return Anchors(np.concatenate(([0], np.cumsum(counts))).astype(np.int64), positions, hashes)

@@ -42,17 +42,40 @@ _SINGLE_CHAR_RANGES = (
 )
 
 
+_UNKNOWN = -1  # a code point whose class is not looked up yet
+
+
+def _class_of(cp: int) -> int:
+    ch = chr(cp)
+    if not (ch.isalnum() or unicodedata.category(ch)[0] == "M"):
+        return SEPARATOR
+    if any(lo <= cp <= hi for lo, hi in _SINGLE_CHAR_RANGES):
+        return SINGLE
+    return WORD
+
+
 @lru_cache(maxsize=1)
-def char_classes() -> npt.NDArray[np.int8]:
-    """Class of every Unicode code point: SEPARATOR, WORD or SINGLE (built once)."""
-    table = np.zeros(sys.maxunicode + 1, dtype=np.int8)
-    for cp in range(sys.maxunicode + 1):
-        ch = chr(cp)
-        if ch.isalnum() or unicodedata.category(ch)[0] == "M":
-            table[cp] = WORD
-    for lo, hi in _SINGLE_CHAR_RANGES:
-        table[lo : hi + 1] = np.where(table[lo : hi + 1] == WORD, SINGLE, table[lo : hi + 1])
+def _class_table() -> npt.NDArray[np.int8]:
+    """Every code point's class, -1 until a text holds it (1.1 MB): looking up all
+    1.1 million code points in Python took a second per process, and a process only
+    ever meets a few thousand of them."""
+    table = np.full(sys.maxunicode + 1, _UNKNOWN, dtype=np.int8)
+    table[:128] = [_class_of(cp) for cp in range(128)]
     return table
+
+
+def char_classes(codepoints: npt.NDArray[np.uint32]) -> npt.NDArray[np.int8]:
+    """Class of each code point: SEPARATOR, WORD or SINGLE. The table fills as texts
+    bring new code points; a class is a pure function of its code point, so when it
+    is looked up changes nothing."""
+    table = _class_table()
+    cls = table[codepoints]
+    unknown = cls == _UNKNOWN
+    if unknown.any():
+        new = np.unique(codepoints[unknown])
+        table[new] = [_class_of(cp) for cp in new.tolist()]
+        cls = table[codepoints]
+    return cls
 
 
 def normalize_token(token: str) -> str:
@@ -104,6 +127,41 @@ def word_fields(tokens: Tokens) -> dict[str, npt.NDArray[np.generic]]:
     }
 
 
+@dataclass(frozen=True, slots=True)
+class TokenBatch:
+    """The tokens of a batch of texts joined by newlines, as one set of arrays:
+    :class:`Tokens`' fields over the whole batch (``starts`` and ``ends`` in the joined
+    string), text ``k``'s tokens being ``offsets[k]`` to ``offsets[k + 1]`` and its
+    text starting at ``text_starts[k]`` in the joined string."""
+
+    hashes: npt.NDArray[np.uint64]
+    starts: npt.NDArray[np.int64]
+    ends: npt.NDArray[np.int64]
+    offsets: npt.NDArray[np.int64]
+    text_starts: npt.NDArray[np.int64]
+    stems: npt.NDArray[np.uint64]
+    breaks: npt.NDArray[np.bool_]
+
+    def split(self, boilerplate: npt.NDArray[np.bool_] | None = None) -> list[Tokens]:
+        """Each text's :class:`Tokens` (offsets in its own text), with its slice of
+        ``boilerplate`` (one flag per token of the batch) when given."""
+        out = []
+        offsets, bases = self.offsets.tolist(), self.text_starts.tolist()
+        for k in range(len(offsets) - 1):
+            lo, hi, base = offsets[k], offsets[k + 1], bases[k]
+            out.append(
+                Tokens(
+                    hashes=self.hashes[lo:hi].copy(),
+                    starts=(self.starts[lo:hi] - base).astype(np.int32),
+                    ends=(self.ends[lo:hi] - base).astype(np.int32),
+                    boilerplate=None if boilerplate is None else boilerplate[lo:hi].copy(),
+                    stems=self.stems[lo:hi].copy(),
+                    breaks=self.breaks[lo:hi].copy(),
+                )
+            )
+        return out
+
+
 def token_spans(text: str) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
     """Start and end (exclusive) character offsets of every token of ``text``."""
     if not text:
@@ -123,27 +181,27 @@ def sentence_starts(
     """Which tokens begin a sentence: the first, and each one whose preceding separator
     holds terminal punctuation or a blank line (a single line break is line wrapping).
 
-    Only the few terminal marks and line breaks are located (one pass over the code
-    points each); each gap between tokens then counts them by binary search."""
+    One running count of terminal marks and line breaks over the code points gives
+    each gap between tokens its counts by two lookups."""
     breaks = np.ones(starts.shape[0], dtype=bool)
     if starts.shape[0] > 1:
+        # One running count of both: terminal marks in the low 32 bits, line breaks
+        # in the high ones; a gap's counts are the difference at its two ends.
         marks = _marks_table()[codepoints]
-        stops = np.flatnonzero(marks == 1)
-        lines = np.flatnonzero(marks == 2)
-        lo, hi = ends[:-1], starts[1:]
-        stop = np.searchsorted(stops, hi) > np.searchsorted(stops, lo)
-        blank = np.searchsorted(lines, hi) - np.searchsorted(lines, lo) > 1
-        breaks[1:] = stop | blank
+        running = np.zeros(codepoints.shape[0] + 1, dtype=np.int64)
+        np.cumsum(marks, out=running[1:])
+        between = running[starts[1:]] - running[ends[:-1]]
+        breaks[1:] = ((between & 0xFFFFFFFF) > 0) | ((between >> 32) > 1)
     return breaks
 
 
 @lru_cache(maxsize=1)
-def _marks_table() -> npt.NDArray[np.uint8]:
-    """1 for a terminal mark, 2 for a line break, 0 for any other code point (1 MB,
+def _marks_table() -> npt.NDArray[np.int64]:
+    """1 for a terminal mark, 2**32 for a line break, 0 for any other code point (9 MB,
     built once)."""
-    table = np.zeros(sys.maxunicode + 1, dtype=np.uint8)
+    table = np.zeros(sys.maxunicode + 1, dtype=np.int64)
     table[_TERMINAL] = 1
-    table[_NEWLINE] = 2
+    table[_NEWLINE] = 1 << 32
     return table
 
 
@@ -155,7 +213,7 @@ def _boundaries(
     codepoints: npt.NDArray[np.uint32],
 ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
     """Token starts and ends (exclusive) in an array of code points."""
-    cls = char_classes()[codepoints]
+    cls = char_classes(codepoints)
     prev = np.empty_like(cls)
     prev[0] = SEPARATOR
     prev[1:] = cls[:-1]
@@ -175,9 +233,9 @@ class _TokenHashTable:
     dict lookup per token, only per word not seen recently.
 
     Each token gets a 64-bit *key* from its code points (a polynomial hash over a
-    prefix sum of the batch, with the token's length in the top byte); a direct-mapped
-    table of ``2**bits`` slots maps keys to token hashes, probed for all tokens in one
-    gather. Misses are sliced out of the text once per distinct key and hashed with
+    prefix sum of the batch, with the token's length in the top byte); a two-way table
+    of ``2**bits`` slots maps keys to token hashes, probed for all tokens in two
+    gathers. Misses are sliced out of the text once per distinct key and hashed with
     :func:`hash_token`. The result equals :meth:`Tokenizer.hashes` unless two distinct
     tokens of at most ``_MAX_KEYED`` characters share a 64-bit key; longer tokens are
     always hashed from their text.
@@ -219,23 +277,12 @@ class _TokenHashTable:
     def hashes(self, texts: list[str]) -> tuple[npt.NDArray[np.uint64], npt.NDArray[np.int64]]:
         """Token hashes of all texts, and ``offsets``: text k's are ``[offsets[k],
         offsets[k + 1])``."""
-        hashes, _, _, offsets, _, _, _ = self.tokens(texts)
-        return hashes, offsets
+        batch = self.tokens(texts)
+        return batch.hashes, batch.offsets
 
-    def tokens(
-        self, texts: list[str]
-    ) -> tuple[
-        npt.NDArray[np.uint64],
-        npt.NDArray[np.int64],
-        npt.NDArray[np.int64],
-        npt.NDArray[np.int64],
-        npt.NDArray[np.int64],
-        npt.NDArray[np.uint64],
-        npt.NDArray[np.bool_],
-    ]:
-        """Hashes, starts and ends of every token of the texts joined by newlines, the
-        token offsets of each text, each text's start in the joined string, and every
-        token's word class (:mod:`reprints.words`) and sentence-start flag."""
+    def tokens(self, texts: list[str]) -> TokenBatch:
+        """The tokens of the texts joined by newlines: hashes, spans, word classes
+        (:mod:`reprints.words`) and sentence starts."""
         joined = "\n".join(texts)  # a separator: no token spans two texts
         lengths = np.fromiter(map(len, texts), dtype=np.int64, count=len(texts))
         text_starts = np.concatenate(([0], np.cumsum(lengths + 1))).astype(np.int64)
@@ -243,7 +290,7 @@ class _TokenHashTable:
             empty = np.zeros(0, dtype=np.int64)
             offsets = np.zeros(len(texts) + 1, dtype=np.int64)
             none = np.zeros(0, dtype=np.uint64)
-            return none, empty, empty, offsets, text_starts, none, np.zeros(0, dtype=bool)
+            return TokenBatch(none, empty, empty, offsets, text_starts, none, np.zeros(0, bool))
         codepoints = _codepoints(joined)
         starts, ends = _boundaries(codepoints)
         self._ensure_powers(codepoints.shape[0])
@@ -255,6 +302,11 @@ class _TokenHashTable:
             keys = (prefix[ends] - prefix[starts]) * self._inverse_powers[starts]
             keys += sizes << np.uint64(56)
             slots = ((keys * self._SLOT_MULTIPLIER) >> np.uint64(64 - self.bits)).astype(np.int64)
+        # Two slots per key (an even one and the next): a direct-mapped table let two
+        # common words that share a slot evict each other batch after batch.
+        slots &= ~1
+        second = self.filled[slots + 1] & (self.keys[slots + 1] == keys)
+        slots += second
         long = sizes > self._MAX_KEYED
         hit = self.filled[slots] & (self.keys[slots] == keys) & ~long
         out = self.values[slots]
@@ -266,7 +318,7 @@ class _TokenHashTable:
         offsets[-1] = starts.shape[0]
         breaks = sentence_starts(codepoints, starts, ends)
         breaks[offsets[:-1][offsets[:-1] < starts.shape[0]]] = True  # each text's first token
-        return out, starts, ends, offsets, text_starts, stems, breaks
+        return TokenBatch(out, starts, ends, offsets, text_starts, stems, breaks)
 
     def _fill(
         self,
@@ -292,6 +344,9 @@ class _TokenHashTable:
             word = joined[int(starts[i]) : int(ends[i])]
             out[i], stems[i] = hash_token(word), self.classes.of(word)
         short = ~long[at]
+        # A new key goes to its first slot when free, else to its second.
+        slots = slots & ~1
+        slots[at] += self.filled[slots[at]]
         self.keys[slots[at][short]] = distinct[short]
         self.values[slots[at][short]] = values[short]
         self.stem_values[slots[at][short]] = classes[short]
@@ -363,18 +418,9 @@ class Tokenizer:
 
     def tokenize_batch(self, texts: list[str]) -> list[Tokens]:
         """:meth:`tokenize` of each text, computed for the whole batch at once."""
-        table = self._batch_table()
-        hashes, starts, ends, offsets, text_starts, stems, breaks = table.tokens(texts)
-        out = []
-        for k in range(len(texts)):
-            lo, hi, base = int(offsets[k]), int(offsets[k + 1]), int(text_starts[k])
-            out.append(
-                Tokens(
-                    hashes=hashes[lo:hi].copy(),
-                    starts=(starts[lo:hi] - base).astype(np.int32),
-                    ends=(ends[lo:hi] - base).astype(np.int32),
-                    stems=stems[lo:hi].copy(),
-                    breaks=breaks[lo:hi].copy(),
-                )
-            )
-        return out
+        return self.tokenize_joined(texts).split()
+
+    def tokenize_joined(self, texts: list[str]) -> TokenBatch:
+        """The tokens of a batch as one set of arrays (:meth:`tokenize_batch` before
+        it is cut into texts)."""
+        return self._batch_table().tokens(texts)

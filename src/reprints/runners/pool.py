@@ -31,8 +31,6 @@ import traceback
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any, Generic, Self, TypeVar
 
-from reprints.text import char_classes
-
 S = TypeVar("S")
 T = TypeVar("T")
 R = TypeVar("R")
@@ -119,8 +117,6 @@ class WorkerPool(Generic[S]):
 
     def _start(self) -> None:
         method = _start_method()
-        if method == "fork":
-            char_classes()  # the tokeniser's 1.1 MB table, built once here, not per worker
         context: Any = multiprocessing.get_context(method)
         self._tasks = context.Queue()
         self._results = context.Queue()
