@@ -5,6 +5,7 @@ from __future__ import annotations
 import pyarrow as pa
 
 _NAMES = {
+    pa.int8(): "byte",
     pa.int64(): "long",
     pa.int32(): "int",
     pa.float64(): "double",
