@@ -122,8 +122,10 @@ def _breakdown(logs: Path, started: float, seconds: float, top: int = 8) -> list
     app_start = app_end = 0.0
     stages: list[tuple[float, float, str]] = []
     jobs = 0
-    with log.open() as events:
-        for line in events:
+    # Spark 4 writes a folder of rolled event files per application.
+    files = sorted(log.iterdir()) if log.is_dir() else [log]
+    for line in (line for path in files for line in path.open()):
+        if True:
             event = json.loads(line)
             kind = event["Event"]
             if kind == "SparkListenerApplicationStart":
