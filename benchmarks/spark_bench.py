@@ -125,20 +125,19 @@ def _breakdown(logs: Path, started: float, seconds: float, top: int = 8) -> list
     # Spark 4 writes a folder of rolled event files per application.
     files = sorted(log.iterdir()) if log.is_dir() else [log]
     for line in (line for path in files for line in path.open()):
-        if True:
-            event = json.loads(line)
-            kind = event["Event"]
-            if kind == "SparkListenerApplicationStart":
-                app_start = event["Timestamp"] / 1000
-            elif kind == "SparkListenerApplicationEnd":
-                app_end = event["Timestamp"] / 1000
-            elif kind == "SparkListenerJobStart":
-                jobs += 1
-            elif kind == "SparkListenerStageCompleted":
-                info = event["Stage Info"]
-                if "Submission Time" in info and "Completion Time" in info:
-                    at, end = info["Submission Time"] / 1000, info["Completion Time"] / 1000
-                    stages.append((at, end, info["Stage Name"]))
+        event = json.loads(line)
+        kind = event["Event"]
+        if kind == "SparkListenerApplicationStart":
+            app_start = event["Timestamp"] / 1000
+        elif kind == "SparkListenerApplicationEnd":
+            app_end = event["Timestamp"] / 1000
+        elif kind == "SparkListenerJobStart":
+            jobs += 1
+        elif kind == "SparkListenerStageCompleted":
+            info = event["Stage Info"]
+            if "Submission Time" in info and "Completion Time" in info:
+                at, end = info["Submission Time"] / 1000, info["Completion Time"] / 1000
+                stages.append((at, end, info["Stage Name"]))
     busy, reach = 0.0, 0.0
     for at, end, _ in sorted(stages):
         busy += max(0.0, end - max(at, reach))
