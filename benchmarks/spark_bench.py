@@ -123,8 +123,10 @@ def _breakdown(logs: Path, started: float, seconds: float, top: int = 8) -> list
     stages: list[tuple[float, float, str]] = []
     jobs = 0
     # Spark 4 writes a folder of rolled event files per application.
-    files = sorted(log.iterdir()) if log.is_dir() else [log]
+    files = sorted(log.glob("events_*")) if log.is_dir() else [log]
     for line in (line for path in files for line in path.open()):
+        if not line.startswith("{"):
+            continue  # the unfinished last line of a log still being written
         event = json.loads(line)
         kind = event["Event"]
         if kind == "SparkListenerApplicationStart":
