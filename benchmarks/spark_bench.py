@@ -11,11 +11,18 @@ memory (CPU and memory are the child's and all its descendants', sampled every 0
 from /proc: for Spark that is the driver, the JVM and its Python workers), the ratios
 Spark / local, and whether both engines wrote the same files. On a shared machine
 compare the CPU seconds: wall time there depends on the neighbours.
+
+Each Spark run writes an event log; the benchmark then prints where its wall time
+went: before the application started (interpreter, JVM start), inside Spark stages
+(by the source line that ran them, the largest first) and on the driver between
+stages, with the number of jobs and stages (each costs scheduling, a Python worker
+round trip and often a shuffle, whatever its size).
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import subprocess
 import sys
@@ -65,7 +72,12 @@ def main() -> None:
             "local": ["--engine", "local", "--workers", str(args.workers)],
             "spark": ["--engine", "spark", "--master", args.master],
         }
+        logs = folder / "events"
+        logs.mkdir()
+        engines["spark"] += ["--conf", "spark.eventLog.enabled=true"]
+        engines["spark"] += ["--conf", f"spark.eventLog.dir={logs}"]
         rows = []
+        breakdowns: list[tuple[str, list[str]]] = []
         for command in args.commands.split(","):
             timings = {}
             for engine, flags in engines.items():
@@ -76,11 +88,14 @@ def main() -> None:
                     out = folder / f"dedup-{engine}" / "kept.jsonl"
                     out.parent.mkdir()
                     extra = ["-o", str(out), "--containment", "0.8"]
+                started = time.time()
                 cli = [sys.executable, "-m", "reprints", "-q", command, str(data), *extra, *flags]
                 seconds, cpu, peak = run(cli)
                 timings[engine] = (seconds, cpu)
                 rows.append((command, engine, seconds, cpu, args.docs / seconds, peak / 2**20))
                 print(f"{command} {engine}: {seconds:.1f} s, {cpu:.1f} CPU s", flush=True)
+                if engine == "spark":
+                    breakdowns.append((command, _breakdown(logs, started, seconds)))
             same = _same_outputs(folder, command)
             wall, cpu = (timings["spark"][k] / max(timings["local"][k], 1e-9) for k in (0, 1))
             verdict = f"spark/local {wall:.2f}x wall, {cpu:.2f}x CPU, same files: {same}"
@@ -93,6 +108,57 @@ def main() -> None:
             print(f"{command:8} {engine:40} {seconds:8.1f} {cpu:8.1f} {rate:8.0f} {mb:8.0f}")
         else:
             print(f"{command:8} {engine}")
+    for command, lines in breakdowns:
+        print(f"\nspark {command}, where the wall time went:")
+        for line in lines:
+            print(f"  {line}")
+
+
+def _breakdown(logs: Path, started: float, seconds: float, top: int = 8) -> list[str]:
+    """The newest event log in ``logs`` summarised: seconds before the application
+    started, in stages (the union of their intervals, so parallel stages count once)
+    and between them on the driver; then the stages' seconds by call site."""
+    log = max(logs.iterdir(), key=lambda p: p.stat().st_mtime)
+    app_start = app_end = 0.0
+    stages: list[tuple[float, float, str]] = []
+    jobs = 0
+    # Spark 4 writes a folder of rolled event files per application.
+    files = sorted(log.glob("events_*")) if log.is_dir() else [log]
+    for line in (line for path in files for line in path.open()):
+        if not line.startswith("{"):
+            continue  # the unfinished last line of a log still being written
+        event = json.loads(line)
+        kind = event["Event"]
+        if kind == "SparkListenerApplicationStart":
+            app_start = event["Timestamp"] / 1000
+        elif kind == "SparkListenerApplicationEnd":
+            app_end = event["Timestamp"] / 1000
+        elif kind == "SparkListenerJobStart":
+            jobs += 1
+        elif kind == "SparkListenerStageCompleted":
+            info = event["Stage Info"]
+            if "Submission Time" in info and "Completion Time" in info:
+                at, end = info["Submission Time"] / 1000, info["Completion Time"] / 1000
+                stages.append((at, end, info["Stage Name"]))
+    busy, reach = 0.0, 0.0
+    for at, end, _ in sorted(stages):
+        busy += max(0.0, end - max(at, reach))
+        reach = max(reach, end)
+    app_end = app_end or reach  # a session never stopped logs no end
+    by_site: dict[str, list[float]] = {}
+    for at, end, name in stages:
+        site = name.split(" at ")[-1].rsplit("/", 1)[-1]
+        by_site.setdefault(f"{name.split(' at ')[0]} at {site}", []).append(end - at)
+    lines = [
+        f"{app_start - started:.1f} s before the Spark application started",
+        f"{busy:.1f} s in {len(stages)} stages of {jobs} jobs, "
+        f"{app_end - app_start - busy:.1f} s on the driver between them",
+        f"{started + seconds - app_end:.1f} s after the application ended",
+    ]
+    ranked = sorted(by_site.items(), key=lambda item: -sum(item[1]))
+    for site, times in ranked[:top]:
+        lines.append(f"  {sum(times):7.1f} s  {len(times):3d} stages  {site}")
+    return lines
 
 
 def _same_outputs(folder: Path, command: str) -> bool:

@@ -6,6 +6,8 @@ import json
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from reprints.dedup import DedupOptions, dedup
 from reprints.dedup.kernels import (
@@ -16,6 +18,7 @@ from reprints.dedup.kernels import (
     contained_removals,
     containers_of,
     exact_groups,
+    keep_in_cluster,
     keep_rank,
     kept_of_cluster,
     known_scores,
@@ -133,3 +136,54 @@ def test_add_counts_adds_numbers_and_keeps_equal_settings() -> None:
     assert add_counts(a, b) == {"n": 3, "sub": {"x": 3.5, "y": 3}, "mode": "site", "flag": True}
     with pytest.raises(ValueError, match="'mode' differs"):
         add_counts(a, {"mode": "corpus"})
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    sizes=st.lists(st.integers(1, 6), min_size=1, max_size=6),
+    keep=st.sampled_from(["first", "longest", "date"]),
+    data=st.data(),
+)
+def test_the_keep_rule_of_one_cluster_is_the_collections(
+    sizes: list[int], keep: str, data: st.DataObject
+) -> None:
+    # Clusters decided one at a time from their members' arrays (as a Spark task
+    # does) keep the member and give the pairs the whole collection's rank gives.
+    n = sum(sizes)
+    labels = np.repeat(np.arange(len(sizes)), sizes).astype(np.int64)
+    order = np.array(data.draw(st.permutations(range(n))), dtype=np.int64)
+    labels = labels[order]
+    tokens = np.array(data.draw(st.lists(st.integers(1, 3), min_size=n, max_size=n)), np.int64)
+    ids = [f"d{v}" for v in data.draw(st.permutations(range(n)))]
+    values = data.draw(st.lists(st.none() | st.integers(0, 2), min_size=n, max_size=n))
+    exact_of = np.arange(n, dtype=np.int64)
+    for k in range(n):  # some members exact copies of an earlier one of their cluster
+        same = np.flatnonzero(labels[:k] == labels[k])
+        if same.size and data.draw(st.booleans()):
+            exact_of[k] = exact_of[same[0]]
+    kept_of = kept_of_cluster(labels, keep_rank(keep, tokens, ids, values))
+    losers = np.flatnonzero(kept_of != np.arange(n))
+    exact, near, pairs = near_removal_pairs(losers, kept_of, exact_of)
+    want = {int(k): (int(kept_of[k]), True, None) for k in exact.tolist()}
+    want |= {
+        int(k): (int(kept_of[k]), False, tuple(p))
+        for k, p in zip(near.tolist(), pairs.tolist(), strict=True)
+    }
+    got = {}
+    for label in range(len(sizes)):
+        members = np.flatnonzero(labels == label)
+        one = keep_in_cluster(
+            keep,
+            [ids[k] for k in members.tolist()],
+            tokens[members],
+            exact_of[members],
+            [values[k] for k in members.tolist()],
+        )
+        kept = int(members[one.kept])
+        got |= {int(members[i]): (kept, True, None) for i in one.exact_losers.tolist()}
+        near_pairs = one.near_pairs.tolist()
+        got |= {
+            int(members[i]): (kept, False, tuple(p))
+            for i, p in zip(one.near_losers.tolist(), near_pairs, strict=True)
+        }
+    assert got == want

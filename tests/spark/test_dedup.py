@@ -80,6 +80,12 @@ def test_generated_collection(spark: Any, generated_parquet: Path) -> None:
     _same_as_reference(spark, generated_parquet, CONTAINMENT)
 
 
+def test_estimated_scores_and_keeping_by_a_field(spark: Any, generated_parquet: Path) -> None:
+    # Without verification the pairs are scored from the signatures joined to them;
+    # keeping by a field sends each member's value to its cluster's task.
+    _same_as_reference(spark, generated_parquet, DedupOptions(workers=1, verify=False, keep="n"))
+
+
 @pytest.mark.parametrize("collection", ["small_parquet", "generated_parquet"])
 def test_plain_dedup(spark: Any, collection: str, request: pytest.FixtureRequest) -> None:
     _same_as_reference(spark, request.getfixturevalue(collection), PLAIN)

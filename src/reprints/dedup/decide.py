@@ -91,7 +91,14 @@ class Decided:
 
 
 @dataclass(frozen=True, slots=True)
-class _Clusters:
+class Clusters:
+    """The clusters decided: each document's status, why each removed one goes, the
+    keep rank of every document (containment decides by it too) and the figures.
+
+    :func:`clusters_of` makes them on one machine; a distributed runner may make them
+    its own way (:mod:`reprints.spark.near`) from the same kernels, and hand them to
+    :func:`settle`."""
+
     status: npt.NDArray[np.int8]
     reasons: dict[int, Reason]
     rank: I64
@@ -110,7 +117,23 @@ def decide(
 ) -> Decided:
     """Decide every document: clusters of copies first, then (on kept documents)
     containment, repeats and boilerplate. ``boilerplate`` has observed every document."""
-    clusters = _cluster(sketched, options, verify, clock)
+    clusters = clusters_of(sketched, options, verify, clock)
+    return settle(sketched, clusters, options, documents_at, run_find, boilerplate, clock, progress)
+
+
+def settle(
+    sketched: Sketched,
+    clusters: Clusters,
+    options: DedupOptions,
+    documents_at: DocumentsAt,
+    run_find: FindRun,
+    boilerplate: BoilerplateDetector | None,
+    clock: StageClock,
+    progress: ProgressHook,
+) -> Decided:
+    """Everything after the clusters: containment and repeats (by ``run_find``) and
+    boilerplate on the kept documents, the removal records and the summary.
+    ``sketched`` needs no signatures here."""
     status, reasons = clusters.status, dict(clusters.reasons)
     edits: dict[int, list[MarkedSpan]] = {}
     find_summary = boilerplate_summary = None
@@ -149,9 +172,9 @@ def decide(
     return Decided(status, removed, skipped, edits, summary)
 
 
-def _cluster(
+def clusters_of(
     sketched: Sketched, options: DedupOptions, verify: Scorer, clock: StageClock
-) -> _Clusters:
+) -> Clusters:
     """Exact groups, LSH candidates scored, clusters, the kept member of each, and why
     every other member goes."""
     tokens, signatures = sketched.tokens, sketched.signatures
@@ -194,7 +217,7 @@ def _cluster(
         verified_pairs=int(near_edges.shape[0]),
         clusters_with_removals=int(distinct(labels[losers]).shape[0]),
     )
-    return _Clusters(status, reasons, rank, figures)
+    return Clusters(status, reasons, rank, figures)
 
 
 def find_options(options: DedupOptions) -> FindOptions:

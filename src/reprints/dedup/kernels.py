@@ -205,6 +205,40 @@ def kept_of_cluster(labels: I64, rank: I64) -> I64:
     return kept_of
 
 
+@dataclass(frozen=True, slots=True)
+class ClusterKeep:
+    """One cluster's decisions: which member stays and why each other one goes.
+
+    Members are indices into the arrays the cluster was decided from; ``near_pairs``
+    are document numbers (rows of ``exact_of``), the pairs whose Jaccard scores the
+    near losers, as :func:`near_removal_pairs` gives them."""
+
+    kept: int
+    exact_losers: I64
+    near_losers: I64
+    near_pairs: I64
+
+
+def keep_in_cluster(
+    keep: str, ids: Sequence[str], tokens: I64, exact_of: I64, values: Sequence[Any] | None = None
+) -> ClusterKeep:
+    """The keep rule on one cluster's members alone (``ids``, ``tokens``, keep field
+    ``values`` and ``exact_of``, each member's exact group's first document number):
+    what :func:`kept_of_cluster` and :func:`near_removal_pairs` decide for that
+    cluster over the whole collection.
+
+    :func:`keep_rank` of a subset orders it as the collection's rank does (ids are
+    unique, and every tie falls back to them), so a runner holding one cluster at a
+    time (a Spark task) keeps the same member as one holding every document.
+    """
+    m = tokens.shape[0]
+    rank = keep_rank(keep, tokens, ids, values)
+    kept_of = kept_of_cluster(np.zeros(m, dtype=np.int64), rank)
+    losers = np.flatnonzero(kept_of != np.arange(m))
+    exact_losers, near_losers, near_pairs = near_removal_pairs(losers, kept_of, exact_of)
+    return ClusterKeep(int(kept_of[0]) if m else -1, exact_losers, near_losers, near_pairs)
+
+
 # --- removal reasons -------------------------------------------------------------------
 
 

@@ -30,15 +30,16 @@ from reprints.finding import REPEATS, FindOptions, align_tasks, collect
 from reprints.fingerprint import Anchors
 from reprints.spark.candidates import to_hash
 from reprints.spark.fingerprint import tokens_of
+from reprints.spark.schema import ddl
 from reprints.text import Tokens
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame
 
-FOUND_SCHEMA = "a long, b long, record binary, passages long"
 _OUT = pa.schema(
     [("a", pa.int64()), ("b", pa.int64()), ("record", pa.binary()), ("passages", pa.int64())]
 )
+FOUND_SCHEMA = ddl(_OUT)
 _SIDE = ("id", "tokens", "anchor_positions", "anchor_hashes")
 
 

@@ -24,6 +24,7 @@ import numpy.typing as npt
 import pyarrow as pa
 
 from reprints.candidates import Candidates, KeyRule, find_candidates
+from reprints.spark.schema import ddl
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame
@@ -34,7 +35,10 @@ U64 = npt.NDArray[np.uint64]
 # What one partition returns: one row per pair, repeat candidate, capped hash, plus one
 # row of counts; ``kind`` says which, ``a``/``b``/``shared`` hold it.
 PAIR, REPEAT, CAPPED, COUNTS = 0, 1, 2, 3
-FOUND_SCHEMA = "kind byte, a long, b long, shared long"
+_FOUND = pa.schema(
+    [("kind", pa.int8()), ("a", pa.int64()), ("b", pa.int64()), ("shared", pa.int64())]
+)
+FOUND_SCHEMA = ddl(_FOUND)
 
 
 def to_long(hashes: U64) -> I64:
@@ -167,6 +171,5 @@ def found_batch(found: Candidates) -> pa.RecordBatch:
     b = b.astype(np.int64)
     shared = np.concatenate((found.shared_anchors, zeros, [0])).astype(np.int64)
     return pa.RecordBatch.from_arrays(
-        [pa.array(kinds), pa.array(a), pa.array(b), pa.array(shared)],
-        names=["kind", "a", "b", "shared"],
+        [pa.array(kinds), pa.array(a), pa.array(b), pa.array(shared)], schema=_FOUND
     )

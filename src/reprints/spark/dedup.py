@@ -4,20 +4,17 @@
 1. documents numbered in reading order (file, block, row), as the local runner
    numbers them as it reads, so removals and kept records come out in its order;
 2. sketches in ``mapInArrow`` by :func:`reprints.dedup.kernels.sketch` (token counts,
-   exact-copy hashes, shingles, MinHash signatures); the shingles stay in Spark, the
-   fixed-size arrays of each document (what the local runner keeps in memory too)
-   come to the driver;
-3. :func:`decide` runs the exact groups, LSH bands, clusters, keep rule, reasons,
-   containment, repeats and boilerplate, calling back into Spark for what needs the
-   documents: the true Jaccard of candidate pairs (both documents' shingles joined to
-   each pair, :func:`reprints.dedup.kernels.pair_jaccards` in ``mapInArrow``), `find`
-   on the kept documents (:func:`reprints.spark.find.spark_find`), and the kept
-   documents themselves;
-4. :class:`SparkDedup` reads the kept records back in reading order for the writers.
-
-What is not distributed yet: the LSH band grouping, the exact groups and the clusters
-run on the driver over the per-document arrays (as in the local runner), not as
-shuffles.
+   exact-copy hashes, shingles, MinHash signatures and their LSH band keys), which
+   stay in Spark: only each document's id, token count and keep field value come to
+   the driver (the keep rank of containment and the skipped documents need them);
+3. exact groups, LSH candidates, verification, clusters and the keep rule as
+   shuffles over the sketches (:func:`reprints.spark.near.spark_clusters`), the
+   driver receiving one row per removed document;
+4. :func:`reprints.dedup.decide.settle`, the local runner's code after the clusters,
+   for containment, repeats and boilerplate, calling back into Spark for `find` on the
+   kept documents (:func:`reprints.spark.find.spark_find`) and the documents
+   themselves;
+5. :class:`SparkDedup` reads the kept records back in reading order for the writers.
 """
 
 from __future__ import annotations
@@ -38,18 +35,19 @@ from reprints.boilerplate import (
     MarkedSpan,
     without_spans,
 )
-from reprints.dedup.decide import Sketched, boilerplate_detector, decide
-from reprints.dedup.kernels import KEPT, pair_jaccards, sketch
+from reprints.dedup.decide import Sketched, boilerplate_detector, settle
+from reprints.dedup.kernels import KEPT, sketch
 from reprints.dedup.options import DedupOptions
 from reprints.dedup.records import record_line
 from reprints.dedup.result import Removal
 from reprints.dedup.summary import DedupSummary
 from reprints.documents import Document, Pair, SelfRepeats
 from reprints.finding import FindOptions
-from reprints.minhash import MinHasher
+from reprints.minhash import MinHasher, band_keys
 from reprints.pipeline import ProgressHook, StageClock, no_progress
 from reprints.spark.align import found_records
 from reprints.spark.find import line_counts, spark_find
+from reprints.spark.near import SKETCH_SCHEMA, SKETCHES, signed_halves, spark_clusters
 from reprints.spark.read import document_of_row
 from reprints.text import Tokenizer
 
@@ -57,20 +55,6 @@ if TYPE_CHECKING:
     from pyspark.sql import DataFrame
 
 I64 = npt.NDArray[np.int64]
-F64 = npt.NDArray[np.float64]
-
-SKETCH_SCHEMA = "k long, tokens long, exact binary, signature binary, shingles binary, keep binary"
-_SKETCHES = pa.schema(
-    [
-        ("k", pa.int64()),
-        ("tokens", pa.int64()),
-        ("exact", pa.binary()),
-        ("signature", pa.binary()),
-        ("shingles", pa.binary()),
-        ("keep", pa.binary()),
-    ]
-)
-_SCORES = pa.schema([("i", pa.int64()), ("score", pa.float64())])
 
 
 def number_in_reading_order(documents: DataFrame) -> DataFrame:
@@ -92,47 +76,36 @@ def number_in_reading_order(documents: DataFrame) -> DataFrame:
 def sketch_partition(
     options: DedupOptions,
 ) -> Callable[[Iterator[pa.RecordBatch]], Iterator[pa.RecordBatch]]:
-    """The ``mapInArrow`` function: each batch through :func:`sketch`."""
+    """The ``mapInArrow`` function: each batch through :func:`sketch`, with each
+    document's LSH band keys by :func:`band_keys`."""
+    bands, rows = options.bands_rows()
 
     def run(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
         tokenizer = Tokenizer()
         hasher = MinHasher(options.num_perm, options.seed)
         for batch in batches:
             columns = batch.to_pydict()
+            count = len(columns["k"])
             sk = sketch(columns["text"], tokenizer, hasher, options.ngram)
-            keep: list[bytes | None] = [None] * len(columns["k"])
+            keep: list[bytes | None] = [None] * count
             if options.keeps_by_field:
-                rows = zip(columns["id"], columns["meta"], strict=True)
-                values = [document_of_row(i, "", m).meta.get(options.keep) for i, m in rows]
+                pairs = zip(columns["id"], columns["meta"], strict=True)
+                values = [document_of_row(i, "", m).meta.get(options.keep) for i, m in pairs]
                 keep = [pickle.dumps(v) for v in values]
+            exact = signed_halves(sk.exact)
+            keys = band_keys(sk.signatures, bands, rows).view(np.int64)
             cells = [
                 pa.array(columns["k"], pa.int64()),
+                pa.array(columns["id"], pa.string()),
                 pa.array(sk.tokens, pa.int64()),
-                pa.array([e.tobytes() for e in sk.exact], pa.binary()),
+                pa.array(exact[:, 0], pa.int64()),
+                pa.array(exact[:, 1], pa.int64()),
+                pa.array(list(keys), pa.list_(pa.int64())),
                 pa.array([s.tobytes() for s in sk.signatures], pa.binary()),
-                pa.array([sk.shingles.of(j).tobytes() for j in range(len(keep))], pa.binary()),
+                pa.array([sk.shingles.of(j).tobytes() for j in range(count)], pa.binary()),
                 pa.array(keep, pa.binary()),
             ]
-            yield pa.RecordBatch.from_arrays(cells, schema=_SKETCHES)
-
-    return run
-
-
-def jaccard_partition() -> Callable[[Iterator[pa.RecordBatch]], Iterator[pa.RecordBatch]]:
-    """The ``mapInArrow`` function: each pair's true Jaccard, by :func:`pair_jaccards`."""
-
-    def run(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
-        for batch in batches:
-            columns = batch.to_pydict()
-            shingles = (
-                (np.frombuffer(a, dtype=np.uint64), np.frombuffer(b, dtype=np.uint64))
-                for a, b in zip(columns["sa"], columns["sb"], strict=True)
-            )
-            scores = pair_jaccards(shingles, len(columns["i"]))
-            yield pa.RecordBatch.from_arrays(
-                [pa.array(columns["i"], pa.int64()), pa.array(scores, pa.float64())],
-                schema=_SCORES,
-            )
+            yield pa.RecordBatch.from_arrays(cells, schema=SKETCHES)
 
     return run
 
@@ -219,44 +192,24 @@ def spark_dedup(
     documents: DataFrame, options: DedupOptions | None = None, progress: ProgressHook | None = None
 ) -> SparkDedup:
     """Deduplicate ``documents`` (as :func:`reprints.spark.read.read_inputs` gives them)."""
-    from pyspark.sql import functions as F
 
     options = options or DedupOptions()
     report = progress or no_progress
     clock = StageClock()
     numbered = number_in_reading_order(documents).persist()
     sketches = numbered.mapInArrow(sketch_partition(options), SKETCH_SCHEMA).persist()
-    rows = sketches.select("k", "tokens", "exact", "signature", "keep").orderBy("k").collect()
-    n = len(rows)
-    id_rows = numbered.select("k", "id").orderBy("k").collect()
-    ids = [r["id"] for r in id_rows]
+    rows = sketches.select("k", "id", "tokens", "keep").orderBy("k").collect()
+    ids = [r["id"] for r in rows]
     sketched = Sketched(
         ids=ids,
         tokens=np.array([r["tokens"] for r in rows], dtype=np.int64),
-        exact=np.frombuffer(b"".join(r["exact"] for r in rows), dtype=np.uint64).reshape(n, 2),
-        signatures=np.frombuffer(b"".join(r["signature"] for r in rows), dtype=np.uint32)
-        .reshape(n, options.num_perm)
-        .copy(),
+        exact=np.zeros((0, 2), dtype=np.uint64),
+        signatures=np.zeros((0, options.num_perm), dtype=np.uint32),
         keep_values=[pickle.loads(r["keep"]) for r in rows] if options.keeps_by_field else None,
     )
     del rows
     clock.lap("sketch")
-    shingles = sketches.select("k", "shingles")
-    spark = documents.sparkSession
-
-    def verify(pairs: I64) -> F64:
-        table = spark.createDataFrame(
-            [(i, int(a), int(b)) for i, (a, b) in enumerate(pairs.tolist())],
-            "i long, a long, b long",
-        )
-        side_a = shingles.select(F.col("k").alias("a"), F.col("shingles").alias("sa"))
-        side_b = shingles.select(F.col("k").alias("b"), F.col("shingles").alias("sb"))
-        joined = table.join(side_a, "a").join(side_b, "b").select("i", "sa", "sb")
-        scored = joined.mapInArrow(jaccard_partition(), "i long, score double").collect()
-        out = np.zeros(pairs.shape[0], dtype=np.float64)
-        for row in scored:
-            out[row["i"]] = row["score"]
-        return out
+    clusters = spark_clusters(sketches, sketched, options, clock)
 
     asked: list[_Kept] = []
 
@@ -279,7 +232,7 @@ def spark_dedup(
     detector = boilerplate_detector(options)
     if detector is not None:
         detector = _CountedDetector(detector, line_counts(numbered, detector.settings))
-    decided = decide(sketched, options, verify, documents_at, run_find, detector, clock, report)
+    decided = settle(sketched, clusters, options, documents_at, run_find, detector, clock, report)
     sketches.unpersist()
     return SparkDedup(
         numbered,

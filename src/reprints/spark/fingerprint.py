@@ -24,15 +24,12 @@ from reprints.boilerplate import BoilerplateMarker
 from reprints.finding import FindOptions, FingerprintedBatch, fingerprint_documents
 from reprints.spark.candidates import to_long
 from reprints.spark.read import document_of_row
+from reprints.spark.schema import ddl
 from reprints.text import Tokenizer, Tokens
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame
 
-FINGERPRINT_SCHEMA = (
-    "doc long, id string, length long, tokens binary, anchor_positions array<long>, "
-    "anchor_hashes array<long>, key_hashes array<long>, marks binary, key_hi long, key_lo long"
-)
 _FINGERPRINTS = pa.schema(
     [
         ("doc", pa.int64()),
@@ -47,6 +44,7 @@ _FINGERPRINTS = pa.schema(
         ("key_lo", pa.int64()),
     ]
 )
+FINGERPRINT_SCHEMA = ddl(_FINGERPRINTS)
 
 
 def number_documents(documents: DataFrame) -> DataFrame:

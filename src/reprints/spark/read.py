@@ -30,6 +30,7 @@ from reprints.options import OptionsError
 from reprints.readers.base import ReadLog, ReadOptions, Source
 from reprints.readers.jsonl import document_from_record, parse_line
 from reprints.readers.parquet import record_of_row
+from reprints.spark.schema import ddl
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame, SparkSession
@@ -37,10 +38,6 @@ if TYPE_CHECKING:
 # What the reading function returns: a document (id, text, meta as a record line), or
 # a reason (a skipped record, a warning) with its count.
 DOCUMENT, SKIPPED, WARNING = 0, 1, 2
-READ_SCHEMA = (
-    "kind byte, id string, text string, meta binary, reason string, n long, "
-    "path string, block long, at long"
-)
 _OUT = pa.schema(
     [
         ("kind", pa.int8()),
@@ -54,6 +51,7 @@ _OUT = pa.schema(
         ("at", pa.int64()),
     ]
 )
+READ_SCHEMA = ddl(_OUT)
 SPARK_FORMATS = ("jsonl", "parquet")
 _JSONL_SUFFIXES = (".jsonl", ".json", ".ndjson")
 _COMPRESSED = (".gz", ".bz2", ".zst")
