@@ -26,9 +26,9 @@ I32 = npt.NDArray[np.int32]
 I64 = npt.NDArray[np.int64]
 U64 = npt.NDArray[np.uint64]
 
-# Peak bytes per row of pairing one partition (find_candidates' sort, grouping and
-# lone-anchor search, measured with tracemalloc on random anchors: 79 bytes), with a
-# margin; and the 12 bytes a buffered row takes (hash, 32-bit document number).
+# Bytes per row of pairing one partition: an estimate (not yet measured) of the peak
+# of find_candidates' lone-anchor search, sort and grouping, about ten 8-byte arrays
+# a row, with a margin; a buffered row takes 12 bytes (hash, 32-bit document number).
 BYTES_PER_ROW = 96
 _BUFFERED_ROW = 12
 
