@@ -80,3 +80,24 @@ def test_api_callers_read_the_same_words() -> None:
 
     with pytest.raises(OptionsError, match=r"^--max-gap must be 0 or more \(got -1\)$"):
         FindOptions(max_gap=-1)
+
+
+@pytest.mark.parametrize("value", ["1.5G", "lots", "0", "2X"])
+def test_find_refuses_a_memory_budget_that_is_no_size(
+    value: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "out"
+    with pytest.raises(SystemExit) as exit_:
+        main(["-q", "find", str(EXAMPLES), "-o", str(out), "--memory-budget", value])
+    assert exit_.value.code == 2
+    err = capsys.readouterr().err
+    assert f"--memory-budget: not a size in bytes (e.g. 4096, 256M, 64G): {value}" in err
+    assert "Traceback" not in err and not out.exists()
+
+
+def test_find_help_says_what_the_memory_budget_bounds(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit):
+        main(["find", "--help"])
+    help_text = " ".join(capsys.readouterr().out.split())
+    assert "anchor index's working arrays" in help_text
+    assert "not the texts" in help_text and "a quarter of this machine's memory" in help_text

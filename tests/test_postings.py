@@ -16,7 +16,7 @@ def _without_setting_aside(hashes, docs, max_df, weights):  # type: ignore[no-un
     return shared, LoneAnchors(0, np.zeros(0, dtype=np.uint64), empty)
 
 
-def _fields(found: candidates.Candidates) -> dict[str, object]:
+def candidate_fields(found: candidates.Candidates) -> dict[str, object]:
     return {
         "pairs": found.pairs.tolist(),
         "shared": found.shared_anchors.tolist(),
@@ -48,7 +48,7 @@ def test_same_candidates_as_without_setting_lone_anchors_aside(
         with monkeypatch.context() as patch:
             patch.setattr(candidates, "lone_anchors", _without_setting_aside)
             before = candidates.find_candidates(hashes, docs, max_df, min_shared, weights)
-        assert _fields(now) == _fields(before)
+        assert candidate_fields(now) == candidate_fields(before)
     assert now.postings > now.anchors // 2  # most were lone
 
 

@@ -15,13 +15,15 @@ alignment may rely on (:meth:`AnchorIndex.admission`).
 from __future__ import annotations
 
 import itertools
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, replace
+from typing import Protocol
 
 import numpy as np
 import numpy.typing as npt
 
 from reprints.align import Admission
-from reprints.arrays import distinct
+from reprints.arrays import Positions, distinct
 from reprints.copies import ExactCopies
 from reprints.fingerprint import Anchors, ngram_hashes
 from reprints.graph import clique_edges
@@ -96,14 +98,6 @@ class TooManyPairs(OptionsError):
     """The document-frequency cap lets more candidate pairs through than a run can hold."""
 
 
-def _check_pair_count(sizes: I64, weighted_df: I64, max_df: int, max_pairs: int) -> None:
-    """Refuse, before any pair is made, a cap so loose that posting lists would make
-    more than ``max_pairs`` pairs (each needs memory and an alignment)."""
-    total = int((sizes * (sizes - 1) // 2).sum())
-    if total > max_pairs:
-        raise too_many_pairs(total, int(weighted_df.max()), max_df, max_pairs)
-
-
 def too_many_pairs(total: int, largest: int, max_df: int, max_pairs: int) -> TooManyPairs:
     """The refusal of a cap whose uncapped posting lists pair documents ``total``
     times, more than ``max_pairs``; ``largest``: the (weighted) document frequency of
@@ -133,6 +127,49 @@ def find_candidates(
     many identical copies: :mod:`reprints.copies`). With ``max_pairs``, raise
     :class:`TooManyPairs` before pairing when the posting lists would make more pairs.
     """
+    num_docs = int(docs.max()) + 1 if docs.shape[0] else 1
+    return pair_partitions([(hashes, docs)], num_docs, max_df, min_shared, weights, max_pairs)
+
+
+def pair_partitions(
+    parts: Iterable[tuple[U64, I64]],
+    num_docs: int,
+    max_df: int,
+    min_shared: int = 1,
+    weights: I64 | None = None,
+    max_pairs: int | None = None,
+) -> Candidates:
+    """:func:`find_candidates` of all the rows of ``parts`` (documents below
+    ``num_docs``), paired one part at a time: no hash may have rows in two parts
+    (:class:`reprints.spill.PostingSpill`), so that each posting list is capped and
+    paired whole. A pair's shared anchors add up over the parts, and ``min_shared``
+    applies to the sum. ``max_pairs`` counts the pairs of the parts paired so far: over
+    it, the refusal comes before the part that crossed it is paired."""
+    found = _Findings(num_docs)
+    for hashes, docs in parts:
+        grouped = _group(hashes, docs, max_df, weights)
+        if max_pairs is not None:
+            found.check(grouped, max_df, max_pairs)
+        found.add(grouped)
+    return found.result(min_shared)
+
+
+@dataclass(slots=True)
+class _Grouped:
+    """One part's rows grouped into posting lists, before pairing."""
+
+    anchors: int  # rows of the part
+    postings: int  # distinct hashes, lone ones included
+    self_docs: I64
+    capped: U64  # sorted
+    capped_df: I64
+    kept_docs: I64  # the documents of the posting lists that pair, list after list
+    kept_sizes: I64  # their lengths
+    kept_df: I64  # their weighted document frequencies
+
+
+def _group(hashes: U64, docs: I64, max_df: int, weights: I64 | None) -> _Grouped:
+    """The posting lists of some rows: capped, repeat candidates, the ones that pair."""
     total = hashes.shape[0]
     # Anchors that occur once pair nothing: set aside before the sort (memory).
     shared, lone = lone_anchors(hashes, docs, max_df, weights)
@@ -140,6 +177,7 @@ def find_candidates(
         hashes, docs = hashes[shared], docs[shared]
     order = np.lexsort((docs, hashes))
     h, d = hashes[order], docs[order]
+    del order
     n = h.shape[0]
 
     # Distinct (hash, doc) rows, and which of them occur more than once in their doc.
@@ -163,28 +201,106 @@ def find_candidates(
     self_docs = distinct(ud[repeated]).astype(np.int64)
 
     keep = ~capped_group & (df > 1)
-    kept_rows = np.repeat(keep, df)
-    kept_docs = ud[kept_rows].astype(np.int64)
-    # Starts of the kept groups inside the compacted kept_docs array.
-    kept_sizes = df[keep]
-    if max_pairs is not None:
-        _check_pair_count(kept_sizes, weighted_df[keep], max_df, max_pairs)
-    kept_ends = np.cumsum(kept_sizes)
-    num_docs = int(docs.max()) + 1 if n else 1
-    codes, counts = _count_pairs(kept_docs, kept_ends - kept_sizes, kept_ends, num_docs)
-    enough = counts >= min_shared
-    codes, counts = codes[enough], counts[enough]
-    pairs = np.stack((codes // num_docs, codes % num_docs), axis=1).astype(np.int64)
+    kept_docs = ud[np.repeat(keep, df)].astype(np.int64)
     capped, capped_df = merge_capped(capped, weighted_df[capped_group].astype(np.int64), lone)
-    return Candidates(
-        pairs=pairs.reshape(-1, 2),
-        shared_anchors=counts.astype(np.int64),
-        self_docs=self_docs,
-        capped=capped,  # sorted: the rows are sorted by hash
+    return _Grouped(
         anchors=int(total),
         postings=int(group_starts.shape[0]) + lone.count,
+        self_docs=self_docs,
+        capped=capped,  # sorted: the rows are sorted by hash
         capped_df=capped_df,
+        kept_docs=kept_docs,
+        kept_sizes=df[keep],
+        kept_df=weighted_df[keep],
     )
+
+
+def _join_capped(hashes: list[U64], dfs: list[I64]) -> tuple[U64, I64]:
+    """The capped hashes of every part (disjoint, each sorted), sorted, with their dfs."""
+    if len(hashes) == 1:
+        return hashes[0], dfs[0]
+    if not hashes:
+        return np.zeros(0, dtype=np.uint64), np.zeros(0, dtype=np.int64)
+    joined = np.concatenate(hashes)
+    order = np.argsort(joined, kind="stable")
+    return joined[order], np.concatenate(dfs)[order]
+
+
+def _join_distinct(parts: list[I64]) -> I64:
+    """The distinct values of some sorted, distinct arrays, sorted."""
+    if len(parts) == 1:
+        return parts[0]
+    if not parts:
+        return np.zeros(0, dtype=np.int64)
+    return distinct(np.concatenate(parts)).astype(np.int64)
+
+
+class _Findings:
+    """What the parts paired so far found, merged as they come."""
+
+    def __init__(self, num_docs: int) -> None:
+        self.num_docs = num_docs
+        self.anchors = self.postings = 0
+        self.pair_total = self.largest = 0
+        self.self_docs: list[I64] = []
+        self.capped: list[U64] = []
+        self.capped_df: list[I64] = []
+        # Pair codes and shared-anchor counts: merged, and parts not merged yet.
+        self.codes = np.zeros(0, dtype=np.int64)
+        self.counts = np.zeros(0, dtype=np.int64)
+        self.pending: list[tuple[I64, I64]] = []
+
+    def check(self, grouped: _Grouped, max_df: int, max_pairs: int) -> None:
+        """Refuse (:class:`TooManyPairs`) once the parts would make over ``max_pairs``."""
+        sizes = grouped.kept_sizes
+        self.pair_total += int((sizes * (sizes - 1) // 2).sum())
+        self.largest = max(self.largest, int(grouped.kept_df.max(initial=0)))
+        if self.pair_total > max_pairs:
+            raise too_many_pairs(self.pair_total, self.largest, max_df, max_pairs)
+
+    def add(self, grouped: _Grouped) -> None:
+        self.anchors += grouped.anchors
+        self.postings += grouped.postings
+        self.self_docs.append(grouped.self_docs)
+        self.capped.append(grouped.capped)
+        self.capped_df.append(grouped.capped_df)
+        ends = np.cumsum(grouped.kept_sizes)
+        starts = ends - grouped.kept_sizes
+        codes, counts = _count_pairs(grouped.kept_docs, starts, ends, self.num_docs)
+        self.pending.append((codes, counts))
+        # Merged when the pending parts outgrow the merged pairs: each pair is merged
+        # a logarithmic number of times, and parts' duplicates do not pile up.
+        if sum(c.shape[0] for c, _ in self.pending) > self.codes.shape[0]:
+            self._merge()
+
+    def _merge(self) -> None:
+        if not self.pending:
+            return
+        if not self.codes.shape[0] and len(self.pending) == 1:
+            self.codes, self.counts = self.pending[0]
+        else:
+            parts = [(self.codes, self.counts), *self.pending]
+            codes, inverse = np.unique(np.concatenate([c for c, _ in parts]), return_inverse=True)
+            weights = np.concatenate([n for _, n in parts])
+            self.codes = codes
+            self.counts = np.bincount(inverse.reshape(-1), weights=weights).astype(np.int64)
+        self.pending = []
+
+    def result(self, min_shared: int) -> Candidates:
+        self._merge()
+        enough = self.counts >= min_shared
+        codes, counts = self.codes[enough], self.counts[enough]
+        pairs = np.stack((codes // self.num_docs, codes % self.num_docs), axis=1)
+        capped, capped_df = _join_capped(self.capped, self.capped_df)
+        return Candidates(
+            pairs=pairs.astype(np.int64).reshape(-1, 2),
+            shared_anchors=counts.astype(np.int64),
+            self_docs=_join_distinct(self.self_docs),
+            capped=capped,
+            anchors=self.anchors,
+            postings=self.postings,
+            capped_df=capped_df,
+        )
 
 
 def add_pairs(candidates: Candidates, extra: I64) -> Candidates:
@@ -210,6 +326,22 @@ class KeyRule:
     min_shared: int = 2
 
 
+class AnchorLookup(Protocol):
+    """Each document's anchors: :class:`~reprints.fingerprint.Anchors` in memory, or
+    :class:`~reprints.store.AnchorReader` on disk."""
+
+    def __len__(self) -> int: ...
+
+    def of(self, doc: int, /) -> tuple[Positions, U64]: ...
+
+
+class Rows(Protocol):
+    """(hash, document) rows in partitions that never split a posting list:
+    :meth:`Anchors.partitions` (one), :class:`~reprints.spill.PostingSpill` (many)."""
+
+    def partitions(self) -> Iterator[tuple[U64, I64]]: ...
+
+
 @dataclass(frozen=True, slots=True)
 class AnchorIndex:
     """The inverted index of a collection's anchors, with its document-frequency cap:
@@ -217,7 +349,7 @@ class AnchorIndex:
     (:meth:`admission`). Built once from the anchors of every document; read-only after,
     so one copy serves any number of alignments in any process."""
 
-    anchors: Anchors
+    anchors: AnchorLookup
     ngram: int  # the anchors' n-gram
     window: int  # the winnowing window they were chosen with
     max_df: int
@@ -227,35 +359,43 @@ class AnchorIndex:
     @classmethod
     def build(
         cls,
-        anchors: Anchors,
+        anchors: AnchorLookup,
         ngram: int,
         window: int,
         max_df: int,
         copies: ExactCopies | None = None,
         max_pairs: int | None = None,
-        keys: Anchors | None = None,
+        keys: Rows | None = None,
         rule: KeyRule | None = None,
+        rows: Rows | None = None,
     ) -> AnchorIndex:
         """The index of every document's anchors; with ``copies``, only each group's
         representative is indexed, standing for all its documents (``found`` pairs
         and repeat candidates are then representatives: :func:`tasks` expands them).
         With ``keys`` (sentence keys of the same documents), the pairs they make by
-        ``rule`` are candidates too."""
+        ``rule`` are candidates too. ``rows``: the anchors' (hash, document) rows, when
+        they are kept apart (spilled: :class:`~reprints.spill.PostingSpill`); else
+        ``anchors`` must be :class:`Anchors`, one partition."""
         standing = None if copies is None else copies.representatives()
         weights = None if copies is None else copies.sizes()
 
-        def indexed(rows: Anchors) -> tuple[U64, I64]:
-            """The (hash, owner) rows of the documents that are indexed."""
-            owners = rows.owners()
-            if standing is None:
-                return rows.hashes, owners
-            kept = standing[owners]
-            return rows.hashes[kept], owners[kept]
+        def indexed(source: Rows) -> Iterator[tuple[U64, I64]]:
+            """Each partition's (hash, owner) rows of the documents that are indexed."""
+            for hashes, owners in source.partitions():
+                if standing is None:
+                    yield hashes, owners
+                else:
+                    kept = standing[owners]
+                    yield hashes[kept], owners[kept]
 
-        found = find_candidates(*indexed(anchors), max_df, weights=weights, max_pairs=max_pairs)
+        if rows is None:
+            assert isinstance(anchors, Anchors), "rows are needed beside an AnchorLookup"
+            rows = anchors
+        size = max(len(anchors), 1)
+        found = pair_partitions(indexed(rows), size, max_df, weights=weights, max_pairs=max_pairs)
         if keys is not None:
             rule = rule or KeyRule()
-            extra = find_candidates(*indexed(keys), rule.max_df, rule.min_shared, weights)
+            extra = pair_partitions(indexed(keys), size, rule.max_df, rule.min_shared, weights)
             found = add_pairs(found, extra.pairs)
         return cls(anchors, ngram, window, max_df, found, copies)
 

@@ -17,6 +17,7 @@ the CLI, the report or the writers.
 from __future__ import annotations
 
 import itertools
+import os
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, fields
 from typing import Any, Protocol
@@ -38,7 +39,7 @@ from reprints.align import (
 )
 from reprints.arrays import distinct
 from reprints.boilerplate import BoilerplateMarker, MarkCounts, covered
-from reprints.candidates import AnchorIndex
+from reprints.candidates import AnchorIndex, AnchorLookup, Rows
 from reprints.copies import ExactCopies, content_keys
 from reprints.documents import Document, Pair, SelfRepeats
 from reprints.fingerprint import (
@@ -80,6 +81,10 @@ class FindOptions:
     # Sentence seeds (bag-of-words sentence pairs) beside the n-gram chains, and sentence
     # keys in the candidate index: reworded copies are found too.
     sentences: bool = True
+    # Bytes the anchor index's working arrays may take (0: a quarter of the machine's
+    # memory); over it, its rows are spilled to disk and paired a partition at a time.
+    # Not a result-shaping setting: the results are the same under any budget.
+    memory_budget: int = 0
 
     def __post_init__(self) -> None:
         check(
@@ -97,6 +102,12 @@ class FindOptions:
                 ),
                 ("workers", self.workers, self.workers >= 0, "0 (all cores) or more"),
                 ("max_pairs", self.max_pairs, self.max_pairs >= 1, "at least 1"),
+                (
+                    "memory_budget",
+                    self.memory_budget,
+                    self.memory_budget >= 0,
+                    "0 (a quarter of the memory) or more bytes",
+                ),
             ]
         )
 
@@ -109,6 +120,10 @@ class FindOptions:
             min_similarity=self.min_similarity,
             sentences=_SENTENCES if self.sentences else None,
         )
+
+    def budget(self) -> int:
+        """:attr:`memory_budget` in bytes, the default resolved."""
+        return self.memory_budget or default_memory_budget()
 
     def window(self) -> int:
         """The winnowing window of the anchors."""
@@ -124,6 +139,14 @@ class FindOptions:
             "min_similarity": self.min_similarity,
             "sentences": self.sentences,
         }
+
+
+def default_memory_budget() -> int:
+    """A quarter of the machine's physical memory (4 GiB where it cannot be read)."""
+    try:
+        return os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE") // 4
+    except (ValueError, OSError, AttributeError):
+        return 4 << 30
 
 
 # --- fingerprint --------------------------------------------------------------------
@@ -173,11 +196,16 @@ def fingerprint_documents(
 
 
 def index_anchors(
-    anchors: Anchors, keys: U64, options: FindOptions, sentence_keys: Anchors | None = None
+    anchors: AnchorLookup,
+    keys: U64,
+    options: FindOptions,
+    sentence_keys: Rows | None = None,
+    rows: Rows | None = None,
 ) -> AnchorIndex:
     """The anchor index of a collection (every document's anchors and exact-copy key,
     in document order), exact copies grouped; with sentence seeds on, the pairs its
-    ``sentence_keys`` make are candidates too."""
+    ``sentence_keys`` make are candidates too. ``rows``: the anchors' rows, when kept
+    apart from ``anchors`` (spilled to disk under the memory budget)."""
     return AnchorIndex.build(
         anchors,
         options.ngram,
@@ -186,6 +214,7 @@ def index_anchors(
         copies=ExactCopies.of(keys),
         max_pairs=options.max_pairs,
         keys=sentence_keys if options.sentences else None,
+        rows=rows,
     )
 
 

@@ -13,7 +13,7 @@ hence its minimum: at least one anchor is guaranteed.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -124,6 +124,11 @@ class Anchors:
     def owners(self) -> I64:
         """The document of every anchor."""
         return np.repeat(np.arange(len(self), dtype=np.int64), np.diff(self.offsets))
+
+    def partitions(self) -> Iterator[tuple[U64, I64]]:
+        """The (hash, document) rows of every anchor, as one partition of posting lists
+        (:class:`reprints.candidates.Rows`)."""
+        yield self.hashes, self.owners()
 
     @classmethod
     def empty(cls, documents: int) -> Anchors:

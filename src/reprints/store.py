@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from reprints.fingerprint import Anchors
 from reprints.text import Tokens, word_fields
 
 
@@ -178,3 +179,74 @@ class TokenReader:
             stems=fields["stems"],
             breaks=fields["breaks"],
         )
+
+
+@dataclass(frozen=True, slots=True)
+class AnchorFiles:
+    """Where a sealed anchor store lives: enough for a worker process to open it."""
+
+    folder: Path
+    offsets: npt.NDArray[np.int64]  # document k's anchors are [offsets[k], offsets[k+1])
+
+
+_ANCHOR_FIELDS = (("anchor-positions", np.int32), ("anchor-hashes", np.uint64))
+
+
+class AnchorStore:
+    """Every document's anchors (positions, hashes), appended batch by batch in document
+    order, read back by :class:`AnchorReader` once sealed: the anchor index reads one
+    document's anchors per alignment, and need not hold the collection's in memory."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self._files = {
+            name: open(folder / f"{name}.bin", "wb")  # noqa: SIM115 - closed by seal()
+            for name, _ in _ANCHOR_FIELDS
+        }
+        self._offsets = [np.zeros(1, dtype=np.int64)]
+        self._size = 0
+
+    def append(self, anchors: Anchors) -> None:
+        """The anchors of the next documents (a batch, in document order)."""
+        positions = anchors.positions
+        if positions.shape[0] and int(positions.max()) > np.iinfo(np.int32).max:
+            raise ValueError("a document of more than 2**31 tokens: positions overflow")
+        self._files["anchor-positions"].write(positions.astype(np.int32).tobytes())
+        self._files["anchor-hashes"].write(anchors.hashes.astype(np.uint64).tobytes())
+        self._offsets.append(anchors.offsets[1:] + self._size)
+        self._size += int(anchors.offsets[-1])
+
+    def seal(self) -> AnchorFiles:
+        for stream in self._files.values():
+            stream.close()
+        return AnchorFiles(self.folder, np.concatenate(self._offsets).astype(np.int64))
+
+
+class AnchorReader:
+    """Read access to a sealed anchor store (in any process): ``reader.of(k)`` is
+    document k's anchor positions and hashes (:class:`reprints.candidates.AnchorLookup`).
+    Read through :class:`_ReadMap` like the token store, and pickled as its file names,
+    so that no process holds (or counts in its resident set) every document's anchors."""
+
+    def __init__(self, files: AnchorFiles) -> None:
+        self.files = files
+        self._offsets = files.offsets
+        self._maps: dict[str, _ReadMap] = {}
+        if int(files.offsets[-1]):
+            self._maps = {
+                name: _ReadMap(files.folder / f"{name}.bin") for name, _ in _ANCHOR_FIELDS
+            }
+
+    def __len__(self) -> int:
+        return int(self._offsets.shape[0] - 1)
+
+    def __reduce__(self) -> tuple[type[AnchorReader], tuple[AnchorFiles]]:
+        return AnchorReader, (self.files,)
+
+    def of(self, doc: int) -> tuple[npt.NDArray[np.int32], npt.NDArray[np.uint64]]:
+        lo, hi = int(self._offsets[doc]), int(self._offsets[doc + 1])
+        if hi <= lo:
+            return np.zeros(0, dtype=np.int32), np.zeros(0, dtype=np.uint64)
+        positions = self._maps["anchor-positions"].read(lo * 4, (hi - lo) * 4)
+        hashes = self._maps["anchor-hashes"].read(lo * 8, (hi - lo) * 8)
+        return np.frombuffer(positions, np.int32), np.frombuffer(hashes, np.uint64)

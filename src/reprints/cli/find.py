@@ -21,10 +21,11 @@ from reprints.cli.common import (
     read_options,
     stderr,
 )
-from reprints.cli.inputs import check_out
+from reprints.cli.inputs import byte_size, check_out
 from reprints.cli.spark import check_engine, find_on_spark, writes_datasets
 from reprints.cli.terminal import cell
 from reprints.documents import Pair, SelfRepeats
+from reprints.finding import default_memory_budget
 from reprints.options import OptionsError, check, from_args
 from reprints.output_set import OutputSet
 from reprints.readers import ReadLog, read_documents
@@ -54,6 +55,16 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         metavar="N",
         help="refuse, before pairing, a --max-df so high that the anchor index would make "
         f"more candidate pairs than this (default: {FindOptions().max_pairs:,})",
+    )
+    parser.add_argument(
+        "--memory-budget",
+        type=byte_size,
+        default=0,
+        metavar="SIZE",
+        help="memory the anchor index's working arrays may take while pairing documents "
+        "(not the texts, tokens or found pairs); over it, the index is spilled to disk and "
+        "paired part by part, with the same results (e.g. 500M, 2G; default: a quarter of "
+        f"this machine's memory, {default_memory_budget() / (1 << 30):.1f}G)",
     )
     parser.add_argument(
         "--no-sentences",

@@ -36,11 +36,19 @@ from reprints.finding import (
     fingerprint_documents,
     index_anchors,
 )
-from reprints.fingerprint import Anchors
 from reprints.pipeline import OwnsScratch, ProgressHook, StageClock, batches, no_progress
 from reprints.runners.pool import WorkerPool, worker_count
 from reprints.scratch import scratch_folder
-from reprints.store import TextSpool, TokenReader, TokenStore, TokenStoreFiles
+from reprints.spill import PostingSpill
+from reprints.store import (
+    AnchorFiles,
+    AnchorReader,
+    AnchorStore,
+    TextSpool,
+    TokenReader,
+    TokenStore,
+    TokenStoreFiles,
+)
 from reprints.text import Tokenizer
 
 U64 = npt.NDArray[np.uint64]
@@ -126,12 +134,12 @@ def find(
         marker = boilerplate.marker() if boilerplate is not None else None
         ordered = (Document(doc_id, texts[doc_id], meta[doc_id]) for doc_id in doc_ids)
         state = _FingerprintState(options, Tokenizer(), marker)
-        files, anchors, keys, sentence_keys, marks = _fingerprint_all(
-            ordered, len(doc_ids), folder, state, workers, report
-        )
+        found = _fingerprint_all(ordered, len(doc_ids), folder, state, workers, report)
+        files, marks = found.tokens, found.marks
         clock.lap("fingerprint")
 
-        index = index_anchors(anchors, keys, options, sentence_keys)
+        anchors = AnchorReader(found.anchors)
+        index = index_anchors(anchors, found.keys, options, found.sentence_keys, found.rows)
         clock.lap("candidates")
 
         tasks = find_tasks(index, options.self_repeats, doc_ids, pairs)
@@ -178,6 +186,20 @@ def _spool(
     return texts, meta
 
 
+@dataclass(frozen=True, slots=True)
+class _Fingerprinted:
+    """What fingerprinting kept: token and anchor stores on disk, the anchors' and the
+    sentence keys' (hash, document) rows (spilled to disk over the memory budget), each
+    document's exact-copy key, and what the marker marked."""
+
+    tokens: TokenStoreFiles
+    anchors: AnchorFiles
+    rows: PostingSpill
+    sentence_keys: PostingSpill
+    keys: U64
+    marks: MarkCounts
+
+
 def _fingerprint_all(
     documents: Iterator[Document],
     count: int,
@@ -185,31 +207,31 @@ def _fingerprint_all(
     state: _FingerprintState,
     workers: int,
     report: ProgressHook,
-) -> tuple[TokenStoreFiles, Anchors, U64, Anchors, MarkCounts]:
-    """Tokenise and fingerprint in id order: the token store on disk, the anchors,
-    exact-copy keys and sentence keys of every document, and what the marker marked."""
-    store = TokenStore(folder)
-    parts: list[Anchors] = []
+) -> _Fingerprinted:
+    """Tokenise and fingerprint in id order, keeping what :class:`_Fingerprinted` says
+    as batches arrive."""
+    store, anchors = TokenStore(folder), AnchorStore(folder)
+    budget = state.options.budget()
+    rows = PostingSpill(folder / "spill-anchors", budget)
+    sentence_keys = PostingSpill(folder / "spill-sentence-keys", budget)
     keys: list[U64] = []
-    sentence_keys: list[Anchors] = []
     marks: list[MarkCounts] = []
+    first = 0  # the batch's first document number
     with WorkerPool(workers, state) as pool:
         for batch in pool.map(_fingerprint_task, batches(documents, _FINGERPRINT_BATCH)):
             for tokens in batch.tokens:
                 store.append(tokens)
-            parts.append(batch.anchors)
+            anchors.append(batch.anchors)
+            rows.add(batch.anchors.hashes, batch.anchors.owners() + first)
+            sentence_keys.add(batch.sentence_keys.hashes, batch.sentence_keys.owners() + first)
             keys.append(batch.keys)
-            sentence_keys.append(batch.sentence_keys)
             if batch.marks is not None:
                 marks.append(batch.marks)
+            first += len(batch.tokens)
             report("fingerprint", len(batch.tokens), count)
     all_keys = np.concatenate(keys) if keys else np.zeros((0, 2), dtype=np.uint64)
-    return (
-        store.seal(),
-        Anchors.concat(parts),
-        all_keys,
-        Anchors.concat(sentence_keys),
-        MarkCounts.total(marks),
+    return _Fingerprinted(
+        store.seal(), anchors.seal(), rows, sentence_keys, all_keys, MarkCounts.total(marks)
     )
 
 
