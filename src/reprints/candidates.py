@@ -207,7 +207,7 @@ class KeyRule:
     is common wording, and a pair needs ``min_shared`` distinct shared keys."""
 
     max_df: int = 20
-    min_shared: int = 3
+    min_shared: int = 2
 
 
 @dataclass(frozen=True, slots=True)
