@@ -76,6 +76,8 @@ def main() -> None:
         logs.mkdir()
         engines["spark"] += ["--conf", "spark.eventLog.enabled=true"]
         engines["spark"] += ["--conf", f"spark.eventLog.dir={logs}"]
+        # Spark 4 compresses event logs (zstd) by default: plain JSON lines are read here.
+        engines["spark"] += ["--conf", "spark.eventLog.compress=false"]
         rows = []
         breakdowns: list[tuple[str, list[str]]] = []
         for command in args.commands.split(","):
