@@ -84,14 +84,20 @@ def _count_pairs(docs: I64, starts: I64, ends: I64, num_docs: int) -> tuple[I64,
         codes, counts = np.unique(left * num_docs + right, return_counts=True)
         all_codes.append(codes)
         all_counts.append(counts)
-    if not all_codes:
+    return _summed(all_codes, all_counts)
+
+
+def _summed(codes: list[I64], counts: list[I64]) -> tuple[I64, I64]:
+    """The distinct codes of some parts (each part's codes distinct), sorted, with
+    their counts added up over the parts."""
+    if not codes:
         empty = np.zeros(0, dtype=np.int64)
         return empty, empty
-    if len(all_codes) == 1:
-        return all_codes[0], all_counts[0].astype(np.int64)
-    codes, inverse = np.unique(np.concatenate(all_codes), return_inverse=True)
-    counts = np.bincount(inverse.reshape(-1), weights=np.concatenate(all_counts))
-    return codes, counts.astype(np.int64)
+    if len(codes) == 1:
+        return codes[0], counts[0].astype(np.int64)
+    joined, inverse = np.unique(np.concatenate(codes), return_inverse=True)
+    summed = np.bincount(inverse.reshape(-1), weights=np.concatenate(counts))
+    return joined, summed.astype(np.int64)
 
 
 class TooManyPairs(OptionsError):
@@ -276,14 +282,10 @@ class _Findings:
     def _merge(self) -> None:
         if not self.pending:
             return
-        if not self.codes.shape[0] and len(self.pending) == 1:
-            self.codes, self.counts = self.pending[0]
-        else:
-            parts = [(self.codes, self.counts), *self.pending]
-            codes, inverse = np.unique(np.concatenate([c for c, _ in parts]), return_inverse=True)
-            weights = np.concatenate([n for _, n in parts])
-            self.codes = codes
-            self.counts = np.bincount(inverse.reshape(-1), weights=weights).astype(np.int64)
+        parts = (
+            self.pending if not self.codes.shape[0] else [(self.codes, self.counts), *self.pending]
+        )
+        self.codes, self.counts = _summed([c for c, _ in parts], [n for _, n in parts])
         self.pending = []
 
     def result(self, min_shared: int) -> Candidates:
