@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from collections import Counter
 
 import numpy as np
@@ -185,8 +186,8 @@ def test_a_summary_shaped_fragment_widens_to_the_weaker_seeds_of_its_short_side(
 
 
 def _sentence_keys_by_definition(text: str, ngram: int) -> tuple[list[int], list[int]]:
-    """Every pair of each sentence's three smallest distinct word classes, sentence by
-    sentence: first the (1st, 2nd) keys, then (1st, 3rd), then (2nd, 3rd)."""
+    """Every pair of each sentence's ``key_words`` smallest distinct word classes,
+    sentence by sentence: first the (1st, 2nd) keys, then (1st, 3rd), and so on."""
     tokens = Tokenizer().tokenize(text)
     assert tokens.stems is not None
     if len(tokens) < ngram:
@@ -195,10 +196,12 @@ def _sentence_keys_by_definition(text: str, ngram: int) -> tuple[list[int], list
     rows = []
     for k in range(len(bounds) - 1):
         stems = tokens.stems[bounds[k] : bounds[k + 1]].tolist()
-        rows.append((min(bounds[k], len(tokens) - ngram), sorted(set(stems) - {0})[:3]))
+        rows.append(
+            (min(bounds[k], len(tokens) - ngram), sorted(set(stems) - {0})[: PARAMS.key_words])
+        )
     keys, positions = [], []
     mult = int(_PAIR_MULTIPLIER)
-    for x, y in ((0, 1), (0, 2), (1, 2)):
+    for x, y in itertools.combinations(range(PARAMS.key_words), 2):
         for at, least in rows:
             if len(least) > y:
                 pair = np.array([(least[x] * mult + least[y]) % (1 << 64)], dtype=np.uint64)

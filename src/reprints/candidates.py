@@ -322,9 +322,11 @@ def add_pairs(candidates: Candidates, extra: I64) -> Candidates:
 @dataclass(frozen=True, slots=True)
 class KeyRule:
     """How sentence keys pair documents: a key held by more than ``max_df`` documents
-    is common wording, and a pair needs ``min_shared`` distinct shared keys."""
+    is common wording, and a pair needs ``min_shared`` distinct shared keys. Six keys
+    a sentence (:attr:`~reprints.seeds.SentenceParams.key_words`) make more common
+    ones than three did, so the cap is lower than the anchors'."""
 
-    max_df: int = 20
+    max_df: int = 8
     min_shared: int = 2
 
 

@@ -62,6 +62,7 @@ class SentenceParams:
     summary_gap: int = 24
     summary_ratio: float = 2.0
     summary_seeds: float = 0.25  # cosine and Dice of the weaker seeds that widen a summary
+    key_words: int = 4  # a sentence's candidate keys: every pair of its this many smallest words
 
 
 @dataclass(frozen=True, slots=True)
@@ -609,22 +610,22 @@ def sentence_keys_joined(
     if pos.shape[0] == 0:
         return none
     sentence = np.searchsorted(bounds, pos, side="right") - 1
-    # Each sentence's three smallest distinct word classes, by three minima over the
-    # sentences' (contiguous) runs of content words, each taking out the one before:
+    # Each sentence's key_words smallest distinct word classes, by as many minima over
+    # the sentences' (contiguous) runs of content words, each taking out the one before:
     # linear passes where sorting every sentence's words cost more than the rest.
     heads = np.flatnonzero(np.r_[True, sentence[1:] != sentence[:-1]])
     owner = np.repeat(np.arange(heads.shape[0]), np.diff(np.r_[heads, sentence.shape[0]]))
     words = stems[pos]
     left = np.ones(words.shape[0], dtype=bool)
     smallest, present = [], []
-    for _ in range(3):
+    for _ in range(params.key_words):
         present.append(np.logical_or.reduceat(left, heads))
         least = np.minimum.reduceat(np.where(left, words, _NO_WORD), heads)
         smallest.append(least)
         left &= words != least[owner]
     where_of = bounds[sentence[heads]]
     keys, where = [], []
-    for x, y in ((0, 1), (0, 2), (1, 2)):
+    for x, y in itertools.combinations(range(params.key_words), 2):
         ok = present[y]
         with np.errstate(over="ignore"):
             keys.append(mix64(smallest[x][ok] * _PAIR_MULTIPLIER + smallest[y][ok]))

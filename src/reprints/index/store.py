@@ -65,7 +65,8 @@ from reprints.text import Tokenizer, Tokens
 I64 = npt.NDArray[np.int64]
 U64 = npt.NDArray[np.uint64]
 
-FORMAT = 3  # 2: the frequent table; 3: token stems, sentence starts and sentence keys
+FORMAT = 4  # 2: the frequent table; 3: token stems, sentence starts and sentence keys;
+# 4: six sentence keys a sentence (pairs of its four smallest words), not three
 _DB = "index.sqlite"
 _SEGMENTS = "segments"
 _LOCK = "writer.lock"
