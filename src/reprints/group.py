@@ -66,6 +66,7 @@ COPY_CONTAINMENT = 0.8
 REPRESENTATIVE_CHARS = 5_000
 
 ORIGINAL, COPY, PARTIAL_COPY, UNIQUE = "original", "copy", "partial copy", "unique"
+ROLES = (ORIGINAL, COPY, PARTIAL_COPY, UNIQUE)
 
 
 @dataclass(frozen=True, slots=True)
@@ -398,7 +399,7 @@ def document_clusters(
     cont_b = np.array([p.containment_b for p in strong], dtype=np.float64)
     # How much of its partners' text each document explains, in millionths: integer
     # sums are exact whatever the order of the pairs, so ties break by id, stably.
-    micro_a, micro_b = np.round(cont_a * 1e6), np.round(cont_b * 1e6)
+    micro_a, micro_b = explained_micro(cont_a), explained_micro(cont_b)
     score = np.bincount(left, weights=micro_b, minlength=n) + np.bincount(
         right, weights=micro_a, minlength=n
     )
@@ -424,15 +425,46 @@ def document_clusters(
     for i, doc in enumerate(ids):
         label = int(labels[i])
         size = int(sizes[label])
-        if size == 1:
-            role, of, covered = UNIQUE, None, 0.0
-        elif is_original[i]:
-            role, of, covered = ORIGINAL, None, 0.0
-        else:
-            of, covered = ids[int(best_of[i])], float(best_cont[i])
-            role = COPY if covered >= copy_containment else PARTIAL_COPY
-        roles.append(DocumentRole(doc, int(cluster_id[label]), size, role, of, covered, dates[i]))
+        best = ids[int(best_of[i])] if best_of[i] >= 0 else None
+        roles.append(
+            document_role(
+                doc,
+                int(cluster_id[label]),
+                size,
+                bool(is_original[i]),
+                (best, float(best_cont[i])),
+                dates[i],
+                copy_containment,
+            )
+        )
     return roles
+
+
+def explained_micro(containment: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
+    """Containments in millionths, whole numbers: their sums are exact in any order
+    (the document-cluster score that picks an original)."""
+    return np.round(containment * 1e6)
+
+
+def document_role(
+    doc: str,
+    cluster: int,
+    size: int,
+    original: bool,
+    best_cover: tuple[str | None, float],
+    date: str | None,
+    copy_containment: float = COPY_CONTAINMENT,
+) -> DocumentRole:
+    """A document's role from its cluster (number and size), whether it is the
+    cluster's original, and its best cover (the member covering most of it, and how
+    much): the one rule of the local grouping and Spark's."""
+    if size == 1:
+        return DocumentRole(doc, cluster, size, UNIQUE, None, 0.0, date)
+    if original:
+        return DocumentRole(doc, cluster, size, ORIGINAL, None, 0.0, date)
+    of, covered = best_cover
+    role = COPY if covered >= copy_containment else PARTIAL_COPY
+    return DocumentRole(doc, cluster, size, role, of, covered, date)
 
 
 # --- output -----------------------------------------------------------------------
@@ -456,26 +488,49 @@ def build_groups(
     """Passage clusters, document roles and their summary figures."""
     clusters = passage_clusters(pairs, meta, texts)
     roles = document_clusters(pairs, doc_ids, meta)
-    role_counts = {r: 0 for r in (ORIGINAL, COPY, PARTIAL_COPY, UNIQUE)}
-    for r in roles:
-        role_counts[r.role] += 1
-    clustered = [r for r in roles if r.cluster_size > 1]
-    summary = {
+    return Groups(clusters, roles, grouping_summary(clusters, RoleFigures.of(roles)))
+
+
+@dataclass(frozen=True, slots=True)
+class RoleFigures:
+    """What the summary says of the document clusters."""
+
+    roles: dict[str, int]  # documents per role, in the order of ROLES
+    clusters: int  # clusters of two documents or more
+    documents_in_clusters: int
+    largest: int
+
+    @classmethod
+    def of(cls, roles: Sequence[DocumentRole]) -> RoleFigures:
+        counts = {r: 0 for r in ROLES}
+        for r in roles:
+            counts[r.role] += 1
+        clustered = [r for r in roles if r.cluster_size > 1]
+        return cls(
+            counts,
+            len({r.cluster for r in clustered}),
+            len(clustered),
+            max((r.cluster_size for r in clustered), default=0),
+        )
+
+
+def grouping_summary(clusters: Sequence[PassageCluster], roles: RoleFigures) -> dict[str, Any]:
+    """The grouping's figures merged into summary.json."""
+    return {
         "passage_clusters": len(clusters),
         "passage_cluster_members": sum(c.size for c in clusters),
         "largest_passage_cluster": max((c.size for c in clusters), default=0),
         "passage_cluster_fragments": sum(c.part_of is not None for c in clusters),
-        "document_clusters": len({r.cluster for r in clustered}),
-        "documents_in_clusters": len(clustered),
-        "largest_document_cluster": max((r.cluster_size for r in clustered), default=0),
-        "roles": role_counts,
+        "document_clusters": roles.clusters,
+        "documents_in_clusters": roles.documents_in_clusters,
+        "largest_document_cluster": roles.largest,
+        "roles": {r: roles.roles.get(r, 0) for r in ROLES},
         "grouping": {
             "min_overlap": MIN_OVERLAP,
             "min_containment": MIN_CONTAINMENT,
             "copy_containment": COPY_CONTAINMENT,
         },
     }
-    return Groups(clusters, roles, summary)
 
 
 def write_groups(

@@ -37,7 +37,15 @@ if TYPE_CHECKING:
     from pyspark.sql import DataFrame
 
 _OUT = pa.schema(
-    [("a", pa.int64()), ("b", pa.int64()), ("record", pa.binary()), ("passages", pa.int64())]
+    [
+        ("a", pa.int64()),
+        ("b", pa.int64()),
+        ("record", pa.binary()),
+        ("passages", pa.int64()),
+        # A pair's containments (null for repeats): what the document clusters read.
+        ("containment_a", pa.float64()),
+        ("containment_b", pa.float64()),
+    ]
 )
 FOUND_SCHEMA = ddl(_OUT)
 _SIDE = ("id", "tokens", "anchor_positions", "anchor_hashes")
@@ -51,7 +59,8 @@ def align(
     capped_df: npt.NDArray[np.int64],
 ) -> DataFrame:
     """Every task's record (a :class:`Pair` or :class:`SelfRepeats`, pickled) where
-    the alignment found one: ``(a, b, record, passages)``. ``tasks``: ``(a, b, size)``
+    the alignment found one: ``(a, b, record, passages, containment_a,
+    containment_b)``. ``tasks``: ``(a, b, size)``
     (:func:`reprints.spark.copies.copy_tasks`), ``capped`` and ``capped_df`` the
     collection's capped hashes, sorted, and their weighted document counts."""
     from pyspark.sql import functions as F
@@ -94,6 +103,9 @@ def align_partition(
                     found["b"].append(row["b"])
                     found["record"].append(pickle.dumps(record, protocol=pickle.HIGHEST_PROTOCOL))
                     found["passages"].append(len(record.passages))
+                    pair = record if isinstance(record, Pair) else None
+                    found["containment_a"].append(pair and pair.containment_a)
+                    found["containment_b"].append(pair and pair.containment_b)
             yield pa.RecordBatch.from_pydict(found, schema=_OUT)
 
     return run

@@ -5,8 +5,9 @@ Each output the local engine writes as a file is a dataset folder of the same na
 file's lines, written by the same record functions (:func:`reprints.output.dumps`,
 :func:`reprints.dedup.records.record_line`) and in the same order across the part
 files. Pairs, repeats and the kept corpus are written by the executors, never read to
-the driver; what the driver computes anyway (passage and document clusters, removals,
-summaries) is written from there as one part file. A summary is one JSON line.
+the driver, and neither are the document clusters (:mod:`reprints.spark.groups`); what
+the driver computes anyway (passage clusters, from the pairs; removals; summaries) is
+written from there as one part file. A summary is one JSON line.
 """
 
 from __future__ import annotations
@@ -22,8 +23,9 @@ from reprints.boilerplate import MarkedSpan, without_spans
 from reprints.dedup.kernels import KEPT
 from reprints.dedup.records import record_line
 from reprints.dedup.summary import DedupSummary
-from reprints.group import build_groups
+from reprints.group import grouping_summary, passage_clusters
 from reprints.output import dumps
+from reprints.spark.groups import document_roles
 from reprints.spark.read import document_of_row
 
 if TYPE_CHECKING:
@@ -66,12 +68,15 @@ def write_find_datasets(run: SparkFind, out: str, extra: dict[str, Any]) -> dict
         chosen = lines.where(rows).orderBy("a", "b").select("value")
         chosen.write.mode("overwrite").text(f"{base}/{name}")
     spark = run.documents.sparkSession
-    # Grouping runs on the driver (as locally): the pairs come to it for this only.
-    result = run.result()
-    groups = build_groups(result.pairs, result.doc_ids, result.meta, result.texts)
-    write_lines(spark, f"{base}/clusters.jsonl", (dumps(c.to_json()) for c in groups.passages))
-    write_lines(spark, f"{base}/documents.jsonl", (dumps(r.to_json()) for r in groups.documents))
-    summary = {**result.summary, **extra, **groups.summary}
+    # Document clusters are distributed (every document has a line); passage clusters
+    # are built on the driver, from the pairs and the texts of their documents only.
+    roles, figures = document_roles(run.documents, run.aligned)
+    roles.orderBy("doc").select("value").write.mode("overwrite").text(f"{base}/documents.jsonl")
+    roles.unpersist()
+    result = run.result(every_document=False)
+    clusters = passage_clusters(result.pairs, result.meta, result.texts)
+    write_lines(spark, f"{base}/clusters.jsonl", (dumps(c.to_json()) for c in clusters))
+    summary = {**result.summary, **extra, **grouping_summary(clusters, figures)}
     write_lines(spark, f"{base}/summary.json", [dumps(summary)])
     return summary
 
