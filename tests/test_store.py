@@ -6,8 +6,10 @@ import pickle
 from pathlib import Path
 
 import numpy as np
+import pytest
 
-from reprints.store import TextSpool, TokenReader, TokenStore
+from reprints.fingerprint import Anchors
+from reprints.store import AnchorReader, AnchorStore, TextSpool, TokenReader, TokenStore
 from reprints.text import Tokenizer, Tokens
 
 
@@ -53,7 +55,7 @@ def test_token_store_reads_back_each_document_and_pickles_as_its_files(tmp_path:
     ]
     store = TokenStore(tmp_path)
     for tokens in docs:
-        store.append(tokens)
+        store.add(tokens)
     files = store.seal()
     assert files.offsets.tolist() == [0, 3, 3, 5, 7]
     reader = TokenReader(files)
@@ -67,7 +69,7 @@ def test_token_store_reads_back_each_document_and_pickles_as_its_files(tmp_path:
 
 def test_an_empty_token_store(tmp_path: Path) -> None:
     store = TokenStore(tmp_path)
-    store.append(_tokens(""))
+    store.add(_tokens(""))
     reader = TokenReader(store.seal())
     assert len(reader[0]) == 0
 
@@ -86,8 +88,37 @@ def test_reads_are_the_same_when_pages_are_dropped_often(tmp_path: Path, monkeyp
     tokens = [tokenizer.tokenize(text) for text in texts]
     writer = TokenStore(tmp_path)
     for t in tokens:
-        writer.append(t)
+        writer.add(t)
     reader = TokenReader(writer.seal())
     for k in (199, 0, 57, 57, 3):
         assert np.array_equal(reader[k].hashes, tokens[k].hashes)
         assert np.array_equal(reader[k].starts, tokens[k].starts)
+
+
+def test_anchor_store_reads_back_each_document_and_pickles_as_its_files(tmp_path: Path) -> None:
+    first = Anchors(
+        np.array([0, 2, 2], dtype=np.int64),
+        np.array([0, 7], dtype=np.int64),
+        np.array([5, 1 << 63], dtype=np.uint64),
+    )
+    second = Anchors(
+        np.array([0, 1], dtype=np.int64), np.array([3], dtype=np.int64), np.array([9], np.uint64)
+    )
+    store = AnchorStore(tmp_path)
+    store.add(first)
+    store.add(second)
+    files = store.seal()
+    assert files.offsets.tolist() == [0, 2, 2, 3]
+    reader = pickle.loads(pickle.dumps(AnchorReader(files)))
+    assert len(reader) == 3
+    got = [tuple(a.tolist() for a in reader.of(k)) for k in range(3)]
+    assert got == [([0, 7], [5, 1 << 63]), ([], []), ([3], [9])]
+    assert reader.of(0)[0].dtype == np.int32 and reader.of(0)[1].dtype == np.uint64
+
+
+def test_anchor_positions_past_32_bits_are_refused(tmp_path: Path) -> None:
+    huge = Anchors(
+        np.array([0, 1], dtype=np.int64), np.array([1 << 31], np.int64), np.array([1], np.uint64)
+    )
+    with pytest.raises(ValueError, match="overflow"):
+        AnchorStore(tmp_path).add(huge)

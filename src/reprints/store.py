@@ -91,7 +91,86 @@ class _ReadMap:
         return data
 
 
-_FIELDS = (
+Fields = tuple[tuple[str, type], ...]  # (file name, dtype) of each column
+
+
+@dataclass(frozen=True, slots=True)
+class ColumnFiles:
+    """Where a sealed column store lives: enough for a worker process to open it."""
+
+    folder: Path
+    fields: Fields
+    offsets: npt.NDArray[np.int64]  # document k's rows are [offsets[k], offsets[k+1])
+
+
+class ColumnStore:
+    """Per-document rows of a few fixed-type columns (one file each), appended in
+    document order, read back by :class:`ColumnReader` once sealed."""
+
+    def __init__(self, folder: Path, fields: Fields) -> None:
+        self.folder = folder
+        self.fields = fields
+        self._files = {
+            name: open(folder / f"{name}.bin", "wb")  # noqa: SIM115 - closed by seal()
+            for name, _ in fields
+        }
+        self._offsets = [np.zeros(1, dtype=np.int64)]
+        self._size = 0
+
+    def append(
+        self, columns: Mapping[str, npt.NDArray[Any]], offsets: npt.NDArray[np.int64]
+    ) -> None:
+        """The rows of the next documents: document k of them holds rows
+        ``[offsets[k], offsets[k + 1])`` of every column."""
+        for name, dtype in self.fields:
+            data: npt.NDArray[Any] = np.ascontiguousarray(columns[name], dtype=dtype)
+            self._files[name].write(data.tobytes())
+        self._offsets.append(np.asarray(offsets[1:], dtype=np.int64) + self._size)
+        self._size += int(offsets[-1])
+
+    def seal(self) -> ColumnFiles:
+        for stream in self._files.values():
+            stream.close()
+        offsets = np.concatenate(self._offsets).astype(np.int64)
+        return ColumnFiles(self.folder, self.fields, offsets)
+
+
+class ColumnReader:
+    """Read access to a sealed column store (in any process): ``reader.rows(k)`` is
+    document k's rows of every column. A reader pickles as the names of its files and
+    opens them again where it is unpickled, so a worker process started by ``spawn``
+    never receives the arrays.
+
+    Each column is read through a :class:`_ReadMap` (like :class:`TextSpool`): a plain
+    map counts every page it faulted in (and the kernel's read-around) in the resident
+    set of each process aligning, which at a million documents grew to gigabytes per
+    worker."""
+
+    def __init__(self, files: ColumnFiles) -> None:
+        self.files = files
+        self._offsets = files.offsets
+        self._maps: dict[str, _ReadMap] = {}
+        if int(files.offsets[-1]):
+            self._maps = {name: _ReadMap(files.folder / f"{name}.bin") for name, _ in files.fields}
+
+    def __len__(self) -> int:
+        return int(self._offsets.shape[0] - 1)
+
+    def __reduce__(self) -> tuple[type[ColumnReader], tuple[ColumnFiles]]:
+        return type(self), (self.files,)
+
+    def rows(self, doc: int) -> dict[str, npt.NDArray[Any]]:
+        lo, hi = int(self._offsets[doc]), int(self._offsets[doc + 1])
+        return {name: self._column(name, dtype, lo, hi) for name, dtype in self.files.fields}
+
+    def _column(self, name: str, dtype: type, lo: int, hi: int) -> npt.NDArray[Any]:
+        if hi <= lo:
+            return np.zeros(0, dtype=dtype)
+        size = np.dtype(dtype).itemsize
+        return np.frombuffer(self._maps[name].read(lo * size, (hi - lo) * size), dtype)
+
+
+TOKEN_FIELDS: Fields = (
     ("hashes", np.uint64),
     ("starts", np.int32),
     ("ends", np.int32),
@@ -101,75 +180,32 @@ _FIELDS = (
 )
 
 
-@dataclass(frozen=True, slots=True)
-class TokenStoreFiles:
-    """Where a sealed token store lives: enough for a worker process to open it."""
-
-    folder: Path
-    offsets: npt.NDArray[np.int64]  # document k's tokens are [offsets[k], offsets[k+1])
-
-
-class TokenStore:
+class TokenStore(ColumnStore):
     """Token arrays of documents 0..N-1, appended in order, memory-mapped once sealed."""
 
     def __init__(self, folder: Path) -> None:
-        self.folder = folder
-        self._files = {name: open(folder / f"{name}.bin", "wb") for name, _ in _FIELDS}  # noqa: SIM115
-        self._offsets = [0]
+        super().__init__(folder, TOKEN_FIELDS)
 
-    def append(self, tokens: Tokens) -> None:
+    def add(self, tokens: Tokens) -> None:
+        """The next document's tokens."""
         mask = tokens.boilerplate
         if mask is None:
             mask = np.zeros(len(tokens), dtype=np.bool_)
-        arrays = {
+        columns: dict[str, npt.NDArray[Any]] = {
             "hashes": tokens.hashes,
             "starts": tokens.starts,
             "ends": tokens.ends,
             "boilerplate": mask,
             **word_fields(tokens),
         }
-        for name, dtype in _FIELDS:
-            self._files[name].write(np.ascontiguousarray(arrays[name], dtype=dtype).tobytes())
-        self._offsets.append(self._offsets[-1] + len(tokens))
-
-    def seal(self) -> TokenStoreFiles:
-        for stream in self._files.values():
-            stream.close()
-        return TokenStoreFiles(self.folder, np.asarray(self._offsets, dtype=np.int64))
+        self.append(columns, np.array([0, len(tokens)], dtype=np.int64))
 
 
-class TokenReader:
-    """Read access to a sealed token store (in any process): ``reader[k]`` is document
-    k's tokens. A reader pickles as the names of its files and opens them again where it
-    is unpickled, so a worker process started by ``spawn`` never receives the arrays.
-
-    Each field is read through a :class:`_ReadMap` (like :class:`TextSpool`): a plain
-    map counts every page it faulted in (and the kernel's read-around) in the resident
-    set of each process aligning, which at a million documents grew to gigabytes per
-    worker."""
-
-    def __init__(self, files: TokenStoreFiles) -> None:
-        self.files = files
-        self._offsets = files.offsets
-        self._maps: dict[str, _ReadMap] = {}
-        if int(files.offsets[-1]):
-            self._maps = {name: _ReadMap(files.folder / f"{name}.bin") for name, _ in _FIELDS}
-
-    def __len__(self) -> int:
-        return int(self._offsets.shape[0] - 1)
-
-    def __reduce__(self) -> tuple[type[TokenReader], tuple[TokenStoreFiles]]:
-        return TokenReader, (self.files,)
-
-    def _field(self, name: str, dtype: type, lo: int, hi: int) -> npt.NDArray[Any]:
-        if hi <= lo:
-            return np.zeros(0, dtype=dtype)
-        size = np.dtype(dtype).itemsize
-        return np.frombuffer(self._maps[name].read(lo * size, (hi - lo) * size), dtype)
+class TokenReader(ColumnReader):
+    """``reader[k]`` is document k's tokens, from a sealed :class:`TokenStore`."""
 
     def __getitem__(self, doc: int) -> Tokens:
-        lo, hi = int(self._offsets[doc]), int(self._offsets[doc + 1])
-        fields = {name: self._field(name, dtype, lo, hi) for name, dtype in _FIELDS}
+        fields = self.rows(doc)
         mask = fields["boilerplate"]
         return Tokens(
             hashes=fields["hashes"],
@@ -181,72 +217,31 @@ class TokenReader:
         )
 
 
-@dataclass(frozen=True, slots=True)
-class AnchorFiles:
-    """Where a sealed anchor store lives: enough for a worker process to open it."""
-
-    folder: Path
-    offsets: npt.NDArray[np.int64]  # document k's anchors are [offsets[k], offsets[k+1])
+ANCHOR_FIELDS: Fields = (("anchor-positions", np.int32), ("anchor-hashes", np.uint64))
 
 
-_ANCHOR_FIELDS = (("anchor-positions", np.int32), ("anchor-hashes", np.uint64))
-
-
-class AnchorStore:
+class AnchorStore(ColumnStore):
     """Every document's anchors (positions, hashes), appended batch by batch in document
     order, read back by :class:`AnchorReader` once sealed: the anchor index reads one
     document's anchors per alignment, and need not hold the collection's in memory."""
 
     def __init__(self, folder: Path) -> None:
-        self.folder = folder
-        self._files = {
-            name: open(folder / f"{name}.bin", "wb")  # noqa: SIM115 - closed by seal()
-            for name, _ in _ANCHOR_FIELDS
-        }
-        self._offsets = [np.zeros(1, dtype=np.int64)]
-        self._size = 0
+        super().__init__(folder, ANCHOR_FIELDS)
 
-    def append(self, anchors: Anchors) -> None:
+    def add(self, anchors: Anchors) -> None:
         """The anchors of the next documents (a batch, in document order)."""
         positions = anchors.positions
         if positions.shape[0] and int(positions.max()) > np.iinfo(np.int32).max:
             raise ValueError("a document of more than 2**31 tokens: positions overflow")
-        self._files["anchor-positions"].write(positions.astype(np.int32).tobytes())
-        self._files["anchor-hashes"].write(anchors.hashes.astype(np.uint64).tobytes())
-        self._offsets.append(anchors.offsets[1:] + self._size)
-        self._size += int(anchors.offsets[-1])
-
-    def seal(self) -> AnchorFiles:
-        for stream in self._files.values():
-            stream.close()
-        return AnchorFiles(self.folder, np.concatenate(self._offsets).astype(np.int64))
+        columns = {"anchor-positions": positions, "anchor-hashes": anchors.hashes}
+        self.append(columns, anchors.offsets)
 
 
-class AnchorReader:
-    """Read access to a sealed anchor store (in any process): ``reader.of(k)`` is
-    document k's anchor positions and hashes (:class:`reprints.candidates.AnchorLookup`).
-    Read through :class:`_ReadMap` like the token store, and pickled as its file names,
-    so that no process holds (or counts in its resident set) every document's anchors."""
-
-    def __init__(self, files: AnchorFiles) -> None:
-        self.files = files
-        self._offsets = files.offsets
-        self._maps: dict[str, _ReadMap] = {}
-        if int(files.offsets[-1]):
-            self._maps = {
-                name: _ReadMap(files.folder / f"{name}.bin") for name, _ in _ANCHOR_FIELDS
-            }
-
-    def __len__(self) -> int:
-        return int(self._offsets.shape[0] - 1)
-
-    def __reduce__(self) -> tuple[type[AnchorReader], tuple[AnchorFiles]]:
-        return AnchorReader, (self.files,)
+class AnchorReader(ColumnReader):
+    """``reader.of(k)`` is document k's anchor positions and hashes, from a sealed
+    :class:`AnchorStore` (:class:`reprints.candidates.AnchorLookup`), so that no
+    process holds (or counts in its resident set) every document's anchors."""
 
     def of(self, doc: int) -> tuple[npt.NDArray[np.int32], npt.NDArray[np.uint64]]:
-        lo, hi = int(self._offsets[doc]), int(self._offsets[doc + 1])
-        if hi <= lo:
-            return np.zeros(0, dtype=np.int32), np.zeros(0, dtype=np.uint64)
-        positions = self._maps["anchor-positions"].read(lo * 4, (hi - lo) * 4)
-        hashes = self._maps["anchor-hashes"].read(lo * 8, (hi - lo) * 8)
-        return np.frombuffer(positions, np.int32), np.frombuffer(hashes, np.uint64)
+        fields = self.rows(doc)
+        return fields["anchor-positions"], fields["anchor-hashes"]

@@ -41,13 +41,12 @@ from reprints.runners.pool import WorkerPool, worker_count
 from reprints.scratch import scratch_folder
 from reprints.spill import PostingSpill
 from reprints.store import (
-    AnchorFiles,
     AnchorReader,
     AnchorStore,
+    ColumnFiles,
     TextSpool,
     TokenReader,
     TokenStore,
-    TokenStoreFiles,
 )
 from reprints.text import Tokenizer
 
@@ -192,8 +191,8 @@ class _Fingerprinted:
     sentence keys' (hash, document) rows (spilled to disk over the memory budget), each
     document's exact-copy key, and what the marker marked."""
 
-    tokens: TokenStoreFiles
-    anchors: AnchorFiles
+    tokens: ColumnFiles
+    anchors: ColumnFiles
     rows: PostingSpill
     sentence_keys: PostingSpill
     keys: U64
@@ -220,8 +219,8 @@ def _fingerprint_all(
     with WorkerPool(workers, state) as pool:
         for batch in pool.map(_fingerprint_task, batches(documents, _FINGERPRINT_BATCH)):
             for tokens in batch.tokens:
-                store.append(tokens)
-            anchors.append(batch.anchors)
+                store.add(tokens)
+            anchors.add(batch.anchors)
             rows.add(batch.anchors.hashes, batch.anchors.owners() + first)
             sentence_keys.add(batch.sentence_keys.hashes, batch.sentence_keys.owners() + first)
             keys.append(batch.keys)
