@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 import reprints.candidates as candidates
-from reprints.postings import LoneAnchors, member_of, repeated_values
+from reprints.postings import LoneAnchors, join_capped, member_of, repeated_values
 
 
 def _without_setting_aside(hashes, docs, max_df, weights):  # type: ignore[no-untyped-def]
@@ -100,3 +100,16 @@ def test_positions_joined_as_int32_when_they_fit() -> None:
     joined = Anchors.concat(parts)
     assert joined.positions.dtype == np.int32
     assert joined.of(1)[0].tolist() == [4] and joined.of(0)[0].tolist() == [3, 9]
+
+
+def test_join_capped_sorts_disjoint_parts_with_their_counts() -> None:
+    u64, i64 = np.uint64, np.int64
+    parts = [np.array([2, 9], u64), np.array([], u64), np.array([1, 5, 12], u64)]
+    dfs = [np.array([20, 90], i64), np.array([], i64), np.array([10, 50, 120], i64)]
+    hashes, counts = join_capped(parts, dfs)
+    assert hashes.tolist() == [1, 2, 5, 9, 12]
+    assert counts.tolist() == [10, 20, 50, 90, 120]
+    alone, alone_df = join_capped([parts[1], parts[0]], [dfs[1], dfs[0]])
+    assert alone is parts[0] and alone_df is dfs[0]  # one part with hashes: itself
+    none, none_df = join_capped([], [])
+    assert none.dtype == np.uint64 and none_df.dtype == np.int64 and none.shape == (0,)

@@ -28,7 +28,7 @@ from reprints.copies import ExactCopies
 from reprints.fingerprint import Anchors, ngram_hashes
 from reprints.graph import clique_edges
 from reprints.options import OptionsError
-from reprints.postings import lone_anchors, merge_capped
+from reprints.postings import join_capped, lone_anchors
 from reprints.text import Tokens
 
 I64 = npt.NDArray[np.int64]
@@ -208,7 +208,9 @@ def _group(hashes: U64, docs: I64, max_df: int, weights: I64 | None) -> _Grouped
 
     keep = ~capped_group & (df > 1)
     kept_docs = ud[np.repeat(keep, df)].astype(np.int64)
-    capped, capped_df = merge_capped(capped, weighted_df[capped_group].astype(np.int64), lone)
+    capped, capped_df = join_capped(
+        (capped, lone.capped), (weighted_df[capped_group].astype(np.int64), lone.capped_df)
+    )
     return _Grouped(
         anchors=int(total),
         postings=int(group_starts.shape[0]) + lone.count,
@@ -219,17 +221,6 @@ def _group(hashes: U64, docs: I64, max_df: int, weights: I64 | None) -> _Grouped
         kept_sizes=df[keep],
         kept_df=weighted_df[keep],
     )
-
-
-def _join_capped(hashes: list[U64], dfs: list[I64]) -> tuple[U64, I64]:
-    """The capped hashes of every part (disjoint, each sorted), sorted, with their dfs."""
-    if len(hashes) == 1:
-        return hashes[0], dfs[0]
-    if not hashes:
-        return np.zeros(0, dtype=np.uint64), np.zeros(0, dtype=np.int64)
-    joined = np.concatenate(hashes)
-    order = np.argsort(joined, kind="stable")
-    return joined[order], np.concatenate(dfs)[order]
 
 
 def _join_distinct(parts: list[I64]) -> I64:
@@ -293,7 +284,7 @@ class _Findings:
         enough = self.counts >= min_shared
         codes, counts = self.codes[enough], self.counts[enough]
         pairs = np.stack((codes // self.num_docs, codes % self.num_docs), axis=1)
-        capped, capped_df = _join_capped(self.capped, self.capped_df)
+        capped, capped_df = join_capped(self.capped, self.capped_df)
         return Candidates(
             pairs=pairs.astype(np.int64).reshape(-1, 2),
             shared_anchors=counts.astype(np.int64),

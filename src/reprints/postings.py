@@ -12,6 +12,7 @@ then grow with the shared anchors rather than with all of them.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -78,11 +79,15 @@ def lone_anchors(
     )
 
 
-def merge_capped(capped: U64, capped_df: I64, lone: LoneAnchors) -> tuple[U64, I64]:
-    """The capped hashes of the shared anchors and of the lone ones, sorted, with their
-    weighted document frequencies (the two sets are disjoint)."""
-    if not lone.capped.shape[0]:
-        return capped, capped_df
-    hashes = np.concatenate((capped, lone.capped))
-    order = np.argsort(hashes, kind="stable")
-    return hashes[order], np.concatenate((capped_df, lone.capped_df))[order]
+def join_capped(hashes: Sequence[U64], dfs: Sequence[I64]) -> tuple[U64, I64]:
+    """Capped hashes of disjoint parts (each sorted), sorted, with their weighted
+    document frequencies: the shared anchors' and the lone ones' of one partition, or
+    every partition's."""
+    parts = [(h, d) for h, d in zip(hashes, dfs, strict=True) if h.shape[0]]
+    if len(parts) == 1:
+        return parts[0]
+    if not parts:
+        return np.zeros(0, dtype=np.uint64), np.zeros(0, dtype=np.int64)
+    joined = np.concatenate([h for h, _ in parts])
+    order = np.argsort(joined, kind="stable")
+    return joined[order], np.concatenate([d for _, d in parts])[order]
