@@ -32,6 +32,7 @@ import pyarrow.ipc as ipc
 import pyarrow.parquet as pq
 
 from reprints.documents import Document
+from reprints.output import replace_folder
 from reprints.readers import InputError
 from reprints.scratch import scratch_folder
 
@@ -116,7 +117,7 @@ def write_parquet_documents(
         try:
             dataset = work / "dataset"
             result = _write_dataset(spool, dataset, layout)
-            _replace_folder(dataset, out, work)
+            replace_folder(dataset, out, work / "previous")  # the old one: deleted with work
         finally:
             shutil.rmtree(work, ignore_errors=True)
     return result
@@ -206,11 +207,3 @@ def _conform(table: pa.Table, schema: pa.Schema, to_json: set[str]) -> pa.Table:
             column = _json_array(column.to_pylist())
         columns.append(column.cast(target.type))
     return pa.Table.from_arrays(columns, schema=schema)
-
-
-def _replace_folder(new: Path, out: Path, work: Path) -> None:
-    """Move the finished dataset to ``out``; an old folder there is moved aside first
-    and deleted only after the new one is in place."""
-    if out.exists():
-        out.rename(work / "previous")  # deleted with the work folder
-    new.rename(out)

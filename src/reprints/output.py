@@ -5,6 +5,7 @@ a crash or an interrupted run never leaves a half-written output that looks whol
 from __future__ import annotations
 
 import contextlib
+import errno
 import gzip
 import json
 import os
@@ -40,6 +41,41 @@ def atomic_open(path: str | Path, mode: str = "w") -> Iterator[IO[Any]]:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)
         raise
+
+
+def replace_folder(new: Path, out: Path, aside: Path) -> None:
+    """Put the finished folder ``new`` at ``out``. An existing ``out`` is swapped with
+    ``new`` in one step where the system can (Linux ``renameat2`` with
+    ``RENAME_EXCHANGE``: readers see the old folder or the new one, never neither) and
+    left at ``new``'s old name for the caller to delete; elsewhere it is moved to
+    ``aside`` first, and a crash between the two renames leaves it there."""
+    if not out.exists():
+        new.rename(out)
+    elif not _exchange(new, out):
+        out.rename(aside)
+        new.rename(out)
+
+
+def _exchange(a: Path, b: Path) -> bool:
+    """Swap two paths atomically (Linux 3.15+, glibc 2.28+); False where unsupported."""
+    import ctypes
+    import ctypes.util
+    import sys
+
+    if not sys.platform.startswith("linux"):
+        return False
+    libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
+    renameat2 = getattr(libc, "renameat2", None)
+    if renameat2 is None:
+        return False
+    at_fdcwd, rename_exchange = -100, 2
+    done = renameat2(at_fdcwd, os.fsencode(a), at_fdcwd, os.fsencode(b), rename_exchange)
+    if done == 0:
+        return True
+    error = ctypes.get_errno()
+    if error in (errno.ENOSYS, errno.EINVAL, errno.EOPNOTSUPP):  # no such call, or not here
+        return False
+    raise OSError(error, os.strerror(error), str(b))
 
 
 def _umask() -> int:
