@@ -80,6 +80,23 @@ def _rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
+def _resident_parts() -> dict[str, int]:
+    """The resident set now, split (Linux): anonymous memory (what the process holds
+    itself) and file pages (the index's memory-mapped segments it touched: page cache
+    the kernel can drop and read back). Peak RSS counts both."""
+    try:
+        status = Path("/proc/self/status").read_text()
+    except OSError:
+        return {}
+    fields = dict(line.split(":", 1) for line in status.splitlines() if ":" in line)
+    parts = {"rss_anon_mb": "RssAnon", "rss_file_mb": "RssFile"}
+    return {
+        key: round(int(fields[name].split()[0]) / 1024)
+        for key, name in parts.items()
+        if name in fields
+    }
+
+
 def _latencies(seconds: list[float]) -> dict[str, float]:
     cuts = statistics.quantiles(seconds, n=100)
     return {"p50_ms": round(cuts[49] * 1e3, 2), "p99_ms": round(cuts[98] * 1e3, 2)}
@@ -146,6 +163,7 @@ def reprints_query(folder: Path) -> dict[str, Any]:
         **{f"cpu_{k}": v for k, v in _latencies(cpu).items()},
         "found": round(found / planted, 4),
         "rss_mb": round(_rss_mb()),
+        **_resident_parts(),
     }
 
 
