@@ -108,20 +108,6 @@ def segment_part(tokens: list[Tokens], anchors: Anchors, keys: Anchors) -> Segme
     return SegmentPart(anchors=anchors, keys=keys, **_token_arrays(tokens))
 
 
-def build_segment(nums: I64, parts: Sequence[SegmentPart]) -> SegmentData:
-    """A segment of documents ``nums`` (ascending): the documents of ``parts`` in
-    order, the k-th of them being document number ``nums[k]``."""
-    numbers = nums.astype(np.int64)
-    lengths = _joined([p.lengths for p in parts], np.int64)
-    return SegmentData(
-        numbers,
-        *_postings_of(numbers, Anchors.concat([p.anchors for p in parts])),
-        *_postings_of(numbers, Anchors.concat([p.keys for p in parts])),
-        np.concatenate(([0], np.cumsum(lengths))).astype(np.int64),
-        *(_joined([getattr(p, name) for p in parts], dtype) for name, dtype in _TOKEN_FIELDS),
-    )
-
-
 def _postings_of(numbers: I64, anchors: Anchors) -> tuple[U64, I64]:
     """The distinct (hash, number) rows of documents ``numbers``' anchors (or keys)."""
     owners = numbers[anchors.owners()]
@@ -251,12 +237,100 @@ def write_segment(data: SegmentData, folder: Path) -> None:
     """Write every array of ``data`` into the new ``folder`` and fsync them and it."""
     folder.mkdir(parents=True)
     for name in _ARRAYS:
-        path = folder / f"{name}.npy"
-        with open(path, "wb") as stream:
-            np.save(stream, np.ascontiguousarray(getattr(data, name)), allow_pickle=False)
-            stream.flush()
-            os.fsync(stream.fileno())
+        _save(folder / f"{name}.npy", getattr(data, name))
     fsync_dir(folder)
+
+
+def _save(path: Path, array: npt.NDArray[Any]) -> None:
+    with open(path, "wb") as stream:
+        np.save(stream, np.ascontiguousarray(array), allow_pickle=False)
+        stream.flush()
+        os.fsync(stream.fileno())
+
+
+class SegmentWriter:
+    """A new segment written as its parts arrive, in document order: the token fields
+    are appended to their files at once, so that the adding process holds only the
+    parts' anchors and sentence keys (to sort into postings at the end), not every
+    document's tokens (which held the whole add's token arrays, about 30 bytes a
+    token, and then a concatenated copy of them)."""
+
+    def __init__(self, folder: Path) -> None:
+        folder.mkdir(parents=True)
+        self.folder = folder
+        self._tokens = {
+            name: _GrowingArray(folder / f"{name}.npy", dt) for name, dt in _TOKEN_FIELDS
+        }
+        self._lengths: list[I64] = []
+        self._anchors: list[Anchors] = []
+        self._keys: list[Anchors] = []
+
+    def add(self, part: SegmentPart) -> None:
+        """The next documents' part."""
+        for name, array in self._tokens.items():
+            array.append(getattr(part, name))
+        self._lengths.append(part.lengths)
+        self._anchors.append(part.anchors)
+        self._keys.append(part.keys)
+
+    def finish(self, nums: I64) -> tuple[int, int]:
+        """Write the rest for documents ``nums`` (ascending, one per document added, in
+        order) and fsync it all; returns (documents, postings)."""
+        numbers = nums.astype(np.int64)
+        lengths = _joined(self._lengths, np.int64)
+        if numbers.shape[0] != lengths.shape[0]:
+            raise ValueError(f"{numbers.shape[0]} numbers for {lengths.shape[0]} documents")
+        post_hash, post_doc = _postings_of(numbers, Anchors.concat(self._anchors))
+        key_hash, key_doc = _postings_of(numbers, Anchors.concat(self._keys))
+        offsets = np.concatenate(([0], np.cumsum(lengths))).astype(np.int64)
+        arrays = {
+            "nums": numbers,
+            "post_hash": post_hash,
+            "post_doc": post_doc,
+            "key_hash": key_hash,
+            "key_doc": key_doc,
+            "tok_offsets": offsets,
+        }
+        for name, array in arrays.items():
+            _save(self.folder / f"{name}.npy", array)
+        for growing in self._tokens.values():
+            growing.close()
+        fsync_dir(self.folder)
+        return int(numbers.shape[0]), int(post_hash.shape[0])
+
+
+class _GrowingArray:
+    """A one-dimensional ``.npy`` file appended to: a header for no rows first, then the
+    rows, then the header again with their count. A header of a one-dimensional array
+    takes 128 bytes whatever its length (numpy pads it to 64-byte alignment), checked
+    when it is rewritten."""
+
+    def __init__(self, path: Path, dtype: type) -> None:
+        self.dtype = np.dtype(dtype)
+        self.rows = 0
+        self._stream = open(path, "wb")  # noqa: SIM115 - closed by close()
+        self._header_size = self._write_header()
+
+    def _write_header(self) -> int:
+        header = {
+            "descr": np.lib.format.dtype_to_descr(self.dtype),
+            "fortran_order": False,
+            "shape": (self.rows,),
+        }
+        np.lib.format.write_array_header_1_0(self._stream, header)
+        return self._stream.tell()
+
+    def append(self, array: npt.NDArray[Any]) -> None:
+        self._stream.write(np.ascontiguousarray(array, dtype=self.dtype).tobytes())
+        self.rows += int(array.shape[0])
+
+    def close(self) -> None:
+        self._stream.seek(0)
+        if self._write_header() != self._header_size:
+            raise RuntimeError(f"{self._stream.name}: the .npy header changed size")
+        self._stream.flush()
+        os.fsync(self._stream.fileno())
+        self._stream.close()
 
 
 def read_segment(folder: Path) -> SegmentData:

@@ -34,7 +34,7 @@ import shutil
 import sqlite3
 import threading
 import uuid
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -49,7 +49,7 @@ from reprints.finding import FindOptions, fingerprint_documents
 from reprints.index.segments import (
     SegmentData,
     SegmentPart,
-    build_segment,
+    SegmentWriter,
     frequent_hashes,
     fsync_dir,
     merge_segments,
@@ -503,10 +503,10 @@ class Index:
                 delta = count_lines(batch, settings)
                 _add_line_counts(conn, delta)
                 lines = lines.merge(delta)
-            data = self._segment_of(conn, num, batch, lines)
-            folder = self._write(data)
+            folder = self._placed(lambda temp: self._write_added(conn, temp, num, batch, lines))
+            data = read_segment(self.folder / _SEGMENTS / folder)
             _add_frequent(conn, frequent_hashes(data, written, self.options.find.max_df))
-            written.append(read_segment(self.folder / _SEGMENTS / folder))
+            written.append(data)
             conn.execute(
                 "INSERT INTO segments (folder, documents, postings) VALUES (?, ?, ?)",
                 (folder, data.documents, data.postings),
@@ -532,34 +532,40 @@ class Index:
             _set_meta(conn, next_num=num, version=int(_meta(conn, "version")) + 1)
         return AddReport(added, segments, tokens, postings)
 
-    def _segment_of(
-        self, conn: sqlite3.Connection, first: int, batch: list[Document], lines: LineCounts
-    ) -> SegmentData:
+    def _write_added(
+        self,
+        conn: sqlite3.Connection,
+        folder: Path,
+        first: int,
+        batch: list[Document],
+        lines: LineCounts,
+    ) -> None:
         """Tokenise, mark and fingerprint a batch of new documents numbered from
-        ``first`` (in a pool, with find's stage function) into a segment; meanwhile
-        this process inserts each chunk's documents into SQLite as its part comes back."""
+        ``first`` (in a pool, with find's stage function) into a segment written in
+        ``folder`` as the parts come back; meanwhile this process inserts each chunk's
+        documents into SQLite."""
         state = _FingerprintState(self.options.find, self.options.marker(lines))
         size = _TOKENIZE_BATCH
         chunks = [batch[lo : lo + size] for lo in range(0, len(batch), size)]
-        parts: list[SegmentPart] = []
+        writer = SegmentWriter(folder)
         with WorkerPool(min(self.workers, len(chunks)), state) as pool:
-            for chunk, part in zip(chunks, pool.map(_fingerprint_chunk, chunks), strict=True):
+            parts = pool.map(_fingerprint_chunk, chunks)
+            for k, (chunk, part) in enumerate(zip(chunks, parts, strict=True)):
+                start = first + k * size
                 conn.executemany(
                     "INSERT INTO documents VALUES (?, ?, ?, ?)",
-                    (
-                        (first + len(parts) * size + k, d.id, d.text, _meta_json(d.meta))
-                        for k, d in enumerate(chunk)
-                    ),
+                    ((start + j, d.id, d.text, _meta_json(d.meta)) for j, d in enumerate(chunk)),
                 )
-                parts.append(part)
-        return build_segment(np.arange(first, first + len(batch)), parts)
+                writer.add(part)
+        writer.finish(np.arange(first, first + len(batch)))
 
-    def _write(self, data: SegmentData) -> str:
-        """Write a segment under a temporary name, then rename it into place."""
+    def _placed(self, write: Callable[[Path], None]) -> str:
+        """Write a segment (``write`` fills the folder it is given) under a temporary
+        name, then rename it into place; returns its name."""
         root = self.folder / _SEGMENTS
         name = f"seg-{uuid.uuid4().hex}"
         temp = root / f"{_TEMP_PREFIX}{name}"
-        write_segment(data, temp)
+        write(temp)
         os.replace(temp, root / name)
         fsync_dir(root)
         return name
@@ -607,7 +613,7 @@ class Index:
             if len(snap.segments) <= 1 and not snap.dead.shape[0]:
                 return len(snap.segments)
             merged = merge_segments(list(snap.segments), snap.dead)
-            folder = self._write(merged)
+            folder = self._placed(lambda temp: write_segment(merged, temp))
             conn = self._connection()
             conn.execute("BEGIN IMMEDIATE")
             try:
