@@ -35,19 +35,14 @@ import numpy as np
 import numpy.typing as npt
 
 from reprints.fingerprint import Anchors
+from reprints.store import TOKEN_FIELDS
 from reprints.text import Tokens, word_fields
 
 I64 = npt.NDArray[np.int64]
 U64 = npt.NDArray[np.uint64]
 
-_TOKEN_FIELDS = (
-    ("tok_hashes", np.uint64),
-    ("tok_starts", np.int32),
-    ("tok_ends", np.int32),
-    ("tok_boilerplate", np.bool_),
-    ("tok_stems", np.uint64),
-    ("tok_breaks", np.bool_),
-)
+# The token columns of find's token store, under the segment's file names.
+_TOKEN_FIELDS = tuple((f"tok_{name}", dtype) for name, dtype in TOKEN_FIELDS)
 _ARRAYS = (
     "nums",
     "post_hash",

@@ -103,9 +103,12 @@ def align_partition(
                     found["b"].append(row["b"])
                     found["record"].append(pickle.dumps(record, protocol=pickle.HIGHEST_PROTOCOL))
                     found["passages"].append(len(record.passages))
-                    pair = record if isinstance(record, Pair) else None
-                    found["containment_a"].append(pair and pair.containment_a)
-                    found["containment_b"].append(pair and pair.containment_b)
+                    if isinstance(record, Pair):
+                        found["containment_a"].append(record.containment_a)
+                        found["containment_b"].append(record.containment_b)
+                    else:  # a document's repeats
+                        found["containment_a"].append(None)
+                        found["containment_b"].append(None)
             yield pa.RecordBatch.from_pydict(found, schema=_OUT)
 
     return run
