@@ -50,8 +50,14 @@ from reprints.fingerprint import (
     window_for,
 )
 from reprints.options import OptionsError, check
-from reprints.screen import may_seed
-from reprints.seeds import SentenceIndex, SentenceParams, has_sentences, sentence_keys_joined
+from reprints.screen import may_seed_batch
+from reprints.seeds import (
+    SentenceBatch,
+    SentenceIndex,
+    SentenceParams,
+    has_sentences,
+    sentence_keys_joined,
+)
 from reprints.text import Tokenizer, Tokens
 
 _SENTENCES = SentenceParams()  # frozen: one shared default is safe
@@ -354,6 +360,8 @@ class _DocumentArrays:
         self._seeds: dict[int, SeedIndex] = {}
         self._grams: dict[int, U64] = {}
         self._sentences: dict[int, SentenceIndex] = {}
+        # Documents the screen indexed: their batch and place in it.
+        self._batched: dict[int, tuple[SentenceBatch, int]] = {}
 
     def tokens(self, doc: int) -> Tokens:
         if doc not in self._tokens:
@@ -366,20 +374,28 @@ class _DocumentArrays:
         return self._seeds[doc]
 
     def sentence_pair(self, a: int, b: int) -> tuple[SentenceIndex, SentenceIndex] | None:
-        """Both documents' :class:`SentenceIndex`, when sentence seeds can use them."""
+        """Both documents' :class:`SentenceIndex`, when sentence seeds can use them
+        (taken from the screen's :class:`~reprints.seeds.SentenceBatch` when it holds
+        them: the same arrays)."""
         settings = self._params.sentences
-        if settings is None or not (
-            has_sentences(self.tokens(a)) and has_sentences(self.tokens(b))
-        ):
+        if settings is None or not (self._has_sentences(a) and self._has_sentences(b)):
             return None
         for doc in (a, b):
             if doc not in self._sentences:
-                self._sentences[doc] = SentenceIndex.of(self.tokens(doc), settings)
+                held = self._batched.get(doc)
+                self._sentences[doc] = (
+                    held[0].index(held[1])
+                    if held is not None
+                    else SentenceIndex.of(self.tokens(doc), settings)
+                )
         return self._sentences[a], self._sentences[b]
+
+    def _has_sentences(self, doc: int) -> bool:
+        return has_sentences(self.tokens(doc))
 
     def screened(self, tasks: Iterable[Task]) -> Iterator[tuple[Task, bool]]:
         """Each task, and whether it is a pair without seed sentence pairs
-        (:func:`reprints.screen.may_seed`, on runs of :data:`_SCREEN_BATCH` tasks)."""
+        (:func:`reprints.screen.may_seed_batch`, on runs of :data:`_SCREEN_BATCH` tasks)."""
         it = iter(tasks)
         while run := list(itertools.islice(it, _SCREEN_BATCH)):
             clear = self._unseeded(run)
@@ -387,19 +403,27 @@ class _DocumentArrays:
 
     def _unseeded(self, tasks: Sequence[Task]) -> set[Task]:
         """The pair tasks the screen clears; none among fewer than :data:`_SCREEN_FROM`
-        pairs, where it would cost about what it saves."""
+        pairs, where it would cost about what it saves. The run's documents are indexed
+        at once (:class:`~reprints.seeds.SentenceBatch`), and their
+        :class:`SentenceIndex` later taken from that batch."""
         settings = self._params.sentences
         if settings is None:
             return set()
         pairs = [
-            (task, sentences)
+            task
             for task in tasks
-            if task[1] != REPEATS and (sentences := self.sentence_pair(*task)) is not None
+            if task[1] != REPEATS and self._has_sentences(task[0]) and self._has_sentences(task[1])
         ]
         if len(pairs) < _SCREEN_FROM:
             return set()
-        flags = may_seed([sentences for _, sentences in pairs], settings)
-        return {task for (task, _), seeded in zip(pairs, flags.tolist(), strict=True) if not seeded}
+        docs = sorted({doc for pair in pairs for doc in pair})
+        batch = SentenceBatch.of([self.tokens(doc) for doc in docs], settings)
+        self._batched.update((doc, (batch, k)) for k, doc in enumerate(docs))
+        place = {doc: k for k, doc in enumerate(docs)}
+        a = np.fromiter((place[x] for x, _ in pairs), np.int64, len(pairs))
+        b = np.fromiter((place[y] for _, y in pairs), np.int64, len(pairs))
+        flags = may_seed_batch(batch, a, b, settings)
+        return {task for task, seeded in zip(pairs, flags.tolist(), strict=True) if not seeded}
 
     def jaccard(self, a: int, b: int) -> float:
         """:func:`reprints.align.ngram_jaccard` of two documents."""

@@ -28,7 +28,15 @@ import numpy as np
 import numpy.typing as npt
 
 from reprints.arrays import distinct
-from reprints.seeds import SentenceIndex, SentenceParams, chunk_edges, isf, meetings, passing
+from reprints.seeds import (
+    SentenceBatch,
+    SentenceIndex,
+    SentenceParams,
+    chunk_edges,
+    isf,
+    meetings,
+    passing,
+)
 
 I64 = npt.NDArray[np.int64]
 F64 = npt.NDArray[np.float64]
@@ -63,9 +71,26 @@ class _Side:
         counts = np.concatenate([x.counts for x in indexes])
         return cls(pair, rows.astype(np.int64), words.astype(np.int64), counts, starts)
 
+    @classmethod
+    def of_batch(cls, batch: SentenceBatch, texts: I64) -> _Side:
+        """The side of texts ``texts`` of a batch (its vocabulary: the batch's ranks),
+        gathered with array indexing, no loop over the pairs."""
+        first, entries = batch.entry_offsets[texts], batch.entries()[texts]
+        sentences = batch.sentences()[texts]
+        starts = np.concatenate(([0], np.cumsum(sentences))).astype(np.int64)
+        pair = np.repeat(np.arange(texts.shape[0], dtype=np.int64), entries)
+        at = np.repeat(first - _run_starts(entries), entries) + np.arange(int(entries.sum()))
+        rows = batch.rows[at] - batch.sentence_offsets[texts][pair] + starts[pair]
+        return cls(pair, rows, batch.ranks[at], batch.counts[at], starts)
+
     def codes(self, size: int) -> I64:
         """Each entry's (pair, word) as one number."""
         return self.pair * size + self.words
+
+
+def _run_starts(counts: I64) -> I64:
+    """Where each of some consecutive runs of ``counts`` elements starts."""
+    return np.cumsum(counts) - counts
 
 
 def may_seed(pairs: Sequence[tuple[SentenceIndex, SentenceIndex]], params: SentenceParams) -> Mask:
@@ -77,7 +102,29 @@ def may_seed(pairs: Sequence[tuple[SentenceIndex, SentenceIndex]], params: Sente
         return out
     sizes = [int(a.rows.shape[0] + b.rows.shape[0]) for a, b in pairs]
     for start, stop in _groups(sizes):
-        out[start:stop] = _may_seed(pairs[start:stop], params)
+        group = pairs[start:stop]
+        texts = {id(x): x for pair in group for x in pair}
+        vocab = distinct(np.concatenate([x.vocab for x in texts.values()]))
+        mapping = {
+            key: np.searchsorted(vocab, x.vocab).astype(np.int64) for key, x in texts.items()
+        }
+        a = _Side.of([p[0] for p in group], mapping)
+        b = _Side.of([p[1] for p in group], mapping)
+        out[start:stop] = _may_seed(a, b, int(vocab.shape[0]), params)
+    return out
+
+
+def may_seed_batch(batch: SentenceBatch, a: I64, b: I64, params: SentenceParams) -> Mask:
+    """:func:`may_seed` of the pairs (texts ``a[p]``, ``b[p]``) of a
+    :class:`~reprints.seeds.SentenceBatch`: the same flags, the pairs' entries taken
+    from the batch's arrays."""
+    out = np.zeros(a.shape[0], dtype=bool)
+    entries = batch.entries()
+    size = int(batch.ranks.max(initial=-1)) + 1
+    for start, stop in _groups((entries[a] + entries[b]).tolist()):
+        side_a = _Side.of_batch(batch, a[start:stop])
+        side_b = _Side.of_batch(batch, b[start:stop])
+        out[start:stop] = _may_seed(side_a, side_b, size, params)
     return out
 
 
@@ -92,14 +139,10 @@ def _groups(sizes: list[int]) -> list[tuple[int, int]]:
     return list(itertools.pairwise([*edges, len(sizes)]))
 
 
-def _may_seed(pairs: Sequence[tuple[SentenceIndex, SentenceIndex]], params: SentenceParams) -> Mask:
-    out = np.zeros(len(pairs), dtype=bool)
-    texts = {id(x): x for pair in pairs for x in pair}
-    vocab = distinct(np.concatenate([x.vocab for x in texts.values()]))
-    mapping = {key: np.searchsorted(vocab, x.vocab).astype(np.int64) for key, x in texts.items()}
-    a = _Side.of([p[0] for p in pairs], mapping)
-    b = _Side.of([p[1] for p in pairs], mapping)
-    size = max(int(vocab.shape[0]), 1)
+def _may_seed(a: _Side, b: _Side, vocabulary: int, params: SentenceParams) -> Mask:
+    """Whether each pair of the sides (words of a ``vocabulary``) may have a seed."""
+    out = np.zeros(a.starts.shape[0] - 1, dtype=bool)
+    size = max(vocabulary, 1)
     a_codes, b_codes = a.codes(size), b.codes(size)
     # Sentence frequency of each word within its pair (both texts' sentences).
     keys = np.sort(np.concatenate((a_codes, b_codes)))

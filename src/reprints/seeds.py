@@ -116,30 +116,9 @@ class SentenceIndex:
 
     @classmethod
     def of(cls, tokens: Tokens, params: SentenceParams) -> SentenceIndex:
-        assert tokens.stems is not None
-        bounds = sentence_bounds(tokens, params)
-        pos = np.flatnonzero(_content(tokens))
-        vocab, local = np.unique(tokens.stems[pos], return_inverse=True)
-        size = max(int(vocab.shape[0]), 1)
-        codes = (np.searchsorted(bounds, pos, side="right") - 1) * size + local.reshape(-1)
-        order = np.argsort(codes, kind="stable")
-        ordered = codes[order]
-        fresh = np.ones(ordered.shape[0], dtype=bool)
-        fresh[1:] = ordered[1:] != ordered[:-1]
-        starts = np.flatnonzero(fresh)
-        token_entry = np.full(len(tokens), -1, dtype=np.int64)
-        token_entry[pos[order]] = np.cumsum(fresh) - 1
-        kept = ordered[starts].astype(np.int64)
-        words = kept % size
-        return cls(
-            bounds,
-            vocab.astype(np.uint64),
-            kept // size,
-            words,
-            np.diff(np.append(starts, ordered.shape[0])).astype(np.float64),
-            np.argsort(words, kind="stable"),
-            token_entry,
-        )
+        """One text's index: :class:`SentenceBatch` of this text alone, so that the
+        index of a text is the same arrays whether it was built alone or in a batch."""
+        return SentenceBatch.of([tokens], params).index(0)
 
     def units(self, mapping: I64, explained: Mask | None) -> Units:
         """The bags over a shared vocabulary (``mapping``: where this text's words are
@@ -151,6 +130,144 @@ class SentenceIndex:
             if taken.shape[0]:
                 counts = counts - np.bincount(taken, minlength=counts.shape[0])
         return Units(self.bounds, self.rows, mapping[self.words], counts, self.by_word)
+
+
+@dataclass(frozen=True, slots=True)
+class SentenceBatch:
+    """The :class:`SentenceIndex` of many texts built at once, from their tokens joined
+    end to end: one sort of the batch's (sentence, word) entries in place of a sort,
+    a unique and an argsort per text, which for the few hundred short texts of an
+    alignment batch cost more than the screen that uses them
+    (:func:`reprints.screen.may_seed_batch`).
+
+    Arrays are the batch's: sentence ``s`` spans joined tokens ``[bounds[s],
+    bounds[s + 1])``; text ``k`` holds sentences ``[sentence_offsets[k],
+    sentence_offsets[k + 1])``, vocabulary ``[vocab_offsets[k], vocab_offsets[k + 1])``
+    (its own distinct word classes, sorted) and entries ``[entry_offsets[k],
+    entry_offsets[k + 1])``, sorted by sentence, then word. ``words`` are indices
+    into ``vocab`` (text by text, so sorted within a sentence), ``ranks`` the same
+    words' places among the batch's distinct word classes (one vocabulary for every
+    pair of texts of the batch). :meth:`index` gives one text's :class:`SentenceIndex`.
+    """
+
+    token_offsets: I64
+    bounds: I64  # the batch's sentence starts, its length at the end
+    sentence_offsets: I64
+    vocab: U64
+    vocab_offsets: I64
+    rows: I64  # entry e: its sentence (of the batch)
+    words: I64  # entry e: its word, an index into ``vocab``
+    ranks: I64  # entry e: its word among the batch's distinct word classes
+    counts: F64
+    entry_offsets: I64
+    by_word: I64  # entries ordered by word (text by text: the words are), stably
+    token_entry: I64  # each token's entry (of the batch), -1 for no content word
+
+    @classmethod
+    def of(cls, tokens: Sequence[Tokens], params: SentenceParams) -> SentenceBatch:
+        """The batch of ``tokens`` (each with stems and sentence starts)."""
+        lengths = np.fromiter((len(t) for t in tokens), dtype=np.int64, count=len(tokens))
+        offsets = np.concatenate(([0], np.cumsum(lengths))).astype(np.int64)
+        stems = _joined([t.stems for t in tokens], lengths, np.uint64)
+        content = stems != 0
+        if any(t.boilerplate is not None for t in tokens):
+            content &= ~_joined([t.boilerplate for t in tokens], lengths, np.bool_)
+        breaks = _joined([t.breaks for t in tokens], lengths, np.bool_)
+        firsts = offsets[:-1][lengths > 0]
+        breaks[firsts] = True  # no sentence runs from one text into the next
+        bounds = _bounds(breaks, content, params, firsts)
+        sentence_offsets = np.searchsorted(bounds, offsets).astype(np.int64)
+        pos = np.flatnonzero(content)
+        # Each content word's sentence and text, by running counts (linear, no search).
+        opens = np.zeros(stems.shape[0], dtype=np.int64)
+        opens[bounds[:-1]] = 1
+        sentence = (np.cumsum(opens) - 1)[pos]
+        doc = np.repeat(np.arange(len(tokens), dtype=np.int64), lengths)[pos]
+        # Entries: distinct (sentence, word class), the word classes by their rank in
+        # the batch (sentences follow their texts, so each text's entries are together
+        # and sorted as its own word classes would sort them).
+        classes, rank = np.unique(stems[pos], return_inverse=True)
+        size = max(int(classes.shape[0]), 1)
+        codes = sentence * size + rank.reshape(-1)
+        order = np.argsort(codes)  # ties are one entry: any order will do
+        ordered = codes[order]
+        new = np.ones(ordered.shape[0], dtype=bool)
+        new[1:] = ordered[1:] != ordered[:-1]
+        starts = np.flatnonzero(new)
+        token_entry = np.full(stems.shape[0], -1, dtype=np.int64)
+        token_entry[pos[order]] = np.cumsum(new) - 1
+        kept = ordered[starts]
+        rows, ranks = kept // size, kept % size
+        # Each text's vocabulary: the distinct (text, word class) of its entries. Their
+        # stable order is each text's entries ordered by word (texts in order).
+        owned = doc[order][starts] * size + ranks
+        by_word = np.argsort(owned, kind="stable")
+        owned = owned[by_word]
+        fresh = np.ones(owned.shape[0], dtype=bool)
+        fresh[1:] = owned[1:] != owned[:-1]
+        entry_words = np.empty(owned.shape[0], dtype=np.int64)
+        entry_words[by_word] = np.cumsum(fresh) - 1
+        owned = owned[fresh]
+        vocab_counts = np.bincount(owned // size, minlength=len(tokens))
+        return cls(
+            token_offsets=offsets,
+            bounds=bounds,
+            sentence_offsets=sentence_offsets,
+            vocab=classes[owned % size].astype(np.uint64),
+            vocab_offsets=np.concatenate(([0], np.cumsum(vocab_counts))).astype(np.int64),
+            rows=rows.astype(np.int64),
+            words=entry_words,
+            ranks=ranks.astype(np.int64),
+            counts=np.diff(np.append(starts, ordered.shape[0])).astype(np.float64),
+            entry_offsets=np.searchsorted(rows, sentence_offsets).astype(np.int64),
+            by_word=by_word,
+            token_entry=token_entry,
+        )
+
+    def __len__(self) -> int:
+        return int(self.token_offsets.shape[0] - 1)
+
+    def sentences(self) -> I64:
+        """How many sentences each text has."""
+        return np.diff(self.sentence_offsets)
+
+    def entries(self) -> I64:
+        """How many entries each text has."""
+        return np.diff(self.entry_offsets)
+
+    def index(self, k: int) -> SentenceIndex:
+        """Text ``k``'s :class:`SentenceIndex`, in its own numbering."""
+        t0, t1 = self.token_offsets[k : k + 2].tolist()
+        s0, s1 = self.sentence_offsets[k : k + 2].tolist()
+        v0, v1 = self.vocab_offsets[k : k + 2].tolist()
+        e0, e1 = self.entry_offsets[k : k + 2].tolist()
+        bounds = self.bounds[s0 : s1 + 1] - t0
+        if s1 == s0:  # no sentence: the text is empty
+            bounds = np.zeros(1, dtype=np.int64)
+        token_entry = self.token_entry[t0:t1]
+        return SentenceIndex(
+            bounds,
+            self.vocab[v0:v1],
+            self.rows[e0:e1] - s0,
+            self.words[e0:e1] - v0,
+            self.counts[e0:e1],
+            self.by_word[e0:e1] - e0,
+            np.where(token_entry >= 0, token_entry - e0, -1),
+        )
+
+
+def _joined(
+    parts: Sequence[npt.NDArray[Any] | None], lengths: I64, dtype: type[np.generic]
+) -> npt.NDArray[Any]:
+    """Per-text arrays joined end to end (a text's None: zeros of its length)."""
+    if not parts:
+        return np.zeros(0, dtype=dtype)
+    return np.concatenate(
+        [
+            np.zeros(n, dtype) if x is None else x
+            for x, n in zip(parts, lengths.tolist(), strict=True)
+        ]
+    ).astype(dtype, copy=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -195,12 +312,12 @@ def _bounds(
     if firsts is not None:
         keep[np.searchsorted(starts, firsts)] = True
     starts = starts[keep]
-    # Cut long sentences every max_tokens tokens from their start.
-    at = np.arange(length)
-    begins = np.zeros(length, dtype=np.int64)
-    begins[starts] = starts
-    offset = at - np.maximum.accumulate(begins) if length else at
-    cuts = np.flatnonzero(offset % params.max_tokens == 0)
+    # Cut long sentences every max_tokens tokens from their start: each sentence's cuts
+    # laid out in order, one pass over the sentences instead of over the tokens.
+    pieces = (np.diff(np.append(starts, length)) - 1) // params.max_tokens + 1
+    first = np.cumsum(pieces) - pieces
+    step = np.arange(int(pieces.sum()), dtype=np.int64) - np.repeat(first, pieces)
+    cuts = np.repeat(starts, pieces) + step * params.max_tokens
     return np.append(cuts, length).astype(np.int64)
 
 
