@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 import reprints.candidates as candidates
-from reprints.postings import LoneAnchors, join_capped, member_of, repeated_values
+from reprints.postings import LoneAnchors, join_capped, member_of, repeated_mask
 
 
 def _without_setting_aside(hashes, docs, max_df, weights):  # type: ignore[no-untyped-def]
@@ -64,22 +64,25 @@ def test_no_anchor_or_all_lone() -> None:
     assert found.capped_df.tolist() == [9]
 
 
-def test_repeated_values_and_member_of(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_repeated_mask() -> None:
+    values = np.array([5, 1, 5, 7, 1, 1, 9], dtype=np.uint64)
+    flags = [True, True, True, False, True, True, False]
+    assert repeated_mask(values).tolist() == flags
+    assert repeated_mask(values[:1]).tolist() == [False]
+    assert repeated_mask(np.zeros(0, dtype=np.uint64)).tolist() == []
+    rng = np.random.default_rng(0)
+    many = rng.integers(0, 500, size=2000).astype(np.uint64)
+    _, inverse, counts = np.unique(many, return_inverse=True, return_counts=True)
+    assert repeated_mask(many).tolist() == (counts[inverse] > 1).tolist()
+
+
+def test_member_of(monkeypatch: pytest.MonkeyPatch) -> None:
     import reprints.postings as postings
 
     values = np.array([5, 1, 5, 7, 1, 1, 9], dtype=np.uint64)
-    assert repeated_values(values).tolist() == [1, 5]
-    assert repeated_values(values[:1]).tolist() == []
     monkeypatch.setattr(postings, "_CHUNK", 2)  # several chunks
-    assert member_of(values, np.array([1, 5], dtype=np.uint64)).tolist() == [
-        True,
-        True,
-        True,
-        False,
-        True,
-        True,
-        False,
-    ]
+    found = member_of(values, np.array([1, 5], dtype=np.uint64))
+    assert found.tolist() == [True, True, True, False, True, True, False]
     assert not member_of(values, np.zeros(0, dtype=np.uint64)).any()
 
 

@@ -316,6 +316,8 @@ def _seed_cover(
     positions: I64, n: int, spans: list[tuple[int, int]], length: int
 ) -> npt.NDArray[np.bool_]:
     """Tokens inside the spans that a seed n-gram covers (they match the other text)."""
+    if not spans:  # most candidate pairs: no passage, nothing to cover
+        return np.zeros(length, dtype=bool)
     marks = np.zeros(length + 1, dtype=np.int32)
     np.add.at(marks, positions, 1)
     np.add.at(marks, np.minimum(positions + n, length), -1)
@@ -359,6 +361,9 @@ def align(
     # Without an admitted anchor no chain is a passage (only sentence fragments can be):
     # the n-gram seeds are then needed only for the containment of what is found.
     anchored = bool(admitted.anchors.any())
+    if unseeded and not anchored and params.sentences is not None:
+        # No chain can be a passage and no sentence pair seeds a fragment: nothing.
+        return Alignment([], np.zeros(len(a), dtype=bool), np.zeros(len(b), dtype=bool))
     i, j = _ngram_seeds(a, b, params, indexes) if anchored else (np.zeros(0, np.int64),) * 2
     passages = _passages(i, j, a, b, admitted, params) if anchored else []
     if params.sentences is not None:

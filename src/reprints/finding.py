@@ -328,8 +328,12 @@ def align_tasks(
             admission = index.admission(a, b, ta, stock)
             if listed:
                 admission = Admission(usable_ngrams(ta, params.ngram), admission.stock)
-            seeds = (arrays.seeds(a), arrays.seeds(b))
-            sentences = arrays.sentence_pair(a, b)
+            # A pair without an admitted anchor makes no chain (:func:`align`): its
+            # n-gram seeds are needed only if a fragment is found, and align takes
+            # them itself then; without seed sentences either, it finds nothing.
+            anchored = bool(admission.anchors.any())
+            seeds = (arrays.seeds(a), arrays.seeds(b)) if anchored else None
+            sentences = arrays.sentence_pair(a, b) if anchored or not unseeded else None
             alignment = align(ta, tb, admission, params, seeds, sentences, unseeded=unseeded)
             jaccard = arrays.jaccard(a, b) if alignment.passages else 0.0
             aligned = (alignment, jaccard)

@@ -4,10 +4,10 @@ Most anchors of a collection occur once: an n-gram no other document (and no oth
 place of the same document) holds. Such a posting list pairs nothing and flags no
 repeat; all the index needs of it is that it exists (``postings`` counts it) and, when
 its one document stands for more than ``max_df`` exact copies, that it is capped.
-:func:`lone_anchors` finds them with one sort of the hashes and a binary search per
-chunk of anchors, so that :func:`reprints.candidates.find_candidates` sorts and groups
-only the anchors that can pair documents: its working arrays (about ten per anchor)
-then grow with the shared anchors rather than with all of them.
+:func:`lone_anchors` finds them with one argsort of the hashes, so that
+:func:`reprints.candidates.find_candidates` sorts and groups only the anchors that can
+pair documents: its working arrays (about ten per anchor) then grow with the shared
+anchors rather than with all of them.
 """
 
 from __future__ import annotations
@@ -18,24 +18,32 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from reprints.arrays import distinct_sorted
-
 I64 = npt.NDArray[np.int64]
 U64 = npt.NDArray[np.uint64]
 Bools = npt.NDArray[np.bool_]
 
-# Anchors looked up at once: bounds the search's temporary arrays (~20 bytes each).
+# Values looked up at once: bounds the search's temporary arrays (~20 bytes each).
 _CHUNK = 1 << 22
 
 
-def repeated_values(values: U64) -> U64:
-    """The distinct values that occur more than once in ``values``, sorted."""
+def repeated_mask(values: U64) -> Bools:
+    """Whether each value occurs more than once in ``values``: equal neighbours in an
+    argsort's order, put back in place. A binary search of every value in the sorted
+    repeated values (:func:`member_of`) costs a cache miss per step on tens of
+    millions of hashes, several times this sort; its temporary arrays (order, sorted
+    copy) take 16 bytes a value, within the index's budget for a row."""
+    out = np.zeros(values.shape[0], dtype=bool)
     if values.shape[0] < 2:
-        return np.zeros(0, dtype=values.dtype)
-    ordered = np.sort(values)
-    twice = ordered[1:][ordered[1:] == ordered[:-1]]
+        return out
+    order = np.argsort(values)
+    ordered = values[order]
+    same = ordered[1:] == ordered[:-1]
     del ordered
-    return distinct_sorted(twice)
+    flags = np.zeros(values.shape[0], dtype=bool)
+    flags[1:] = same
+    flags[:-1] |= same
+    out[order] = flags
+    return out
 
 
 def member_of(values: U64, sorted_set: U64) -> Bools:
@@ -66,7 +74,7 @@ def lone_anchors(
 ) -> tuple[Bools, LoneAnchors]:
     """Which anchors share their hash with another anchor (the only ones that can pair
     documents or flag repeats), and what the index keeps of the others."""
-    shared = member_of(hashes, repeated_values(hashes))
+    shared = repeated_mask(hashes)
     lone = ~shared
     count = int(lone.sum())
     if weights is None or not count:
