@@ -144,25 +144,35 @@ def _may_seed(a: _Side, b: _Side, vocabulary: int, params: SentenceParams) -> Ma
     out = np.zeros(a.starts.shape[0] - 1, dtype=bool)
     size = max(vocabulary, 1)
     a_codes, b_codes = a.codes(size), b.codes(size)
-    # Sentence frequency of each word within its pair (both texts' sentences).
-    keys = np.sort(np.concatenate((a_codes, b_codes)))
-    firsts = np.flatnonzero(np.r_[True, keys[1:] != keys[:-1]]) if keys.shape[0] else keys
-    held, df = keys[firsts], np.diff(np.r_[firsts, keys.shape[0]]).astype(np.int64)
+    # Both sides' entries sorted by (pair, word), A's before B's within each: one sort
+    # gives each (pair, word) its sentence frequency (both texts' sentences) and each
+    # entry of A the run of B's entries it meets, where binary searches of every
+    # entry in the sorted codes cost several times the sort.
+    held = a_codes.shape[0]
+    keys = np.concatenate((a_codes, b_codes))
+    order = np.argsort(keys, kind="stable")
+    ordered = keys[order]
+    fresh = np.ones(ordered.shape[0], dtype=bool)
+    fresh[1:] = ordered[1:] != ordered[:-1]
+    del keys, ordered
+    firsts = np.flatnonzero(fresh)
+    df = np.diff(np.append(firsts, order.shape[0])).astype(np.int64)
+    group = np.empty(order.shape[0], dtype=np.int64)
+    group[order] = np.cumsum(fresh) - 1
+    from_b = np.bincount(group[held:], minlength=firsts.shape[0])
     total = np.diff(a.starts) + np.diff(b.starts)
-    weights = []
-    for side, codes in ((a, a_codes), (b, b_codes)):
-        frequency = df[np.searchsorted(held, codes)]
-        weights.append(side.counts * isf(total[side.pair].astype(np.float64), frequency))
-    wa, wb = weights
+    group_a, group_b = group[:held], group[held:]
+    wa = a.counts * isf(total[a.pair].astype(np.float64), df[group_a])
+    wb = b.counts * isf(total[b.pair].astype(np.float64), df[group_b])
     norm_a = np.maximum(np.sqrt(np.bincount(a.rows, wa * wa, minlength=int(a.starts[-1]))), 1e-12)
     norm_b = np.maximum(np.sqrt(np.bincount(b.rows, wb * wb, minlength=int(b.starts[-1]))), 1e-12)
     size_a = np.bincount(a.rows, minlength=int(a.starts[-1])).astype(np.float64)
     size_b = np.bincount(b.rows, minlength=int(b.starts[-1])).astype(np.float64)
-    # Every entry of A meets the entries of B with its pair and word.
-    by_code = np.argsort(b_codes, kind="stable")
-    sorted_b = b_codes[by_code]
-    lo = np.searchsorted(sorted_b, a_codes, side="left")
-    meets = np.searchsorted(sorted_b, a_codes, side="right") - lo
+    # Every entry of A meets the entries of B with its pair and word: in the sorted
+    # order, the last ``from_b`` of its group (B's entries in their own order).
+    meets = from_b[group_a]
+    lo = firsts[group_a] + df[group_a] - meets
+    by_code = order - held
     columns = int(b.starts[-1])
     for first, last in itertools.pairwise(chunk_edges(a.rows, meets)):
         entry, place = meetings(lo[first:last], meets[first:last])

@@ -179,9 +179,7 @@ class SentenceBatch:
         sentence_offsets = np.searchsorted(bounds, offsets).astype(np.int64)
         pos = np.flatnonzero(content)
         # Each content word's sentence and text, by running counts (linear, no search).
-        opens = np.zeros(stems.shape[0], dtype=np.int64)
-        opens[bounds[:-1]] = 1
-        sentence = (np.cumsum(opens) - 1)[pos]
+        sentence = _sentence_of(bounds)[pos]
         doc = np.repeat(np.arange(len(tokens), dtype=np.int64), lengths)[pos]
         # Entries: distinct (sentence, word class), the word classes by their rank in
         # the batch (sentences follow their texts, so each text's entries are together
@@ -319,6 +317,14 @@ def _bounds(
     step = np.arange(int(pieces.sum()), dtype=np.int64) - np.repeat(first, pieces)
     cuts = np.repeat(starts, pieces) + step * params.max_tokens
     return np.append(cuts, length).astype(np.int64)
+
+
+def _sentence_of(bounds: I64) -> I64:
+    """Each token's sentence (``bounds``: :func:`_bounds`), by a running count of the
+    sentence starts: one pass, where a binary search per token costs several."""
+    opens = np.zeros(int(bounds[-1]), dtype=np.int64)
+    opens[bounds[:-1]] = 1
+    return np.cumsum(opens) - 1
 
 
 def sentence_bounds(tokens: Tokens, params: SentenceParams) -> I64:
@@ -726,7 +732,7 @@ def sentence_keys_joined(
     pos = np.flatnonzero(content)
     if pos.shape[0] == 0:
         return none
-    sentence = np.searchsorted(bounds, pos, side="right") - 1
+    sentence = _sentence_of(bounds)[pos]
     # Each sentence's key_words smallest distinct word classes, by as many minima over
     # the sentences' (contiguous) runs of content words, each taking out the one before:
     # linear passes where sorting every sentence's words cost more than the rest.
