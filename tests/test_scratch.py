@@ -94,3 +94,28 @@ def test_after_sigkill_the_next_run_sweeps_the_folder(tmp_path: Path) -> None:
     left = list(scratch.glob("reprints-*"))
     assert left, "SIGKILL runs no cleanup: the folder must still be there"
     assert sorted(sweep_stale(scratch)) == sorted(left)
+
+
+_SWALLOWED_STOP = """
+import os, signal, sys, time
+from reprints.scratch import exit_on_sigterm
+
+exit_on_sigterm()
+# What the SIGTERM handler does when the signal lands inside an at-fork hook (logging's,
+# as a worker pool forks): its SystemExit is raised there, and Python only reports it.
+os.register_at_fork(after_in_parent=lambda: signal.raise_signal(signal.SIGTERM))
+pid = os.fork()
+if pid == 0:
+    os._exit(0)
+os.waitpid(pid, 0)
+time.sleep(5)
+print("the run went on")
+"""
+
+
+def test_a_stop_swallowed_by_an_at_fork_hook_still_stops_the_run() -> None:
+    done = subprocess.run(
+        [sys.executable, "-c", _SWALLOWED_STOP], capture_output=True, text=True, timeout=60
+    )
+    assert done.returncode == 128 + signal.SIGTERM, done.stderr
+    assert "the run went on" not in done.stdout

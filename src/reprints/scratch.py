@@ -16,14 +16,21 @@ import shutil
 import signal
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 from types import FrameType
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from sys import UnraisableHookArgs
 
 PREFIX = "reprints-"
 _OWNER = "owner"
 # Folders of older versions carry no owner file: swept once they are this old.
 _UNOWNED_AGE = 24 * 3600
+# Seconds before a stop that a hook swallowed is sent again (exit_on_sigterm).
+_RESEND_DELAY = 0.05
 
 
 def _process_start(pid: int) -> str | None:
@@ -89,7 +96,27 @@ def exit_on_sigterm() -> None:
     """Make SIGTERM end the process as an exception would (exit status 143), so that
     ``finally`` blocks and context managers (scratch folders, worker pools) run."""
 
+    code = 128 + signal.SIGTERM
+
     def stop(signum: int, frame: FrameType | None) -> None:
-        sys.exit(128 + signum)
+        sys.exit(code)
+
+    # The handler's SystemExit is raised wherever the main thread was: inside a hook
+    # whose exceptions Python only reports (an at-fork hook, such as logging's, when a
+    # worker pool forks; a __del__), it is printed as "Exception ignored" and the run
+    # goes on. Such reports reach sys.unraisablehook: there, the signal is sent again a
+    # moment later, from a thread, so that it lands once the hook has returned (should
+    # it land in a hook again, that report sends it once more).
+    report = sys.unraisablehook
+
+    def stop_again(unraisable: UnraisableHookArgs) -> None:
+        value = unraisable.exc_value
+        if isinstance(value, SystemExit) and value.code == code:
+            resend = threading.Timer(_RESEND_DELAY, os.kill, (os.getpid(), signal.SIGTERM))
+            resend.daemon = True
+            resend.start()
+            return
+        report(unraisable)
 
     signal.signal(signal.SIGTERM, stop)
+    sys.unraisablehook = stop_again
