@@ -6,14 +6,12 @@ import numpy as np
 import pytest
 
 import reprints.candidates as candidates
-from reprints.postings import LoneAnchors, join_capped, member_of, repeated_mask
+from reprints.postings import LoneAnchors, join_capped, member_of, shared_in_sorted, sorted_rows
 
 
-def _without_setting_aside(hashes, docs, max_df, weights):  # type: ignore[no-untyped-def]
+def _without_setting_aside(hashes, docs, shared, max_df, weights):  # type: ignore[no-untyped-def]
     """lone_anchors as if no anchor were lone: find_candidates as it was before."""
-    empty = np.zeros(0, dtype=np.int64)
-    shared = np.ones(hashes.shape[0], dtype=bool)
-    return shared, LoneAnchors(0, np.zeros(0, dtype=np.uint64), empty)
+    return LoneAnchors(0, np.zeros(0, dtype=np.uint64), np.zeros(0, dtype=np.int64))
 
 
 def candidate_fields(found: candidates.Candidates) -> dict[str, object]:
@@ -64,16 +62,31 @@ def test_no_anchor_or_all_lone() -> None:
     assert found.capped_df.tolist() == [9]
 
 
-def test_repeated_mask() -> None:
-    values = np.array([5, 1, 5, 7, 1, 1, 9], dtype=np.uint64)
-    flags = [True, True, True, False, True, True, False]
-    assert repeated_mask(values).tolist() == flags
-    assert repeated_mask(values[:1]).tolist() == [False]
-    assert repeated_mask(np.zeros(0, dtype=np.uint64)).tolist() == []
+def test_shared_in_sorted() -> None:
+    values = np.array([1, 1, 1, 5, 5, 7, 9], dtype=np.uint64)
+    assert shared_in_sorted(values).tolist() == [True] * 5 + [False, False]
+    assert shared_in_sorted(values[:1]).tolist() == [False]
+    assert shared_in_sorted(np.zeros(0, dtype=np.uint64)).tolist() == []
     rng = np.random.default_rng(0)
-    many = rng.integers(0, 500, size=2000).astype(np.uint64)
+    many = np.sort(rng.integers(0, 500, size=2000).astype(np.uint64))
     _, inverse, counts = np.unique(many, return_inverse=True, return_counts=True)
-    assert repeated_mask(many).tolist() == (counts[inverse] > 1).tolist()
+    assert shared_in_sorted(many).tolist() == (counts[inverse] > 1).tolist()
+
+
+@pytest.mark.parametrize("in_document_order", [True, False])
+@pytest.mark.parametrize("size", [0, 1, 3000, 40_000])
+def test_sorted_rows_are_in_hash_then_document_order(in_document_order: bool, size: int) -> None:
+    rng = np.random.default_rng(1)
+    # Full-width hashes (bucketed by their top bits) with many repeated, and a few small.
+    hashes = rng.integers(0, 2**64 - 1, size=size, dtype=np.uint64)
+    hashes[: size // 2] = rng.choice(hashes, size=size // 2) if size else hashes[:0]
+    hashes[: size // 10] = rng.integers(0, 50, size=size // 10).astype(np.uint64)
+    docs = rng.integers(0, 200, size=size).astype(np.int64)
+    if in_document_order:  # the stable argsort's case
+        docs = np.sort(docs)
+    h, d = sorted_rows(hashes, docs)
+    order = np.lexsort((docs, hashes))
+    assert h.tolist() == hashes[order].tolist() and d.tolist() == docs[order].tolist()
 
 
 def test_member_of(monkeypatch: pytest.MonkeyPatch) -> None:

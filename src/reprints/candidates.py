@@ -28,7 +28,13 @@ from reprints.copies import ExactCopies
 from reprints.fingerprint import Anchors, ngram_hashes
 from reprints.graph import clique_edges
 from reprints.options import OptionsError
-from reprints.postings import join_capped, lone_anchors, member_of
+from reprints.postings import (
+    join_capped,
+    lone_anchors,
+    member_of,
+    shared_in_sorted,
+    sorted_rows,
+)
 from reprints.text import Tokens
 
 I64 = npt.NDArray[np.int64]
@@ -177,13 +183,13 @@ class _Grouped:
 def _group(hashes: U64, docs: I64, max_df: int, weights: I64 | None) -> _Grouped:
     """The posting lists of some rows: capped, repeat candidates, the ones that pair."""
     total = hashes.shape[0]
-    # Anchors that occur once pair nothing: set aside before the sort (memory).
-    shared, lone = lone_anchors(hashes, docs, max_df, weights)
+    h, d = sorted_rows(hashes, docs)
+    # Anchors that occur once pair nothing: set aside before grouping (memory).
+    shared = shared_in_sorted(h)
+    lone = lone_anchors(h, d, shared, max_df, weights)
     if lone.count:
-        hashes, docs = hashes[shared], docs[shared]
-    order = np.lexsort((docs, hashes))
-    h, d = hashes[order], docs[order]
-    del order
+        h, d = h[shared], d[shared]
+    del shared
     n = h.shape[0]
 
     # Distinct (hash, doc) rows, and which of them occur more than once in their doc.
@@ -372,6 +378,8 @@ class AnchorIndex:
         they are kept apart (spilled: :class:`~reprints.spill.PostingSpill`); else
         ``anchors`` must be :class:`Anchors`, one partition."""
         standing = None if copies is None else copies.representatives()
+        if standing is not None and standing.all():
+            standing = None  # no copies (the usual case): every row is indexed as it is
         weights = None if copies is None else copies.sizes()
 
         def indexed(source: Rows) -> Iterator[tuple[U64, I64]]:
