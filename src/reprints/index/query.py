@@ -32,8 +32,8 @@ from reprints.documents import Document, Pair
 from reprints.finding import FindOptions, fingerprint_documents
 from reprints.fingerprint import Anchors, fingerprint_batch, ngram_hashes
 from reprints.index.store import Index, Snapshot, StoredDocument
-from reprints.screen import may_seed
-from reprints.seeds import SentenceIndex, has_sentences
+from reprints.screen import may_seed_batch
+from reprints.seeds import SentenceBatch, SentenceIndex, has_sentences
 from reprints.text import Tokens
 
 I64 = npt.NDArray[np.int64]
@@ -123,11 +123,13 @@ def _side(
 @dataclass(frozen=True, slots=True)
 class _Pairing:
     """What every alignment of one query shares: the settings, the query's seed
-    index, the texts' sentence indexes (when sentence seeds are on and the texts have
-    sentences), and which candidates may have sentence seeds (:mod:`reprints.screen`)."""
+    index, the frequent n-grams' counts, the texts' sentence indexes (when sentence
+    seeds are on and the texts have sentences), and which candidates may have sentence
+    seeds (:mod:`reprints.screen`)."""
 
     params: AlignParams
     query_seeds: SeedIndex
+    caps: _CapCounts
     sentences: dict[str, SentenceIndex]
     seeded: dict[str, bool]
 
@@ -137,19 +139,20 @@ class _Pairing:
         seeded = dict.fromkeys((d.id for d in stored), True)
         settings = params.sentences
         sentences: dict[str, SentenceIndex] = {}
-        if settings is not None:
-            sentences = {
-                d.id: SentenceIndex.of(d.tokens, settings)
-                for d in (q, *stored)
-                if has_sentences(d.tokens)
-            }
-        others = [d.id for d in stored if d.id in sentences]
-        # Screening costs about one alignment's fragments: worth it beside several.
-        if settings is not None and q.id in sentences and len(others) >= _SCREEN_FROM:
-            pairs = [(sentences[q.id], sentences[other]) for other in others]
-            flags = may_seed(pairs, settings)
-            seeded.update(zip(others, flags.tolist(), strict=True))
-        return cls(params, SeedIndex.of(q.tokens, params.seed_ngram), sentences, seeded)
+        texts = [d for d in (q, *stored) if has_sentences(d.tokens)]
+        if settings is not None and texts:
+            # The texts' sentence indexes made at once (one sort for all of them), as
+            # find's alignment batches make them: the same arrays as one by one.
+            texts = [d for d in (q, *stored) if has_sentences(d.tokens)]
+            batch = SentenceBatch.of([d.tokens for d in texts], settings)
+            sentences = {d.id: batch.index(k) for k, d in enumerate(texts)}
+            # Screening costs about one alignment's fragments: worth it beside several.
+            if texts[0] is q and len(texts) - 1 >= _SCREEN_FROM:
+                others = np.arange(1, len(texts), dtype=np.int64)
+                flags = may_seed_batch(batch, np.zeros_like(others), others, settings)
+                seeded.update(zip((d.id for d in texts[1:]), flags.tolist(), strict=True))
+        query_seeds = SeedIndex.of(q.tokens, params.seed_ngram)
+        return cls(params, query_seeds, _CapCounts.of(snap, q, stored), sentences, seeded)
 
     def sentence_pair(self, a: _Side, b: _Side) -> tuple[SentenceIndex, SentenceIndex] | None:
         if a.id in self.sentences and b.id in self.sentences:
@@ -275,17 +278,32 @@ def _paired_copies(query_id: str, copy_ids: list[str], opts: FindOptions) -> dic
     return {c: query_id == group[0] or c == group[0] for c in copy_ids}
 
 
-def _capped_among(snap: Snapshot, grams: U64, q: _Side, copies: int = 0) -> U64:
-    """The n-gram hashes ``grams`` (distinct, sorted) of a document that find's df cap
-    would drop: their documents in the index, plus the query when it holds them as
-    anchors; ``copies`` more documents are allowed (a group of exact copies aligned
-    with each other)."""
-    if not snap.frequent.shape[0]:
-        return snap.frequent  # nothing is frequent enough to be capped
-    return grams[snap.capped(grams, q.hashes, copies)]
+@dataclass(frozen=True, slots=True)
+class _CapCounts:
+    """find's document frequency of the frequent n-grams of a query's texts (the query
+    and its candidates), counting the index's live documents and the query: looked up
+    once for all the texts, then each alignment's capped n-grams are a set lookup."""
+
+    max_df: int
+    frequent: U64  # the texts' n-grams among the index's frequent ones, sorted
+    df: I64  # their document frequencies, the query counted
+
+    @classmethod
+    def of(cls, snap: Snapshot, q: _Side, stored: Sequence[_Side]) -> _CapCounts:
+        grams = distinct(np.concatenate([q.grams, *(d.grams for d in stored)]))
+        frequent = grams[np.isin(grams, snap.frequent)] if snap.frequent.shape[0] else grams[:0]
+        df = snap.document_frequency(frequent) + np.isin(frequent, q.hashes)
+        return cls(snap.options.find.max_df, frequent, df.astype(np.int64))
+
+    def capped_among(self, grams: U64, copies: int = 0) -> U64:
+        """The n-gram hashes ``grams`` (distinct, sorted) of one of the texts that
+        find's df cap would drop; ``copies`` more documents are allowed (a group of
+        exact copies aligned with each other)."""
+        over = self.frequent[self.df - copies > self.max_df]
+        return grams[np.isin(grams, over)]
 
 
-def _admission(snap: Snapshot, a: _Side, b: _Side, q: _Side, copies: int = 0) -> Admission:
+def _admission(snap: Snapshot, caps: _CapCounts, a: _Side, b: _Side, copies: int = 0) -> Admission:
     """find's admission of ``a`` aligned with ``b``: an :class:`AnchorIndex` of the two
     documents whose cap is the one of the whole collection plus the query (with
     ``copies``: beside the other copies of a group of identical documents)."""
@@ -295,7 +313,7 @@ def _admission(snap: Snapshot, a: _Side, b: _Side, q: _Side, copies: int = 0) ->
         np.concatenate([a.hashes, b.hashes]).astype(np.uint64),
     )
     none = np.zeros(0, np.int64)
-    capped = _capped_among(snap, a.grams, q, copies)
+    capped = caps.capped_among(a.grams, copies)
     found = Candidates(none.reshape(0, 2), none, none, capped, 0, 0)
     opts = snap.options.find
     pair_index = AnchorIndex(anchors, opts.ngram, opts.window(), opts.max_df, found)
@@ -308,7 +326,7 @@ def _match(snap: Snapshot, pairing: _Pairing, q: _Side, d: _Side, copies: int) -
     is an exact copy of the query, how many stored documents are (0 otherwise)."""
     query_first = q.id < d.id  # find numbers documents by sorted id: a is the smaller
     a, b = (q, d) if query_first else (d, q)
-    admission = _admission(snap, a, b, q, copies)
+    admission = _admission(snap, pairing.caps, a, b, copies)
     params, seeded = pairing.params, pairing.seeded[d.id]
     # A pair without sentence seeds and without an admitted anchor has no passage.
     if not seeded and not admission.anchors.any():
