@@ -56,11 +56,26 @@ def session_conf(master: str, conf: Mapping[str, str]) -> dict[str, str]:
         partitions = str(2 * local_cores(master))
         defaults["spark.sql.shuffle.partitions"] = partitions
         defaults["spark.default.parallelism"] = partitions
+        # In local mode the driver's JVM runs every task: Spark's default heap of 1 GB
+        # ran out at 200,000 documents of 300 words (the fingerprint rows persisted).
+        defaults["spark.driver.memory"] = local_driver_memory()
     return {**defaults, **conf}
+
+
+def local_driver_memory(share: float = 0.25) -> str:
+    """The driver heap for a local master: ``share`` of the machine's memory, at least
+    1 GB (Spark's default), as Spark writes sizes (``"6g"``, in whole gigabytes)."""
+    try:
+        total = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (ValueError, OSError, AttributeError):  # not a POSIX system that says
+        return "1g"
+    return f"{max(1, int(total * share) >> 30)}g"
 
 
 def local_cores(master: str) -> int:
     """The cores of a ``local``, ``local[N]`` or ``local[*]`` master."""
+    if "[" not in master:
+        return 1  # plain "local": one worker thread
     inside = master.partition("[")[2].partition("]")[0].split(",")[0]
     if inside.isdigit():
         return max(int(inside), 1)

@@ -1,0 +1,34 @@
+"""The settings reprints starts Spark with (no Spark session needed)."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from reprints.options import OptionsError
+from reprints.spark.session import local_cores, local_driver_memory, parse_conf, session_conf
+
+
+def test_a_local_master_gets_a_driver_heap_the_user_can_override() -> None:
+    local = session_conf("local[2]", {})
+    assert re.fullmatch(r"[1-9][0-9]*g", local["spark.driver.memory"])
+    assert local["spark.driver.memory"] == local_driver_memory()
+    assert local["spark.sql.shuffle.partitions"] == "4"
+    mine = session_conf("local[2]", {"spark.driver.memory": "3g"})
+    assert mine["spark.driver.memory"] == "3g"
+    # On a cluster the deployment sizes its JVMs: nothing is set.
+    assert "spark.driver.memory" not in session_conf("spark://host:7077", {})
+
+
+def test_driver_heap_is_a_share_of_the_machine_at_least_one_gigabyte() -> None:
+    assert local_driver_memory(share=1e-9) == "1g"
+    assert int(local_driver_memory(share=1.0)[:-1]) >= int(local_driver_memory()[:-1])
+
+
+def test_conf_pairs_and_local_cores() -> None:
+    assert parse_conf(["a=b", " c =d=e"]) == {"a": "b", "c": "d=e"}
+    with pytest.raises(OptionsError, match="key=value"):
+        parse_conf(["novalue"])
+    assert local_cores("local[3]") == 3 and local_cores("local") == 1
+    assert local_cores("local[*]") >= 1
