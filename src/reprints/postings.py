@@ -4,9 +4,9 @@ Most anchors of a collection occur once: an n-gram no other document (and no oth
 place of the same document) holds. Such a posting list pairs nothing and flags no
 repeat; all the index needs of it is that it exists (``postings`` counts it) and, when
 its one document stands for more than ``max_df`` exact copies, that it is capped.
-:func:`sorted_rows` puts the rows in (hash, document) order with one stable argsort of
-the hashes (the rows come in document order), which also tells the lone anchors from
-the shared ones (:func:`shared_in_sorted`); :func:`lone_anchors` keeps what the index
+:func:`sorted_rows` puts the rows in (hash, document) order with stable sorts of the
+hashes alone (the rows come in document order), and the sorted hashes tell the lone
+anchors from the shared ones (:func:`shared_in_sorted`); :func:`lone_anchors` keeps what the index
 needs of the lone ones, so that :func:`reprints.candidates.find_candidates` groups only
 the anchors that can pair documents.
 """

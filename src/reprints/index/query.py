@@ -143,7 +143,6 @@ class _Pairing:
         if settings is not None and texts:
             # The texts' sentence indexes made at once (one sort for all of them), as
             # find's alignment batches make them: the same arrays as one by one.
-            texts = [d for d in (q, *stored) if has_sentences(d.tokens)]
             batch = SentenceBatch.of([d.tokens for d in texts], settings)
             sentences = {d.id: batch.index(k) for k, d in enumerate(texts)}
             # Screening costs about one alignment's fragments: worth it beside several.
@@ -291,9 +290,8 @@ class _CapCounts:
     @classmethod
     def of(cls, snap: Snapshot, q: _Side, stored: Sequence[_Side]) -> _CapCounts:
         grams = distinct(np.concatenate([q.grams, *(d.grams for d in stored)]))
-        frequent = grams[np.isin(grams, snap.frequent)] if snap.frequent.shape[0] else grams[:0]
-        df = snap.document_frequency(frequent) + np.isin(frequent, q.hashes)
-        return cls(snap.options.find.max_df, frequent, df.astype(np.int64))
+        maybe, df = snap.frequent_counts(grams, q.hashes)
+        return cls(snap.options.find.max_df, grams[maybe], df)
 
     def capped_among(self, grams: U64, copies: int = 0) -> U64:
         """The n-gram hashes ``grams`` (distinct, sorted) of one of the texts that

@@ -180,13 +180,22 @@ class Snapshot:
         counted (copies of one group of identical documents aligned with each other).
         Only frequent hashes can be capped: the documents holding those are counted."""
         out = np.zeros(hashes.shape[0], dtype=bool)
-        if not self.frequent.shape[0]:
-            return out
-        maybe = np.flatnonzero(np.isin(hashes, self.frequent))
-        if maybe.shape[0]:
-            df = self.document_frequency(hashes[maybe]) + np.isin(hashes[maybe], query)
-            out[maybe] = df - allowance > self.options.find.max_df
+        maybe, df = self.frequent_counts(hashes, query)
+        out[maybe] = df - allowance > self.options.find.max_df
         return out
+
+    def frequent_counts(self, hashes: U64, query: U64) -> tuple[npt.NDArray[np.bool_], I64]:
+        """Which of ``hashes`` are frequent enough to be capped, and find's document
+        frequency of those: the index's live documents, plus the query when it holds
+        them (in ``query``). The rest cannot be capped and are not counted."""
+        maybe = np.zeros(hashes.shape[0], dtype=bool)
+        if self.frequent.shape[0]:
+            maybe = np.isin(hashes, self.frequent)
+        if not maybe.any():
+            return maybe, np.zeros(0, dtype=np.int64)
+        frequent = hashes[maybe]
+        df = self.document_frequency(frequent) + np.isin(frequent, query)
+        return maybe, df.astype(np.int64)
 
     def holders(self, hashes: U64, keys: bool = False, min_shared: int = 1) -> I64:
         """Live documents holding at least ``min_shared`` of ``hashes`` (distinct) as
