@@ -18,11 +18,11 @@ from reprints.group import (
     ORIGINAL,
     PARTIAL_COPY,
     UNIQUE,
-    _regions,
     build_groups,
     document_clusters,
     parse_date,
     passage_clusters,
+    seed_regions,
     write_groups,
 )
 from reprints.synthetic import TextGenerator
@@ -324,7 +324,7 @@ def test_regions_follow_the_seed_rule(spans: list[tuple[int, int]], min_overlap:
     distinct = sorted({(s, s + w) for s, w in spans}, key=lambda x: (x[0] - x[1], x[0]))
     starts = np.array([s for s, _ in distinct], dtype=np.int64)
     ends = np.array([e for _, e in distinct], dtype=np.int64)
-    regions = _regions(np.zeros(len(distinct), dtype=np.int64), starts, ends, min_overlap)
+    regions = seed_regions(np.zeros(len(distinct), dtype=np.int64), starts, ends, min_overlap)
 
     def same(a: tuple[int, int], b: tuple[int, int]) -> bool:
         overlap = min(a[1], b[1]) - max(a[0], b[0])

@@ -202,7 +202,7 @@ def _occurrences(
     return table[:, 0], table[:, 1], table[:, 2]
 
 
-def _regions(
+def seed_regions(
     docs: npt.NDArray[np.int64],
     starts: npt.NDArray[np.int64],
     ends: npt.NDArray[np.int64],
@@ -275,7 +275,7 @@ def passage_clusters(
     inverse = np.empty(by_span.shape[0], dtype=np.int64)
     inverse[by_span] = np.cumsum(fresh) - 1
     order = np.lexsort((distinct[:, 1], distinct[:, 1] - distinct[:, 2], distinct[:, 0]))
-    region_sorted = _regions(
+    region_sorted = seed_regions(
         distinct[order, 0], distinct[order, 1], distinct[order, 2], min_overlap
     )
     span_region = np.empty_like(region_sorted)
@@ -488,7 +488,8 @@ def build_groups(
     """Passage clusters, document roles and their summary figures."""
     clusters = passage_clusters(pairs, meta, texts)
     roles = document_clusters(pairs, doc_ids, meta)
-    return Groups(clusters, roles, grouping_summary(clusters, RoleFigures.of(roles)))
+    summary = grouping_summary(PassageFigures.of(clusters), RoleFigures.of(roles))
+    return Groups(clusters, roles, summary)
 
 
 @dataclass(frozen=True, slots=True)
@@ -514,13 +515,32 @@ class RoleFigures:
         )
 
 
-def grouping_summary(clusters: Sequence[PassageCluster], roles: RoleFigures) -> dict[str, Any]:
+@dataclass(frozen=True, slots=True)
+class PassageFigures:
+    """What the summary says of the passage clusters."""
+
+    clusters: int
+    members: int
+    largest: int  # members of the largest cluster
+    fragments: int  # clusters that are ``part_of`` another
+
+    @classmethod
+    def of(cls, clusters: Sequence[PassageCluster]) -> PassageFigures:
+        return cls(
+            len(clusters),
+            sum(c.size for c in clusters),
+            max((c.size for c in clusters), default=0),
+            sum(c.part_of is not None for c in clusters),
+        )
+
+
+def grouping_summary(passages: PassageFigures, roles: RoleFigures) -> dict[str, Any]:
     """The grouping's figures merged into summary.json."""
     return {
-        "passage_clusters": len(clusters),
-        "passage_cluster_members": sum(c.size for c in clusters),
-        "largest_passage_cluster": max((c.size for c in clusters), default=0),
-        "passage_cluster_fragments": sum(c.part_of is not None for c in clusters),
+        "passage_clusters": passages.clusters,
+        "passage_cluster_members": passages.members,
+        "largest_passage_cluster": passages.largest,
+        "passage_cluster_fragments": passages.fragments,
         "document_clusters": roles.clusters,
         "documents_in_clusters": roles.documents_in_clusters,
         "largest_document_cluster": roles.largest,

@@ -1,6 +1,6 @@
 """`find` on Spark, end to end, gives the local engine's and the reference runner's
-results: pairs, passages, repeats, passage and document clusters, figures; and the
-same files through ``reprints find --engine spark``."""
+results: pairs, passages, repeats, passage and document clusters (also distributed),
+figures; and the same files through ``reprints find --engine spark``."""
 
 from __future__ import annotations
 
@@ -13,10 +13,12 @@ import pytest
 from reprints.boilerplate import BoilerplateSettings
 from reprints.cli import main
 from reprints.finding import Findings, FindOptions
-from reprints.group import build_groups
+from reprints.group import PassageFigures, build_groups
+from reprints.output import dumps
 from reprints.readers import ReadOptions, read_documents
 from reprints.runners.reference import find_batch
 from reprints.spark.find import spark_find
+from reprints.spark.passages import passage_clusters
 from reprints.spark.read import read_inputs
 from tests.conftest import SEEDS
 from tests.spark.collections import (
@@ -79,6 +81,10 @@ def _same_as_reference(spark: Any, case: Case) -> None:
     assert result.meta == meta
     expected = build_groups(want.pairs, want.doc_ids, meta, texts)
     assert build_groups(result.pairs, result.doc_ids, result.meta, result.texts) == expected
+    lines, figures = passage_clusters(run.documents, run.aligned)
+    got = [row["value"] for row in lines.orderBy("cluster").collect()]
+    assert got == [dumps(c.to_json()) for c in expected.passages]
+    assert figures == PassageFigures.of(expected.passages)
 
 
 def test_examples_and_seeds(spark: Any, partitions: int, small_case: Case) -> None:

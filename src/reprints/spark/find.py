@@ -68,21 +68,18 @@ class SparkFind:
     aligned: DataFrame
     stats: FindSummary
 
-    def result(self, every_document: bool = True) -> FindResult:
+    def result(self) -> FindResult:
         """What the writers of a local ``--out`` read, on the driver: every pair and
         repeat, every document's id and metadata, and the texts of the documents in a
-        pair or a repeat (the clusters' and the report's excerpts). Without
-        ``every_document``, the ids and metadata are those of the documents in a pair
-        or a repeat only (what passage clusters read)."""
+        pair or a repeat (the clusters' and the report's excerpts)."""
         from pyspark.sql import functions as F
 
         pairs, repeats = found_records(self.aligned)
         wanted = sorted({d for p in pairs for d in (p.a, p.b)} | {r.doc for r in repeats})
         spark = self.documents.sparkSession
         chosen = F.broadcast(spark.createDataFrame([(d,) for d in wanted], "id string"))
-        described = self.documents if every_document else self.documents.join(chosen, "id")
         meta: dict[str, dict[str, Any]] = {}
-        for row in described.select("id", "meta").collect():
+        for row in self.documents.select("id", "meta").collect():
             meta[row["id"]] = document_of_row(row["id"], "", row["meta"]).meta
         texts: dict[str, str] = {}
         if wanted:

@@ -44,7 +44,7 @@ from reprints.spark.read import document_of_row
 from reprints.spark.schema import ddl
 
 if TYPE_CHECKING:
-    from pyspark.sql import DataFrame
+    from pyspark.sql import Column, DataFrame
 
 _DATES = pa.schema([("doc", pa.int64()), ("date", pa.string())])
 _MICRO = pa.schema(
@@ -72,7 +72,7 @@ def document_roles(documents: DataFrame, aligned: DataFrame) -> tuple[DataFrame,
     clusters = _numbered_clusters(members)
     covers = _best_covers(strong)
     scores = _scores(strong)
-    dates = documents.select("doc", "id", "meta").mapInArrow(_dates(), ddl(_DATES))
+    dates = document_dates(documents)
     table = (
         members.join(clusters, "component")
         .join(covers, "doc", "left")
@@ -106,9 +106,24 @@ def _numbered_clusters(members: DataFrame) -> DataFrame:
     from pyspark.sql import functions as F
 
     sizes = members.groupBy("component").agg(F.count(F.lit(1)).alias("size"))
-    ordered = sizes.orderBy(F.col("size").desc(), F.col("component").asc())
-    numbered = ordered.rdd.zipWithIndex().map(lambda r: (r[0]["component"], r[0]["size"], r[1]))
-    return numbered.toDF("component long, size long, cluster long")
+    order = [F.col("size").desc(), F.col("component").asc()]
+    return numbered_by(sizes, order, "cluster")
+
+
+def numbered_by(frame: DataFrame, order: list[Column], name: str) -> DataFrame:
+    """``frame`` with a column ``name``: each row's place (0, 1, ...) in ``order``, by
+    one sort and ``zipWithIndex`` (a global number with no single-partition window).
+    ``order`` must be total, so that the numbers come from the data alone."""
+    ordered = frame.orderBy(*order)
+    schema = ordered.schema.add(name, "long", nullable=False)
+    numbered = ordered.rdd.zipWithIndex().map(lambda r: (*r[0], r[1]))
+    return numbered.toDF(schema)
+
+
+def document_dates(documents: DataFrame) -> DataFrame:
+    """``(doc, date)``: each document's ``date`` metadata as the local grouping parses
+    it (:func:`~reprints.group.parse_date`); null when undated."""
+    return documents.select("doc", "id", "meta").mapInArrow(_dates(), ddl(_DATES))
 
 
 def _both_ways(strong: DataFrame) -> DataFrame:

@@ -23,9 +23,10 @@ from reprints.boilerplate import MarkedSpan, without_spans
 from reprints.dedup.kernels import KEPT
 from reprints.dedup.records import record_line
 from reprints.dedup.summary import DedupSummary
-from reprints.group import grouping_summary, passage_clusters
+from reprints.group import grouping_summary
 from reprints.output import dumps
 from reprints.spark.groups import document_roles
+from reprints.spark.passages import passage_clusters
 from reprints.spark.read import document_of_row
 
 if TYPE_CHECKING:
@@ -68,15 +69,15 @@ def write_find_datasets(run: SparkFind, out: str, extra: dict[str, Any]) -> dict
         chosen = lines.where(rows).orderBy("a", "b").select("value")
         chosen.write.mode("overwrite").text(f"{base}/{name}")
     spark = run.documents.sparkSession
-    # Document clusters are distributed (every document has a line); passage clusters
-    # are built on the driver, from the pairs and the texts of their documents only.
     roles, figures = document_roles(run.documents, run.aligned)
     roles.orderBy("doc").select("value").write.mode("overwrite").text(f"{base}/documents.jsonl")
     roles.unpersist()
-    result = run.result(every_document=False)
-    clusters = passage_clusters(result.pairs, result.meta, result.texts)
-    write_lines(spark, f"{base}/clusters.jsonl", (dumps(c.to_json()) for c in clusters))
-    summary = {**result.summary, **extra, **grouping_summary(clusters, figures)}
+    clusters, passages = passage_clusters(run.documents, run.aligned)
+    clusters.orderBy("cluster").select("value").write.mode("overwrite").text(
+        f"{base}/clusters.jsonl"
+    )
+    clusters.unpersist()
+    summary = {**run.stats.to_json(), **extra, **grouping_summary(passages, figures)}
     write_lines(spark, f"{base}/summary.json", [dumps(summary)])
     return summary
 
