@@ -49,6 +49,7 @@ from reprints.spark.align import found_records
 from reprints.spark.find import line_counts, spark_find
 from reprints.spark.near import SKETCH_SCHEMA, SKETCHES, signed_halves, spark_clusters
 from reprints.spark.read import document_of_row
+from reprints.spark.session import scale_shuffle_partitions
 from reprints.text import Tokenizer
 
 if TYPE_CHECKING:
@@ -208,6 +209,7 @@ def spark_dedup(
         keep_values=[pickle.loads(r["keep"]) for r in rows] if options.keeps_by_field else None,
     )
     del rows
+    scale_shuffle_partitions(numbered.sparkSession, len(ids))
     clock.lap("sketch")
     clusters = spark_clusters(sketches, sketched, options, clock)
 

@@ -49,6 +49,7 @@ from reprints.spark.candidates import SparkCandidates, spark_candidates
 from reprints.spark.copies import copies_count, copy_tasks, exact_copies, representative_anchors
 from reprints.spark.fingerprint import fingerprints, number_documents
 from reprints.spark.read import document_of_row
+from reprints.spark.session import scale_shuffle_partitions
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame
@@ -104,6 +105,7 @@ def spark_find(
         documents = documents.withColumn("meta", F.lit(None).cast("binary"))
     numbered = number_documents(documents.select("id", "text", "meta")).persist()
     count = numbered.count()
+    scale_shuffle_partitions(numbered.sparkSession, count)
     clock.lap("read")
 
     counts = marker = None

@@ -53,13 +53,37 @@ def session_conf(master: str, conf: Mapping[str, str]) -> dict[str, str]:
         defaults["spark.driver.host"] = "127.0.0.1"
         # Spark's 200 shuffle partitions are for clusters: on one machine each is a
         # Python task with its own start-up, and a small job spends its time there.
+        # A large job needs more (see :func:`scale_shuffle_partitions`), unless the
+        # user set the number.
         partitions = str(2 * local_cores(master))
         defaults["spark.sql.shuffle.partitions"] = partitions
         defaults["spark.default.parallelism"] = partitions
+        if "spark.sql.shuffle.partitions" not in conf:
+            defaults[SCALED_PARTITIONS] = partitions
         # In local mode the driver's JVM runs every task: Spark's default heap of 1 GB
         # ran out at 200,000 documents of 300 words (the fingerprint rows persisted).
         defaults["spark.driver.memory"] = local_driver_memory()
     return {**defaults, **conf}
+
+
+# Set by reprints on the sessions it starts whose shuffle partitions the user did not
+# choose: the fewest partitions, which :func:`scale_shuffle_partitions` raises.
+SCALED_PARTITIONS = "spark.reprints.scaledShufflePartitions"
+# Documents per shuffle partition, at most, for a large collection: with 4 partitions
+# for 200,000 documents of 300 words (50,000 a task), dedup's verification join ran
+# out of a 6 GB heap in its sort; 32 ran.
+DOCUMENTS_PER_PARTITION = 10_000
+
+
+def scale_shuffle_partitions(spark: SparkSession, documents: int) -> None:
+    """On a session reprints started without the user's ``spark.sql.shuffle.partitions``,
+    set it to enough partitions for ``documents`` (at least the session's start value);
+    a count from the data alone, never from the input's layout."""
+    least = spark.conf.get(SCALED_PARTITIONS, None)
+    if least is None:
+        return
+    wanted = max(int(least), -(-documents // DOCUMENTS_PER_PARTITION))
+    spark.conf.set("spark.sql.shuffle.partitions", str(wanted))
 
 
 def local_driver_memory(share: float = 0.25) -> str:
