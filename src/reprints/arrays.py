@@ -50,3 +50,11 @@ def narrowest(parts: Sequence[npt.NDArray[np.integer[Any]]]) -> Positions:
     if _INT32.min <= low and high <= _INT32.max:
         return np.concatenate([p.astype(np.int32, copy=False) for p in parts])
     return np.concatenate([p.astype(np.int64, copy=False) for p in parts])
+
+
+def run_starts(sorted_keys: npt.NDArray[np.generic]) -> npt.NDArray[np.int64]:
+    """Start index of every run of equal values in a sorted array."""
+    if sorted_keys.shape[0] == 0:
+        return np.zeros(0, dtype=np.int64)
+    change = np.flatnonzero(sorted_keys[1:] != sorted_keys[:-1]) + 1
+    return np.concatenate(([0], change)).astype(np.int64)

@@ -23,7 +23,7 @@ import numpy as np
 import numpy.typing as npt
 
 from reprints.align import Admission
-from reprints.arrays import Positions, distinct
+from reprints.arrays import Positions, distinct, run_starts
 from reprints.copies import ExactCopies
 from reprints.fingerprint import Anchors, ngram_hashes
 from reprints.graph import clique_edges
@@ -54,14 +54,6 @@ class Candidates:
     # How many documents hold each capped hash (None: not known; then no group of
     # exact copies is told apart from other documents when it is aligned).
     capped_df: I64 | None = None
-
-
-def _group_starts(sorted_keys: npt.NDArray[np.generic]) -> I64:
-    """Start index of every run of equal values in a sorted array."""
-    if sorted_keys.shape[0] == 0:
-        return np.zeros(0, dtype=np.int64)
-    change = np.flatnonzero(sorted_keys[1:] != sorted_keys[:-1]) + 1
-    return np.concatenate(([0], change)).astype(np.int64)
 
 
 # Pairs expanded at once: the expansion takes ~6 int64 arrays of this length, so
@@ -200,7 +192,7 @@ def _group(hashes: U64, docs: I64, max_df: int, weights: I64 | None) -> _Grouped
     row_counts = np.diff(np.append(row_starts, n))
     uh, ud = h[row_starts], d[row_starts]
 
-    group_starts = _group_starts(uh)
+    group_starts = run_starts(uh)
     group_ends = np.append(group_starts[1:], uh.shape[0]).astype(np.int64)
     df = group_ends - group_starts
     weighted_df = df if weights is None or not n else np.add.reduceat(weights[ud], group_starts)

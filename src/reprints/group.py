@@ -245,6 +245,13 @@ def seed_regions(
     return region
 
 
+def check_min_overlap(min_overlap: float) -> None:
+    """Refuse a ``min_overlap`` outside (0, 1] (ValueError): no share of a span could
+    join it to a region."""
+    if not 0.0 < min_overlap <= 1.0:
+        raise ValueError(f"min_overlap must be in (0, 1], not {min_overlap}")
+
+
 def passage_clusters(
     pairs: list[Pair],
     meta: Mapping[str, dict[str, Any]],
@@ -258,8 +265,7 @@ def passage_clusters(
     else by id, then position. A member's span is the extent of the occurrences joined
     in its region.
     """
-    if not 0.0 < min_overlap <= 1.0:
-        raise ValueError(f"min_overlap must be in (0, 1], not {min_overlap}")
+    check_min_overlap(min_overlap)
     doc_ids = sorted({d for pair in pairs for d in (pair.a, pair.b)})
     if not doc_ids or not any(pair.passages for pair in pairs):
         return []

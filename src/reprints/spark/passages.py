@@ -34,12 +34,14 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pyarrow as pa
 
+from reprints.arrays import run_starts
 from reprints.group import (
     MIN_OVERLAP,
     REPRESENTATIVE_CHARS,
     Member,
     PassageCluster,
     PassageFigures,
+    check_min_overlap,
     seed_regions,
 )
 from reprints.output import dumps
@@ -72,8 +74,7 @@ def passage_clusters(
     :func:`reprints.group.passage_clusters` over the same pairs."""
     from pyspark.sql import functions as F
 
-    if not 0.0 < min_overlap <= 1.0:
-        raise ValueError(f"min_overlap must be in (0, 1], not {min_overlap}")
+    check_min_overlap(min_overlap)
     pairs = aligned.where(F.col("b") >= 0).select("a", "b", "record")
     edges = pairs.mapInArrow(_passage_edges(), ddl(_EDGES)).persist()
     regions = _span_regions(edges, min_overlap).localCheckpoint()
@@ -138,7 +139,7 @@ def _regions_partition(
             table.column(name).to_numpy().astype(np.int64) for name in ("doc", "start", "end")
         )
         region = seed_regions(docs, starts, ends, min_overlap)
-        first = np.flatnonzero(np.diff(docs, prepend=docs[0] - 1))  # each document's first row
+        first = run_starts(docs)  # each document's first row: its first region
         local = region - np.repeat(region[first], np.diff(np.append(first, docs.shape[0])))
         if local.max() >= 1 << REGION_BITS:
             raise ValueError(f"a document has more than 2**{REGION_BITS} passage regions")
