@@ -415,7 +415,7 @@ class AnchorIndex:
         is stock. A document's stock text depends on it alone, so ``stock_memo`` (a
         dict the caller keeps across alignments) computes it once per document.
         """
-        capped, n = self.found.capped, self.ngram
+        capped = self.found.capped
         within = other is not None and self._same_group(doc, other)
         if within:
             capped = self._capped_beside_group(doc)
@@ -427,9 +427,7 @@ class AnchorIndex:
             # A binary search in the other's few sorted anchors: np.isin's set-up
             # cost more than the search, once per candidate pair.
             shared = member_of(own, np.sort(self.anchors.of(other)[1]))
-        anchors = np.zeros(max(len(tokens) - n + 1, 0), dtype=bool)
-        if shared.any():  # none for most pairs that only sentence keys made
-            anchors[pos[shared][~np.isin(own[shared], capped)]] = True
+        anchors = admitted_anchors(pos, own, shared, capped, len(tokens), self.ngram)
         if stock_memo is None:
             return Admission(anchors, self._stock(tokens, capped))
         key = (doc, within)
@@ -438,17 +436,10 @@ class AnchorIndex:
         return Admission(anchors, stock_memo[key])
 
     def _stock(self, tokens: Tokens, capped: U64) -> npt.NDArray[np.bool_] | None:
-        """The tokens within one window of an n-gram in ``capped`` (None: no such)."""
         if not capped.shape[0]:
             return None
-        n, length = self.ngram, len(tokens)
-        common = np.flatnonzero(np.isin(ngram_hashes(tokens.hashes, n), capped))
-        if not common.shape[0]:
-            return None
-        marks = np.zeros(length + 1, dtype=np.int32)
-        np.add.at(marks, np.maximum(common - self.window + 1, 0), 1)
-        np.add.at(marks, np.minimum(common + self.window + n - 1, length), -1)
-        return np.cumsum(marks[:length]) > 0
+        grams = ngram_hashes(tokens.hashes, self.ngram)
+        return stock_text(grams, capped, len(tokens), self.ngram, self.window)
 
     def _same_group(self, doc: int, other: int) -> bool:
         return self.copies is not None and self.copies.first[doc] == self.copies.first[other]
@@ -459,6 +450,35 @@ class AnchorIndex:
         if self.copies is None:
             return self.found.capped
         return capped_beside_group(self.found, self.copies.size(doc), self.max_df)
+
+
+def admitted_anchors(
+    positions: Positions, own: U64, shared: npt.NDArray[np.bool_], capped: U64, length: int, n: int
+) -> npt.NDArray[np.bool_]:
+    """A document's admitted anchors as a mask over its ``length - n + 1`` n-grams: the
+    anchors (at ``positions``, hashes ``own``) marked ``shared`` with the other document
+    of an alignment, less those whose hash is in ``capped``."""
+    anchors = np.zeros(max(length - n + 1, 0), dtype=bool)
+    if shared.any():  # none for most pairs that only sentence keys made
+        anchors[positions[shared][~np.isin(own[shared], capped)]] = True
+    return anchors
+
+
+def stock_text(
+    grams: U64, capped: U64, length: int, n: int, window: int
+) -> npt.NDArray[np.bool_] | None:
+    """The tokens of a document of ``length`` tokens (its n-gram hashes ``grams``, in
+    token order) within one winnowing ``window`` of an n-gram in ``capped``; None when
+    there are none. See :meth:`AnchorIndex.admission` for why the whole neighbourhood."""
+    if not capped.shape[0]:
+        return None
+    common = np.flatnonzero(np.isin(grams, capped))
+    if not common.shape[0]:
+        return None
+    marks = np.zeros(length + 1, dtype=np.int32)
+    np.add.at(marks, np.maximum(common - window + 1, 0), 1)
+    np.add.at(marks, np.minimum(common + window + n - 1, length), -1)
+    return np.cumsum(marks[:length]) > 0
 
 
 def capped_beside_group(found: Candidates, group_size: int, max_df: int) -> U64:

@@ -2,13 +2,24 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import numpy as np
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from reprints.documents import Document
 from reprints.finding import FindOptions, fingerprint_documents
-from reprints.index.segments import SegmentWriter, read_segment, segment_part, segment_tokens
+from reprints.index.segments import (
+    FENCE_ROWS,
+    SegmentWriter,
+    fence_of,
+    posting_ranges,
+    read_segment,
+    segment_part,
+    segment_tokens,
+)
 from reprints.synthetic import TextGenerator
 from reprints.text import Tokenizer
 
@@ -48,3 +59,45 @@ def test_an_empty_segment(tmp_path: Path) -> None:
     writer.finish(np.zeros(0, dtype=np.int64))
     seg = read_segment(tmp_path / "seg")
     assert seg.documents == 0 and seg.tok_hashes.shape == (0,)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    rows=st.integers(0, 6 * FENCE_ROWS),
+    span=st.integers(1, 1_000),
+    seed=st.integers(0, 2**32 - 1),
+    ends=st.booleans(),
+)
+def test_posting_ranges_through_the_fence_are_a_binary_search(
+    rows: int, span: int, seed: int, ends: bool
+) -> None:
+    """Hashes from a range of ``span`` values: runs of equal hashes, runs longer than
+    a block, lookups between, before and after them; with ``ends``, the two ends of the
+    uint64 range too."""
+    rng = np.random.default_rng(seed)
+    hashes = np.sort(rng.integers(0, span, rows).astype(np.uint64))
+    wanted = rng.integers(0, span + 2, 50).astype(np.uint64)
+    if ends:
+        extremes = np.array([0, 2**64 - 1], dtype=np.uint64)
+        hashes = np.sort(np.concatenate((hashes, extremes)))
+        wanted = np.concatenate((wanted, extremes))
+    lo, hi = posting_ranges(hashes, wanted, fence_of(hashes))
+    assert lo.tolist() == np.searchsorted(hashes, wanted, side="left").tolist()
+    assert hi.tolist() == np.searchsorted(hashes, wanted, side="right").tolist()
+
+
+def test_a_segment_written_without_fences_reads_with_them(tmp_path: Path) -> None:
+    gen = TextGenerator(3, vocabulary=500)
+    docs = [Document(f"d{k}", gen.article(200)) for k in range(6)]
+    batch = fingerprint_documents(docs, FindOptions(), Tokenizer(), None)
+    writer = SegmentWriter(tmp_path / "seg")
+    writer.add(segment_part(batch.tokens, batch.anchors, batch.sentence_keys))
+    writer.finish(np.arange(len(docs)))
+    written = read_segment(tmp_path / "seg")
+    shutil.copytree(tmp_path / "seg", tmp_path / "old")
+    for name in ("post_fence", "key_fence"):  # as written before fences were
+        (tmp_path / "old" / f"{name}.npy").unlink()
+    old = read_segment(tmp_path / "old")
+    assert written.post_fence.shape[0] > 1 and written.key_fence.shape[0] > 1
+    assert np.array_equal(old.post_fence, written.post_fence)
+    assert np.array_equal(old.key_fence, written.key_fence)

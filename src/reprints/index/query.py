@@ -26,12 +26,13 @@ import numpy.typing as npt
 from reprints.align import Admission, AlignParams, SeedIndex, align, pair_record, set_jaccard
 from reprints.arrays import Positions, distinct
 from reprints.boilerplate import BoilerplateMarker, count_lines, mark_tokens
-from reprints.candidates import AnchorIndex, Candidates, KeyRule
+from reprints.candidates import KeyRule, admitted_anchors, stock_text
 from reprints.copies import content_key
 from reprints.documents import Document, Pair
 from reprints.finding import FindOptions, fingerprint_documents
-from reprints.fingerprint import Anchors, fingerprint_batch, ngram_hashes
+from reprints.fingerprint import fingerprint_batch, ngram_hashes
 from reprints.index.store import Index, Snapshot, StoredDocument
+from reprints.postings import member_of
 from reprints.screen import may_seed_batch
 from reprints.seeds import SentenceBatch, SentenceIndex, has_sentences
 from reprints.text import Tokens
@@ -110,14 +111,15 @@ class _Side:
     positions: Positions
     hashes: U64
     keys: U64  # sentence keys (the query's; a stored document's are not needed)
-    grams: U64  # distinct n-gram hashes of its tokens (the Jaccard's and the cap's)
+    ngrams: U64  # n-gram hashes of its tokens in token order (its stock text's)
+    grams: U64  # the distinct ones, sorted (the Jaccard's and the cap's)
 
 
 def _side(
     doc_id: str, tokens: Tokens, anchors: tuple[Positions, U64], keys: U64, ngram: int
 ) -> _Side:
-    grams = distinct(ngram_hashes(tokens.hashes, ngram))
-    return _Side(doc_id, tokens, anchors[0], anchors[1], keys, grams)
+    ngrams = ngram_hashes(tokens.hashes, ngram)
+    return _Side(doc_id, tokens, anchors[0], anchors[1], keys, ngrams, distinct(ngrams))
 
 
 @dataclass(frozen=True, slots=True)
@@ -132,6 +134,9 @@ class _Pairing:
     caps: _CapCounts
     sentences: dict[str, SentenceIndex]
     seeded: dict[str, bool]
+    # The stock text of a side by (id, copies): the query's is the same beside every
+    # candidate (its capped n-grams depend on it alone), so it is made once.
+    stock: dict[tuple[str, int], npt.NDArray[np.bool_] | None]
 
     @classmethod
     def of(cls, snap: Snapshot, q: _Side, stored: Sequence[_Side]) -> _Pairing:
@@ -151,7 +156,8 @@ class _Pairing:
                 flags = may_seed_batch(batch, np.zeros_like(others), others, settings)
                 seeded.update(zip((d.id for d in texts[1:]), flags.tolist(), strict=True))
         query_seeds = SeedIndex.of(q.tokens, params.seed_ngram)
-        return cls(params, query_seeds, _CapCounts.of(snap, q, stored), sentences, seeded)
+        caps = _CapCounts.of(snap, q, stored)
+        return cls(params, query_seeds, caps, sentences, seeded, {})
 
     def sentence_pair(self, a: _Side, b: _Side) -> tuple[SentenceIndex, SentenceIndex] | None:
         if a.id in self.sentences and b.id in self.sentences:
@@ -286,36 +292,36 @@ class _CapCounts:
     max_df: int
     frequent: U64  # the texts' n-grams among the index's frequent ones, sorted
     df: I64  # their document frequencies, the query counted
+    capped: U64  # those over max_df (sorted): what the cap drops of any of the texts
 
     @classmethod
     def of(cls, snap: Snapshot, q: _Side, stored: Sequence[_Side]) -> _CapCounts:
         grams = distinct(np.concatenate([q.grams, *(d.grams for d in stored)]))
         maybe, df = snap.frequent_counts(grams, q.hashes)
-        return cls(snap.options.find.max_df, grams[maybe], df)
+        max_df = snap.options.find.max_df
+        frequent = grams[maybe]
+        return cls(max_df, frequent, df, frequent[df > max_df])
 
     def capped_among(self, grams: U64, copies: int = 0) -> U64:
         """The n-gram hashes ``grams`` (distinct, sorted) of one of the texts that
         find's df cap would drop; ``copies`` more documents are allowed (a group of
         exact copies aligned with each other)."""
-        over = self.frequent[self.df - copies > self.max_df]
+        over = self.capped if copies == 0 else self.frequent[self.df - copies > self.max_df]
         return grams[np.isin(grams, over)]
 
 
-def _admission(snap: Snapshot, caps: _CapCounts, a: _Side, b: _Side, copies: int = 0) -> Admission:
-    """find's admission of ``a`` aligned with ``b``: an :class:`AnchorIndex` of the two
-    documents whose cap is the one of the whole collection plus the query (with
-    ``copies``: beside the other copies of a group of identical documents)."""
-    anchors = Anchors(
-        np.array([0, a.positions.shape[0], a.positions.shape[0] + b.positions.shape[0]]),
-        np.concatenate([a.positions, b.positions]).astype(np.int64),
-        np.concatenate([a.hashes, b.hashes]).astype(np.uint64),
-    )
-    none = np.zeros(0, np.int64)
-    capped = caps.capped_among(a.grams, copies)
-    found = Candidates(none.reshape(0, 2), none, none, capped, 0, 0)
+def _admission(snap: Snapshot, pairing: _Pairing, a: _Side, b: _Side, copies: int = 0) -> Admission:
+    """find's admission of ``a`` aligned with ``b`` (:meth:`AnchorIndex.admission` of
+    an index of the two documents whose cap is the one of the whole collection plus the
+    query; with ``copies``: beside the other copies of a group of identical documents)."""
     opts = snap.options.find
-    pair_index = AnchorIndex(anchors, opts.ngram, opts.window(), opts.max_df, found)
-    return pair_index.admission(0, 1, a.tokens)
+    capped = pairing.caps.capped_among(a.grams, copies)
+    shared = member_of(a.hashes, np.sort(b.hashes))
+    anchors = admitted_anchors(a.positions, a.hashes, shared, capped, len(a.tokens), opts.ngram)
+    key = (a.id, copies)
+    if key not in pairing.stock:
+        pairing.stock[key] = stock_text(a.ngrams, capped, len(a.tokens), opts.ngram, opts.window())
+    return Admission(anchors, pairing.stock[key])
 
 
 def _match(snap: Snapshot, pairing: _Pairing, q: _Side, d: _Side, copies: int) -> Match | None:
@@ -324,7 +330,7 @@ def _match(snap: Snapshot, pairing: _Pairing, q: _Side, d: _Side, copies: int) -
     is an exact copy of the query, how many stored documents are (0 otherwise)."""
     query_first = q.id < d.id  # find numbers documents by sorted id: a is the smaller
     a, b = (q, d) if query_first else (d, q)
-    admission = _admission(snap, pairing.caps, a, b, copies)
+    admission = _admission(snap, pairing, a, b, copies)
     params, seeded = pairing.params, pairing.seeded[d.id]
     # A pair without sentence seeds and without an admitted anchor has no passage.
     if not seeded and not admission.anchors.any():

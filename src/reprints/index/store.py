@@ -157,17 +157,21 @@ class Snapshot:
     def documents(self) -> int:
         return sum(s.documents for s in self.segments) - int(self.dead.shape[0])
 
-    def _postings(self, keys: bool) -> list[tuple[U64, I64]]:
+    def _postings(self, keys: bool) -> list[tuple[U64, I64, U64]]:
+        """Each segment's anchor (or sentence key) postings: hashes, documents, fence."""
         return [
-            (s.key_hash, s.key_doc) if keys else (s.post_hash, s.post_doc) for s in self.segments
+            (s.key_hash, s.key_doc, s.key_fence)
+            if keys
+            else (s.post_hash, s.post_doc, s.post_fence)
+            for s in self.segments
         ]
 
     def document_frequency(self, hashes: U64, keys: bool = False) -> I64:
         """Live documents holding each hash as an anchor (find's df, over the index);
         with ``keys``, as a sentence key."""
         df = np.zeros(hashes.shape[0], dtype=np.int64)
-        for post_hash, post_doc in self._postings(keys):
-            lo, hi = posting_ranges(post_hash, hashes)
+        for post_hash, post_doc, fence in self._postings(keys):
+            lo, hi = posting_ranges(post_hash, hashes, fence)
             df += hi - lo
             if self.dead.shape[0]:
                 for k in np.flatnonzero(hi > lo).tolist():
@@ -202,8 +206,8 @@ class Snapshot:
         anchors, or with ``keys`` as sentence keys (sorted, distinct)."""
         found: list[I64] = [np.zeros(0, np.int64)]
         hashes = distinct(hashes)
-        for post_hash, post_doc in self._postings(keys):
-            lo, hi = posting_ranges(post_hash, hashes)
+        for post_hash, post_doc, fence in self._postings(keys):
+            lo, hi = posting_ranges(post_hash, hashes, fence)
             found.extend(np.asarray(post_doc[a:b]) for a, b in zip(lo, hi, strict=True) if b > a)
         if min_shared <= 1:
             docs = distinct(np.concatenate(found))
@@ -219,7 +223,7 @@ class Snapshot:
         hold, ``extra`` more counted (``document_frequency`` + extra <= max_df), with
         one lookup of the posting lists for both."""
         hashes = distinct(hashes)
-        lists = [(d, *posting_ranges(h, hashes)) for h, d in self._postings(keys)]
+        lists = [(d, *posting_ranges(h, hashes, f)) for h, d, f in self._postings(keys)]
         df = np.full(hashes.shape[0], extra, dtype=np.int64)
         for post_doc, lo, hi in lists:
             df += hi - lo
