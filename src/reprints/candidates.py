@@ -436,6 +436,7 @@ class AnchorIndex:
         return Admission(anchors, stock_memo[key])
 
     def _stock(self, tokens: Tokens, capped: U64) -> npt.NDArray[np.bool_] | None:
+        """:func:`stock_text` of ``tokens``; no n-gram hashed when nothing is capped."""
         if not capped.shape[0]:
             return None
         grams = ngram_hashes(tokens.hashes, self.ngram)

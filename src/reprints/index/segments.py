@@ -217,10 +217,10 @@ def _sorted_position(column: U64, fence: U64, hashes: U64, right: bool) -> I64:
     side: Literal["left", "right"] = "right" if right else "left"
     if hashes.shape[0] > _FENCED_LOOKUPS:  # an add's lookups: a block per hash is too much
         return np.searchsorted(column, hashes, side=side).astype(np.int64)
+    if not column.shape[0]:  # no rows to take a block from
+        return np.zeros(hashes.shape[0], dtype=np.int64)
     first = np.maximum(np.searchsorted(fence, hashes, side=side) - 1, 0) * FENCE_ROWS
     rows = first[:, None] + np.arange(FENCE_ROWS + 1)[None, :]
-    if not column.shape[0]:
-        return np.zeros(hashes.shape[0], dtype=np.int64)
     # Rows past the end read the last row (clip) and are not counted.
     values = np.take(column, rows, mode="clip")
     before = values <= hashes[:, None] if right else values < hashes[:, None]
