@@ -39,12 +39,14 @@ def test_a_segment_written_part_by_part_holds_its_documents(tmp_path: Path) -> N
     assert writer.finish(nums)[0] == len(docs)
     seg = read_segment(tmp_path / "seg")
     assert seg.nums.tolist() == nums.tolist()
+    assert seg.token_files is not None  # rows read from the files, not the maps
     tokens = [t for batch in batches for t in batch.tokens]
     for k, expected in enumerate(tokens):
         got = segment_tokens(seg, k)
-        assert np.array_equal(got.hashes, expected.hashes)
-        assert np.array_equal(got.starts, expected.starts)
-        assert np.array_equal(got.ends, expected.ends)
+        for name in ("hashes", "starts", "ends", "stems", "breaks"):
+            assert np.array_equal(getattr(got, name), getattr(expected, name)), name
+        assert got.hashes.dtype == expected.hashes.dtype
+        assert (got.boilerplate is None) == (expected.boilerplate is None)
     rows = {
         (int(h), int(nums[lo + k]))
         for lo, batch in zip((0, 4, 8), batches, strict=True)
