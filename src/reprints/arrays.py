@@ -16,6 +16,7 @@ import numpy as np
 import numpy.typing as npt
 
 Scalar = TypeVar("Scalar", bound=np.generic)
+I64 = npt.NDArray[np.int64]
 
 
 def distinct_sorted(values: npt.NDArray[Scalar]) -> npt.NDArray[Scalar]:
@@ -58,3 +59,16 @@ def run_starts(sorted_keys: npt.NDArray[np.generic]) -> npt.NDArray[np.int64]:
         return np.zeros(0, dtype=np.int64)
     change = np.flatnonzero(sorted_keys[1:] != sorted_keys[:-1]) + 1
     return np.concatenate(([0], change)).astype(np.int64)
+
+
+def range_rows(lo: npt.NDArray[np.int64], hi: npt.NDArray[np.int64]) -> tuple[I64, I64]:
+    """Every row of the ranges ``lo[k]:hi[k]``, concatenated in order, and the ``k`` of
+    each: one gather of a column's posting lists instead of a slice per list."""
+    lengths = np.maximum(hi - lo, 0)
+    total = int(lengths.sum())
+    owner = np.repeat(np.arange(lengths.shape[0], dtype=np.int64), lengths)
+    if total == 0:
+        return owner, owner
+    # row t of range k is lo[k] + (t - first row of range k in the output)
+    firsts = np.cumsum(lengths) - lengths
+    return np.arange(total, dtype=np.int64) + (lo - firsts)[owner], owner

@@ -42,7 +42,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from reprints.arrays import distinct
+from reprints.arrays import distinct, range_rows
 from reprints.boilerplate import BoilerplateMarker, BoilerplateSettings, LineCounts, count_lines
 from reprints.documents import Document
 from reprints.finding import FindOptions, fingerprint_documents
@@ -172,11 +172,16 @@ class Snapshot:
         df = np.zeros(hashes.shape[0], dtype=np.int64)
         for post_hash, post_doc, fence in self._postings(keys):
             lo, hi = posting_ranges(post_hash, hashes, fence)
-            df += hi - lo
-            if self.dead.shape[0]:
-                for k in np.flatnonzero(hi > lo).tolist():
-                    df[k] -= int(np.isin(post_doc[lo[k] : hi[k]], self.dead).sum())
+            df += hi - lo - self._dead_among(post_doc, lo, hi)
         return df
+
+    def _dead_among(self, post_doc: I64, lo: I64, hi: I64) -> I64:
+        """How many removed documents each posting list ``lo[k]:hi[k]`` holds."""
+        if not self.dead.shape[0]:
+            return np.zeros(lo.shape[0], dtype=np.int64)
+        rows, owner = range_rows(lo, hi)
+        dead = np.isin(post_doc[rows], self.dead)
+        return np.bincount(owner[dead], minlength=lo.shape[0]).astype(np.int64)
 
     def capped(self, hashes: U64, query: U64, allowance: int = 0) -> npt.NDArray[np.bool_]:
         """Which of ``hashes`` find's cap drops, counting the index's live documents
@@ -208,7 +213,7 @@ class Snapshot:
         hashes = distinct(hashes)
         for post_hash, post_doc, fence in self._postings(keys):
             lo, hi = posting_ranges(post_hash, hashes, fence)
-            found.extend(np.asarray(post_doc[a:b]) for a, b in zip(lo, hi, strict=True) if b > a)
+            found.append(post_doc[range_rows(lo, hi)[0]])
         if min_shared <= 1:
             docs = distinct(np.concatenate(found))
         else:
@@ -226,18 +231,11 @@ class Snapshot:
         lists = [(d, *posting_ranges(h, hashes, f)) for h, d, f in self._postings(keys)]
         df = np.full(hashes.shape[0], extra, dtype=np.int64)
         for post_doc, lo, hi in lists:
-            df += hi - lo
-            if self.dead.shape[0]:
-                for k in np.flatnonzero(hi > lo).tolist():
-                    df[k] -= int(np.isin(post_doc[lo[k] : hi[k]], self.dead).sum())
+            df += hi - lo - self._dead_among(post_doc, lo, hi)
         rare = df <= max_df
         found: list[I64] = [np.zeros(0, np.int64)]
         for post_doc, lo, hi in lists:
-            found.extend(
-                np.asarray(post_doc[a:b])
-                for a, b in zip(lo[rare].tolist(), hi[rare].tolist(), strict=True)
-                if b > a
-            )
+            found.append(post_doc[range_rows(lo[rare], hi[rare])[0]])
         docs, counts = np.unique(np.concatenate(found), return_counts=True)
         docs = docs[counts >= min_shared]
         return docs[~np.isin(docs, self.dead)] if self.dead.shape[0] else docs
