@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import errno
+import os
 import shutil
 from pathlib import Path
 
 import numpy as np
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -19,6 +22,7 @@ from reprints.index.segments import (
     read_segment,
     segment_part,
     segment_tokens,
+    spill_part,
 )
 from reprints.synthetic import TextGenerator
 from reprints.text import Tokenizer
@@ -54,6 +58,29 @@ def test_a_segment_written_part_by_part_holds_its_documents(tmp_path: Path) -> N
         for h in batch.anchors.of(k)[1].tolist()
     }
     assert list(zip(seg.post_hash.tolist(), seg.post_doc.tolist(), strict=True)) == sorted(rows)
+
+
+def test_spilled_parts_write_the_same_segment_as_parts_sent_whole(tmp_path: Path) -> None:
+    gen = TextGenerator(11, vocabulary=1_500)
+    docs = [Document(f"d{k}", gen.article(30 + 11 * k)) for k in range(10)]
+    docs.insert(3, Document("empty", ""))
+    options, tokenizer = FindOptions(), Tokenizer()
+    batches = [
+        fingerprint_documents(docs[lo : lo + 3], options, tokenizer, None) for lo in (0, 3, 6, 9)
+    ]
+    nums = np.arange(len(docs), dtype=np.int64) * 2 + 7
+    whole, spilled = SegmentWriter(tmp_path / "whole"), SegmentWriter(tmp_path / "spilled")
+    for k, batch in enumerate(batches):
+        part = segment_part(batch.tokens, batch.anchors, batch.sentence_keys)
+        whole.add(part)
+        # every other part through a file, as a worker process sends it
+        spilled.add(spill_part(part, spilled.spill_path(k)) if k % 2 == 0 else part)
+    assert whole.finish(nums) == spilled.finish(nums)
+    names = sorted(p.name for p in (tmp_path / "whole").iterdir())
+    assert names == sorted(p.name for p in (tmp_path / "spilled").iterdir())  # no part files
+    for name in names:
+        a, b = (tmp_path / "whole" / name).read_bytes(), (tmp_path / "spilled" / name).read_bytes()
+        assert a == b, name
 
 
 def test_an_empty_segment(tmp_path: Path) -> None:
@@ -103,3 +130,22 @@ def test_a_segment_written_without_fences_reads_with_them(tmp_path: Path) -> Non
     assert written.post_fence.shape[0] > 1 and written.key_fence.shape[0] > 1
     assert np.array_equal(old.post_fence, written.post_fence)
     assert np.array_equal(old.key_fence, written.key_fence)
+
+
+def test_a_spilled_part_is_copied_where_the_kernel_refuses_copy_file_range(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def refuse(*args: object) -> int:
+        raise OSError(errno.EXDEV, "cross-device")
+
+    monkeypatch.setattr(os, "copy_file_range", refuse)
+    batch = fingerprint_documents(
+        [Document("a", TextGenerator(3).article(80))], FindOptions(), Tokenizer(), None
+    )
+    part = segment_part(batch.tokens, batch.anchors, batch.sentence_keys)
+    writer = SegmentWriter(tmp_path / "seg")
+    writer.add(spill_part(part, writer.spill_path(0)))
+    writer.finish(np.array([5]))
+    got = segment_tokens(read_segment(tmp_path / "seg"), 0)
+    assert np.array_equal(got.starts, batch.tokens[0].starts)
+    assert np.array_equal(got.hashes, batch.tokens[0].hashes)

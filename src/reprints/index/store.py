@@ -57,6 +57,7 @@ from reprints.index.segments import (
     read_segment,
     segment_part,
     segment_tokens,
+    spill_part,
     write_segment,
 )
 from reprints.runners.pool import WorkerPool, worker_count
@@ -560,7 +561,9 @@ class Index:
         chunks = [batch[lo : lo + size] for lo in range(0, len(batch), size)]
         writer = SegmentWriter(folder)
         with WorkerPool(min(self.workers, len(chunks)), state) as pool:
-            parts = pool.map(_fingerprint_chunk, chunks)
+            # a worker spills its chunk's token columns to a file beside the segment
+            spills = [None if pool.in_process else writer.spill_path(k) for k in range(len(chunks))]
+            parts = pool.map(_fingerprint_chunk, zip(spills, chunks, strict=True))
             for k, (chunk, part) in enumerate(zip(chunks, parts, strict=True)):
                 start = first + k * size
                 conn.executemany(
@@ -660,10 +663,15 @@ class _FingerprintState:
     tokenizer: Tokenizer = field(default_factory=Tokenizer)
 
 
-def _fingerprint_chunk(state: _FingerprintState, chunk: list[Document]) -> SegmentPart:
-    """Tokens (boilerplate marked), anchors and sentence keys of a chunk of documents."""
+def _fingerprint_chunk(
+    state: _FingerprintState, task: tuple[Path | None, list[Document]]
+) -> SegmentPart:
+    """Tokens (boilerplate marked), anchors and sentence keys of a chunk of documents,
+    the tokens spilled to the file named with the chunk if there is one."""
+    spill, chunk = task
     batch = fingerprint_documents(chunk, state.options, state.tokenizer, state.marker)
-    return segment_part(batch.tokens, batch.anchors, batch.sentence_keys)
+    part = segment_part(batch.tokens, batch.anchors, batch.sentence_keys)
+    return part if spill is None else spill_part(part, spill)
 
 
 # --- SQLite helpers ---------------------------------------------------------------------
