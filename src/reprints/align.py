@@ -543,12 +543,28 @@ def _passages(
     i: I64, j: I64, a: Tokens, b: Tokens, admitted: Admission, params: AlignParams
 ) -> list[TokenPassage]:
     runs = diagonal_runs(i, j, params.seed_ngram, params.max_gap)
-    chains = chain_runs(runs, params.seed_ngram, params.max_gap)
+    chains = _near_anchors(chain_runs(runs, params.seed_ngram, params.max_gap), admitted, params)
     passages = [_chain_passage(c, a, b, params) for c in chains]
     whole = (len(a), len(b)) if a is not b else (-1, -1)
     kept = [p for p in passages if _keep(p, admitted, params, whole)]
     kept.sort(key=lambda p: (p.a0, p.b0, p.a1, p.b1))
     return kept
+
+
+def _near_anchors(chains: list[_Chain], admitted: Admission, params: AlignParams) -> list[_Chain]:
+    """The chains whose passage can hold an admitted anchor, which :func:`_keep`
+    requires: the passage extends a chain by at most ``max_gap`` tokens each way, so a
+    chain with no admitted anchor within ``max_gap`` of it is never kept. Most chains
+    of a chance candidate are such (a few seeds of common words, the pair's one shared
+    anchor elsewhere): they are dropped before their passage is made."""
+    at = np.flatnonzero(admitted.anchors)
+    if not chains or not at.shape[0]:
+        return []
+    lo = np.array([c.runs[0].a0 for c in chains], dtype=np.int64) - params.max_gap
+    hi = np.array([c.a1 for c in chains], dtype=np.int64) + params.max_gap
+    first = np.searchsorted(at, lo)  # the first anchor at or after lo: before hi?
+    near = (first < at.shape[0]) & (at[np.minimum(first, at.shape[0] - 1)] < hi)
+    return [c for c, keep in zip(chains, near.tolist(), strict=True) if keep]
 
 
 def ngram_jaccard(a: Tokens, b: Tokens, n: int) -> float:
