@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -20,6 +22,7 @@ from reprints.align import (
     pair_of,
     repeats_of,
     seeds,
+    seeds_against,
     set_jaccard,
 )
 from reprints.arrays import distinct
@@ -153,6 +156,38 @@ def test_seeds_are_every_equal_usable_ngram_pair_neither_over_repeated(
     i, j = seeds(SeedIndex.of(a, n), SeedIndex.of(b, n), max_repeat)
     assert set(zip(i.tolist(), j.tolist(), strict=True)) == expected
     assert len(i) == len(expected)
+
+
+def _marked(words: list[int], marks: list[bool]) -> Tokens:
+    tokens = TOKENIZE(" ".join(f"w{x}" for x in words))
+    if not any(marks):
+        return tokens
+    marked = np.array([marks[k % len(marks)] for k in range(len(tokens))], dtype=bool)
+    return replace(tokens, boilerplate=marked)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(st.integers(0, 6), max_size=40),
+    st.lists(
+        st.tuples(st.lists(st.integers(0, 6), max_size=40), st.lists(st.booleans(), min_size=1)),
+        max_size=5,
+    ),
+    st.integers(1, 3),
+    st.integers(1, 4),
+)
+def test_seeds_against_many_are_the_seeds_of_each_pair(
+    a_words: list[int], others: list[tuple[list[int], list[bool]]], n: int, max_repeat: int
+) -> None:
+    a = TOKENIZE(" ".join(f"w{x}" for x in a_words))
+    docs = [_marked(words, marks) for words, marks in others]
+    index = SeedIndex.of(a, n)
+    found = seeds_against(index, docs, n, max_repeat)
+    assert len(found) == len(docs)
+    for b, (i, j) in zip(docs, found, strict=True):
+        ei, ej = seeds(index, SeedIndex.of(b, n), max_repeat)
+        pairs = sorted(zip(i.tolist(), j.tolist(), strict=True))
+        assert pairs == sorted(zip(ei.tolist(), ej.tolist(), strict=True))
 
 
 @given(st.lists(st.integers(0, 30)), st.lists(st.integers(0, 30)))

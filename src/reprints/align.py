@@ -28,13 +28,15 @@ footer never becomes a passage, even when a rare word beside it let the pair in.
 from __future__ import annotations
 
 import difflib
+import itertools
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
 
-from reprints.arrays import distinct
+from reprints.arrays import distinct, range_rows
 from reprints.documents import Pair, Passage, Repeat, SelfRepeats
 from reprints.fingerprint import ngram_hashes, usable_ngrams
 from reprints.seeds import SentenceIndex, SentenceParams, fragments
@@ -162,6 +164,49 @@ def seeds(a: SeedIndex, b: SeedIndex, max_repeat: int) -> tuple[I64, I64]:
     offsets = np.arange(total) - np.repeat(np.cumsum(counts) - counts, counts)
     at_long = long.positions[np.repeat(lo, counts) + offsets]
     return (at_short, at_long) if short is a else (at_long, at_short)
+
+
+def seeds_against(
+    a: SeedIndex, others: Sequence[Tokens], n: int, max_repeat: int
+) -> list[tuple[I64, I64]]:
+    """:func:`seeds` of A with each of ``others`` (``(i, j)``: A's position, the other's),
+    the same pairs in another order, in numpy passes over all of them at once: a query
+    beside its candidates costs a few array operations, not a few per candidate."""
+    if not others:
+        return []
+    grams, owner, at = _joined_usable_ngrams(others, n)
+    # Each n-gram's repeats inside its own text: the size of its (text, hash) group.
+    order = np.lexsort((grams, owner))
+    grams, owner, at = grams[order], owner[order], at[order]
+    new_group = np.ones(grams.shape[0], dtype=bool)
+    new_group[1:] = (grams[1:] != grams[:-1]) | (owner[1:] != owner[:-1])
+    starts = np.flatnonzero(new_group)
+    own = np.diff(np.append(starts, grams.shape[0]))
+    own = np.repeat(own, own)
+    lo, hi = a.find(grams)
+    counts = hi - lo
+    counts[(counts > max_repeat) | (own > max_repeat)] = 0
+    rows, source = range_rows(lo, lo + counts)
+    i, j, pair_owner = a.positions[rows], at[source], owner[source]
+    bounds = np.searchsorted(pair_owner, np.arange(len(others) + 1))
+    return [(i[x:y], j[x:y]) for x, y in itertools.pairwise(bounds)]
+
+
+def _joined_usable_ngrams(docs: Sequence[Tokens], n: int) -> tuple[U64, I64, I64]:
+    """The usable n-grams of all ``docs`` (:func:`usable_ngrams`): hash, document and
+    position of each, in document then position order."""
+    sizes = np.fromiter((len(t) for t in docs), dtype=np.int64, count=len(docs))
+    offsets = np.concatenate(([0], np.cumsum(sizes))).astype(np.int64)
+    counts = np.maximum(sizes - n + 1, 0)
+    starts, owner = range_rows(offsets[:-1], offsets[:-1] + counts)
+    hashes = np.concatenate([t.hashes for t in docs]).astype(np.uint64, copy=False)
+    grams = ngram_hashes(hashes, n)[starts] if starts.shape[0] else np.zeros(0, np.uint64)
+    if any(t.boilerplate is not None for t in docs):
+        marks = [np.zeros(len(t), bool) if t.boilerplate is None else t.boilerplate for t in docs]
+        marked = np.concatenate(([0], np.cumsum(np.concatenate(marks), dtype=np.int64)))
+        usable = (marked[starts + n] - marked[starts]) == 0
+        grams, owner, starts = grams[usable], owner[usable], starts[usable]
+    return grams, owner, starts - offsets[owner]
 
 
 def diagonal_runs(i: I64, j: I64, n: int, max_gap: int) -> list[_Run]:
@@ -330,8 +375,14 @@ def _seed_cover(
 
 
 def _ngram_seeds(
-    a: Tokens, b: Tokens, params: AlignParams, indexes: tuple[SeedIndex, SeedIndex] | None
+    a: Tokens,
+    b: Tokens,
+    params: AlignParams,
+    indexes: tuple[SeedIndex, SeedIndex] | None,
+    found: tuple[I64, I64] | None,
 ) -> tuple[I64, I64]:
+    if found is not None:
+        return found
     n = params.seed_ngram
     ia, ib = indexes or (SeedIndex.of(a, n), SeedIndex.of(b, n))
     return seeds(ia, ib, params.max_repeat)
@@ -345,6 +396,7 @@ def align(
     indexes: tuple[SeedIndex, SeedIndex] | None = None,
     sentence_indexes: tuple[SentenceIndex, SentenceIndex] | None = None,
     unseeded: bool = False,
+    pair_seeds: tuple[I64, I64] | None = None,
 ) -> Alignment:
     """Passages shared by two different documents, sorted by position in A.
 
@@ -356,6 +408,8 @@ def align(
     two texts, all their words in the bags, have no seed sentence pair
     (:func:`reprints.screen.may_seed` said so), so that the sentence fragments need
     not be sought unless near-verbatim passages take words out of the bags.
+    ``pair_seeds``: the pair's n-gram seeds (:func:`seeds`), when already found with
+    other pairs' (:func:`seeds_against`).
     """
     n = params.seed_ngram
     # Without an admitted anchor no chain is a passage (only sentence fragments can be):
@@ -364,7 +418,11 @@ def align(
     if unseeded and not anchored and params.sentences is not None:
         # No chain can be a passage and no sentence pair seeds a fragment: nothing.
         return Alignment([], np.zeros(len(a), dtype=bool), np.zeros(len(b), dtype=bool))
-    i, j = _ngram_seeds(a, b, params, indexes) if anchored else (np.zeros(0, np.int64),) * 2
+    i, j = (
+        _ngram_seeds(a, b, params, indexes, pair_seeds)
+        if anchored
+        else (np.zeros(0, np.int64),) * 2
+    )
     passages = _passages(i, j, a, b, admitted, params) if anchored else []
     if params.sentences is not None:
         explained = (_inside(passages, len(a), 0), _inside(passages, len(b), 2))
@@ -375,7 +433,7 @@ def align(
         passages = merge_passages(passages + _unexplained(found, passages), a, b, params)
     passages = _significant(passages, len(a), len(b), params)
     if passages and not anchored:
-        i, j = _ngram_seeds(a, b, params, indexes)
+        i, j = _ngram_seeds(a, b, params, indexes, pair_seeds)
     return Alignment(
         passages,
         _seed_cover(i, n, [(p.a0, p.a1) for p in passages], len(a)),

@@ -23,7 +23,15 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from reprints.align import Admission, AlignParams, SeedIndex, align, pair_record, set_jaccard
+from reprints.align import (
+    Admission,
+    AlignParams,
+    SeedIndex,
+    align,
+    pair_record,
+    seeds_against,
+    set_jaccard,
+)
 from reprints.arrays import Positions, distinct
 from reprints.boilerplate import BoilerplateMarker, count_lines, mark_tokens
 from reprints.candidates import KeyRule, admitted_anchors, stock_text
@@ -124,13 +132,13 @@ def _side(
 
 @dataclass(frozen=True, slots=True)
 class _Pairing:
-    """What every alignment of one query shares: the settings, the query's seed
-    index, the frequent n-grams' counts, the texts' sentence indexes (when sentence
-    seeds are on and the texts have sentences), and which candidates may have sentence
-    seeds (:mod:`reprints.screen`)."""
+    """What every alignment of one query shares: the settings, the n-gram seeds of
+    the query with each candidate (found for all at once), the frequent n-grams'
+    counts, the texts' sentence indexes (when sentence seeds are on and the texts have
+    sentences), and which candidates may have sentence seeds (:mod:`reprints.screen`)."""
 
     params: AlignParams
-    query_seeds: SeedIndex
+    seeds: dict[str, tuple[I64, I64]]  # each candidate's n-gram seeds: (query's, its)
     caps: _CapCounts
     sentences: dict[str, SentenceIndex]
     seeded: dict[str, bool]
@@ -155,9 +163,13 @@ class _Pairing:
                 others = np.arange(1, len(texts), dtype=np.int64)
                 flags = may_seed_batch(batch, np.zeros_like(others), others, settings)
                 seeded.update(zip((d.id for d in texts[1:]), flags.tolist(), strict=True))
-        query_seeds = SeedIndex.of(q.tokens, params.seed_ngram)
+        n = params.seed_ngram
+        found = seeds_against(
+            SeedIndex.of(q.tokens, n), [d.tokens for d in stored], n, params.max_repeat
+        )
+        seeds = {d.id: pair for d, pair in zip(stored, found, strict=True)}
         caps = _CapCounts.of(snap, q, stored)
-        return cls(params, query_seeds, caps, sentences, seeded, {})
+        return cls(params, seeds, caps, sentences, seeded, {})
 
     def sentence_pair(self, a: _Side, b: _Side) -> tuple[SentenceIndex, SentenceIndex] | None:
         if a.id in self.sentences and b.id in self.sentences:
@@ -326,8 +338,9 @@ def _admission(snap: Snapshot, pairing: _Pairing, a: _Side, b: _Side, copies: in
 
 def _match(snap: Snapshot, pairing: _Pairing, q: _Side, d: _Side, copies: int) -> Match | None:
     """find's pair of the query and one stored document (``align.pair_of``, with the
-    query's seed index and n-gram set computed once for all); ``copies``: when ``d``
-    is an exact copy of the query, how many stored documents are (0 otherwise)."""
+    pair's seeds found with the other candidates' and the n-gram sets made once);
+    ``copies``: when ``d`` is an exact copy of the query, how many stored documents
+    are (0 otherwise)."""
     query_first = q.id < d.id  # find numbers documents by sorted id: a is the smaller
     a, b = (q, d) if query_first else (d, q)
     admission = _admission(snap, pairing, a, b, copies)
@@ -335,11 +348,16 @@ def _match(snap: Snapshot, pairing: _Pairing, q: _Side, d: _Side, copies: int) -
     # A pair without sentence seeds and without an admitted anchor has no passage.
     if not seeded and not admission.anchors.any():
         return None
-    seeds = SeedIndex.of(d.tokens, params.seed_ngram)
-    indexes = (pairing.query_seeds, seeds) if query_first else (seeds, pairing.query_seeds)
+    i, j = pairing.seeds[d.id]
     sentences = pairing.sentence_pair(a, b)
     alignment = align(
-        a.tokens, b.tokens, admission, params, indexes, sentences, unseeded=not seeded
+        a.tokens,
+        b.tokens,
+        admission,
+        params,
+        sentence_indexes=sentences,
+        unseeded=not seeded,
+        pair_seeds=(i, j) if query_first else (j, i),
     )
     if not alignment.passages:
         return None
