@@ -37,6 +37,8 @@ def distinct(values: npt.NDArray[Scalar]) -> npt.NDArray[Scalar]:
 
 # Positions inside documents: 32-bit where the data allows (half the memory), else 64.
 Positions = npt.NDArray[np.int32] | npt.NDArray[np.int64]
+# Document numbers of (hash, document) rows: 32-bit as the spilled rows keep them.
+DocNumbers = npt.NDArray[np.int32] | npt.NDArray[np.int64]
 
 _INT32 = np.iinfo(np.int32)
 

@@ -23,7 +23,7 @@ import numpy as np
 import numpy.typing as npt
 
 from reprints.align import Admission
-from reprints.arrays import Positions, distinct, run_starts
+from reprints.arrays import DocNumbers, Positions, distinct, run_starts
 from reprints.copies import ExactCopies
 from reprints.fingerprint import Anchors, ngram_hashes
 from reprints.graph import clique_edges
@@ -136,7 +136,7 @@ def find_candidates(
 
 
 def pair_partitions(
-    parts: Iterable[tuple[U64, I64]],
+    parts: Iterable[tuple[U64, DocNumbers]],
     num_docs: int,
     max_df: int,
     min_shared: int = 1,
@@ -172,8 +172,13 @@ class _Grouped:
     kept_df: I64  # their weighted document frequencies
 
 
-def _group(hashes: U64, docs: I64, max_df: int, weights: I64 | None) -> _Grouped:
-    """The posting lists of some rows: capped, repeat candidates, the ones that pair."""
+def _group(hashes: U64, docs: DocNumbers, max_df: int, weights: I64 | None) -> _Grouped:
+    """The posting lists of some rows: capped, repeat candidates, the ones that pair.
+
+    Written for memory, since pairing one partition is the peak of building the index
+    (:data:`reprints.spill.BYTES_PER_ROW`): after the sort, each step makes one array
+    over the rows at most and lets go of what it no longer needs; the rows repeated
+    inside a document (rare) are the only ones looked at twice."""
     total = hashes.shape[0]
     h, d = sorted_rows(hashes, docs)
     # Anchors that occur once pair nothing: set aside before grouping (memory).
@@ -182,38 +187,38 @@ def _group(hashes: U64, docs: I64, max_df: int, weights: I64 | None) -> _Grouped
     if lone.count:
         h, d = h[shared], d[shared]
     del shared
-    n = h.shape[0]
 
-    # Distinct (hash, doc) rows, and which of them occur more than once in their doc.
-    row_change = np.ones(n, dtype=bool)
-    if n:
-        row_change[1:] = (h[1:] != h[:-1]) | (d[1:] != d[:-1])
-    row_starts = np.flatnonzero(row_change)
-    row_counts = np.diff(np.append(row_starts, n))
-    uh, ud = h[row_starts], d[row_starts]
+    # A row equal to the one before it: a document holding that anchor again.
+    again = np.zeros(h.shape[0], dtype=bool)
+    if h.shape[0]:
+        again[1:] = (h[1:] == h[:-1]) & (d[1:] == d[:-1])
+    repeat_hashes, repeat_docs = h[again], d[again]
+    if repeat_hashes.shape[0]:
+        h, d = h[~again], d[~again]  # distinct (hash, document) rows
+    del again
 
-    group_starts = run_starts(uh)
-    group_ends = np.append(group_starts[1:], uh.shape[0]).astype(np.int64)
-    df = group_ends - group_starts
-    weighted_df = df if weights is None or not n else np.add.reduceat(weights[ud], group_starts)
+    group_starts = run_starts(h)
+    df = np.diff(np.append(group_starts, h.shape[0]))
+    weighted_df = (
+        df if weights is None or not h.shape[0] else np.add.reduceat(weights[d], group_starts)
+    )
     capped_group = weighted_df > max_df
-    capped = uh[group_starts[capped_group]]
-
-    # Internal repeats: a doc holding an uncapped anchor at least twice.
-    row_group = np.repeat(np.arange(group_starts.shape[0]), df)
-    repeated = (row_counts > 1) & ~capped_group[row_group]
-    self_docs = distinct(ud[repeated]).astype(np.int64)
+    capped = h[group_starts[capped_group]]  # sorted: the rows are sorted by hash
+    del group_starts, h
+    # Internal repeats: a document holding an uncapped anchor at least twice.
+    self_docs = distinct(repeat_docs[~member_of(repeat_hashes, capped)]).astype(np.int64)
 
     keep = ~capped_group & (df > 1)
-    kept_docs = ud[np.repeat(keep, df)].astype(np.int64)
+    kept_docs = d[np.repeat(keep, df)].astype(np.int64)
+    del d
     capped, capped_df = join_capped(
         (capped, lone.capped), (weighted_df[capped_group].astype(np.int64), lone.capped_df)
     )
     return _Grouped(
         anchors=int(total),
-        postings=int(group_starts.shape[0]) + lone.count,
+        postings=int(df.shape[0]) + lone.count,
         self_docs=self_docs,
-        capped=capped,  # sorted: the rows are sorted by hash
+        capped=capped,
         capped_df=capped_df,
         kept_docs=kept_docs,
         kept_sizes=df[keep],
@@ -332,7 +337,7 @@ class Rows(Protocol):
     """(hash, document) rows in partitions that never split a posting list:
     :meth:`Anchors.partitions` (one), :class:`~reprints.spill.PostingSpill` (many)."""
 
-    def partitions(self) -> Iterator[tuple[U64, I64]]: ...
+    def partitions(self) -> Iterator[tuple[U64, DocNumbers]]: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -374,7 +379,7 @@ class AnchorIndex:
             standing = None  # no copies (the usual case): every row is indexed as it is
         weights = None if copies is None else copies.sizes()
 
-        def indexed(source: Rows) -> Iterator[tuple[U64, I64]]:
+        def indexed(source: Rows) -> Iterator[tuple[U64, DocNumbers]]:
             """Each partition's (hash, owner) rows of the documents that are indexed."""
             for hashes, owners in source.partitions():
                 if standing is None:

@@ -87,7 +87,7 @@ class FindOptions:
     # Sentence seeds (bag-of-words sentence pairs) beside the n-gram chains, and sentence
     # keys in the candidate index: reworded copies are found too.
     sentences: bool = True
-    # Bytes the anchor index's working arrays may take (0: a quarter of the machine's
+    # Bytes the anchor index may take while it is built (0: an eighth of the machine's
     # memory); over it, its rows are spilled to disk and paired a partition at a time.
     # Not a result-shaping setting: the results are the same under any budget.
     memory_budget: int = 0
@@ -112,7 +112,7 @@ class FindOptions:
                     "memory_budget",
                     self.memory_budget,
                     self.memory_budget >= 0,
-                    "0 (a quarter of the memory) or more bytes",
+                    "0 (an eighth of the memory) or more bytes",
                 ),
             ]
         )
@@ -148,11 +148,15 @@ class FindOptions:
 
 
 def default_memory_budget() -> int:
-    """A quarter of the machine's physical memory (4 GiB where it cannot be read)."""
+    """An eighth of the machine's physical memory (2 GiB where it cannot be read): the
+    anchor index's share, beside what the rest of a run holds (the documents' ids and
+    metadata, the boilerplate line counts, worker processes), so that a whole run
+    stays well inside the machine (a million documents of 300 words: about 3 GB on a
+    24 GB machine)."""
     try:
-        return os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE") // 4
+        return os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE") // 8
     except (ValueError, OSError, AttributeError):
-        return 4 << 30
+        return 2 << 30
 
 
 # --- fingerprint --------------------------------------------------------------------

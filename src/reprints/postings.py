@@ -19,6 +19,8 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
+from reprints.arrays import DocNumbers
+
 I64 = npt.NDArray[np.int64]
 U64 = npt.NDArray[np.uint64]
 Bools = npt.NDArray[np.bool_]
@@ -27,7 +29,7 @@ Bools = npt.NDArray[np.bool_]
 _CHUNK = 1 << 22
 
 
-def sorted_rows(hashes: U64, docs: I64) -> tuple[U64, I64]:
+def sorted_rows(hashes: U64, docs: DocNumbers) -> tuple[U64, DocNumbers]:
     """The (hash, document) rows sorted by hash, then document. Rows in document order
     (as fingerprinting and the spill partitions give them) need only stable sorts of
     the hashes (:func:`_stable_by_hash`), where a lexsort makes two and where finding
@@ -45,7 +47,7 @@ _BUCKET_ROWS = 2048
 _MAX_BUCKET_BITS = 16
 
 
-def _stable_by_hash(hashes: U64, docs: I64) -> tuple[U64, I64]:
+def _stable_by_hash(hashes: U64, docs: DocNumbers) -> tuple[U64, DocNumbers]:
     """Rows stably sorted by hash, in two passes: by the hash's top bits (a radix
     sort: numpy's stable sort of 16-bit integers), then each bucket by argsort. One
     argsort of tens of millions of hashes, and the two gathers by its order, miss the
@@ -109,7 +111,7 @@ class LoneAnchors:
 
 
 def lone_anchors(
-    hashes: U64, docs: I64, shared: Bools, max_df: int, weights: I64 | None
+    hashes: U64, docs: DocNumbers, shared: Bools, max_df: int, weights: I64 | None
 ) -> LoneAnchors:
     """What the index keeps of the rows (sorted by hash: :func:`sorted_rows`) whose
     hash is not ``shared`` with another row."""

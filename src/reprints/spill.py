@@ -2,8 +2,9 @@
 
 The anchor index groups rows by hash into posting lists
 (:func:`reprints.candidates.pair_partitions`); its working arrays take about
-:data:`BYTES_PER_ROW` bytes a row. A :class:`PostingSpill` keeps the rows it is given
-in memory while one partition of them fits a memory budget, and is then that one
+:data:`BYTES_PER_ROW` bytes a row (:data:`BUDGET_PER_ROW` of a budget, which counts
+the rows of another spill waiting beside them). A :class:`PostingSpill` keeps the rows
+it is given in memory while one partition of them fits a memory budget, and is then that one
 partition: the in-memory case is not a second code path. Once they exceed it, they
 go to radix bucket files (the top bits of the mixed hash pick the bucket) as they
 arrive, and are read back as partitions of whole buckets, each within the budget. A
@@ -26,11 +27,14 @@ I32 = npt.NDArray[np.int32]
 I64 = npt.NDArray[np.int64]
 U64 = npt.NDArray[np.uint64]
 
-# Bytes per row of pairing one partition: an estimate (not yet measured) of the peak
-# of find_candidates' lone-anchor search, sort and grouping, about ten 8-byte arrays
-# a row, with a margin; a buffered row takes 12 bytes (hash, 32-bit document number).
-BYTES_PER_ROW = 96
+# Bytes per row of pairing one partition, the rows themselves included: the peak of
+# candidates._group, measured at 48 (12.6 million sentence keys of a find_bench
+# collection, 72% of them shared; 36 for anchors, mostly lone), with a margin. A
+# buffered row takes 12 bytes (hash, 32-bit document number).
+BYTES_PER_ROW = 64
 _BUFFERED_ROW = 12
+# The budget a row of one partition takes: paired, beside a row of the other spill.
+BUDGET_PER_ROW = BYTES_PER_ROW + _BUFFERED_ROW
 
 _BITS = 6  # 64 buckets per level: each level divides a bucket's rows by ~64
 _FAN = 1 << _BITS
@@ -53,12 +57,14 @@ def _buckets(hashes: U64, level: int) -> npt.NDArray[np.intp]:
 class PostingSpill:
     """(hash, document) rows, added batch by batch; read back as :meth:`partitions`.
 
-    ``budget``: bytes that pairing one partition may take; ``folder``: where bucket
-    files go once the rows outgrow it (made only then)."""
+    ``budget``: bytes that pairing one partition may take while another spill of as
+    many rows waits beside it in memory (find keeps two: anchors and sentence keys);
+    ``folder``: where bucket files go once the rows outgrow one partition (made only
+    then)."""
 
     def __init__(self, folder: Path, budget: int) -> None:
         self.folder = folder
-        self.capacity = max(budget // BYTES_PER_ROW, 1)  # rows of one partition
+        self.capacity = max(budget // BUDGET_PER_ROW, 1)  # rows of one partition
         self._hashes: list[U64] = []
         self._docs: list[I32] = []
         self._buffered = 0
@@ -99,19 +105,18 @@ class PostingSpill:
         hashes, docs = self._take()
         _scatter(hashes, docs, self.folder, "", 0)
 
-    def partitions(self) -> Iterator[tuple[U64, I64]]:
+    def partitions(self) -> Iterator[tuple[U64, I32]]:
         """The rows in partitions that never split a posting list (hashes, documents);
-        one partition when they fit the budget. Spilled rows are read once (their files
-        go as they are read)."""
-        if not self._spilled:
-            hashes, docs = self._take()
-            # Kept joined, so that partitions() can be read again without a copy.
-            self._hashes, self._docs, self._buffered = [hashes], [docs], hashes.shape[0]
-            yield hashes, docs.astype(np.int64)
-            return
+        one partition when they fit the budget. The rows are read once: spilled ones'
+        files go as they are read, and rows held in memory are let go with the
+        partition, so that what the index no longer needs leaves memory before
+        alignment starts (and before its worker processes copy this one)."""
         if self._read:
-            raise RuntimeError("spilled rows are read once, and were read")
+            raise RuntimeError("the rows are read once, and were read")
         self._read = True
+        if not self._spilled:
+            yield self._take()
+            return
         if self._buffered:
             self._flush()
         yield from _read_groups(self.folder, "", 0, self.capacity)
@@ -145,13 +150,13 @@ def _scatter(hashes: U64, docs: I32, folder: Path, parent: str, level: int) -> N
             stream.write(docs[rows].tobytes())
 
 
-def _load(folder: Path, names: list[str]) -> tuple[U64, I64]:
+def _load(folder: Path, names: list[str]) -> tuple[U64, I32]:
     """The rows of some buckets, joined (their files are then removed)."""
     hashes, docs = [], []
     for name in names:
         hash_path, doc_path = _paths(folder, name)
         hashes.append(np.fromfile(hash_path, dtype=np.uint64))
-        docs.append(np.fromfile(doc_path, dtype=np.int32).astype(np.int64))
+        docs.append(np.fromfile(doc_path, dtype=np.int32))
         hash_path.unlink()
         doc_path.unlink()
     return np.concatenate(hashes), np.concatenate(docs)
@@ -171,7 +176,7 @@ def _split(folder: Path, name: str, level: int) -> None:
     doc_path.unlink()
 
 
-def _read_groups(folder: Path, parent: str, level: int, capacity: int) -> Iterator[tuple[U64, I64]]:
+def _read_groups(folder: Path, parent: str, level: int, capacity: int) -> Iterator[tuple[U64, I32]]:
     """The buckets under ``parent``, consecutive ones joined while they fit
     ``capacity`` rows; one over it split again (or read whole if that cannot help)."""
     group: list[str] = []

@@ -24,7 +24,7 @@ from reprints.finding import Findings, FindOptions
 from reprints.readers import read_documents
 from reprints.runners.local import FindResult, find
 from reprints.runners.reference import find_batch
-from reprints.spill import BYTES_PER_ROW
+from reprints.spill import BUDGET_PER_ROW
 from reprints.synthetic import TextGenerator
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
@@ -118,14 +118,14 @@ def test_local_runner_with_a_tiny_memory_budget_equals_the_reference(
     documents: list[Document], rows: int
 ) -> None:
     """The anchor index spilled to disk, partitions of a few rows: the same results."""
-    options = FindOptions(min_tokens=8, memory_budget=rows * BYTES_PER_ROW)
+    options = FindOptions(min_tokens=8, memory_budget=rows * BUDGET_PER_ROW)
     _assert_local_equals_reference(documents, options, BoilerplateSettings(min_docs=2), (1, 2))
 
 
 def test_local_runner_with_a_tiny_memory_budget_equals_the_reference_on_the_seeds(
     seeds_dir: Path,
 ) -> None:
-    options = FindOptions(memory_budget=20 * BYTES_PER_ROW)
+    options = FindOptions(memory_budget=20 * BUDGET_PER_ROW)
     found = _assert_local_equals_reference(list(read_documents([seeds_dir])), options, None, (2,))
     assert found["pairs"]
 

@@ -61,9 +61,10 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         type=byte_size,
         default=0,
         metavar="SIZE",
-        help="memory the anchor index's working arrays may take while pairing documents "
-        "(not the texts, tokens or found pairs); over it, the index is spilled to disk and "
-        "paired part by part, with the same results (e.g. 500M, 2G; default: a quarter of "
+        help="memory the anchor index may take while it is built: the rows it holds and "
+        "the part it pairs (not the texts, tokens or found pairs); over it, the index is "
+        "spilled to disk and paired part by part, with the same results (e.g. 500M, 2G; "
+        "default: an eighth of "
         f"this machine's memory, {default_memory_budget() / (1 << 30):.1f}G)",
     )
     parser.add_argument(
