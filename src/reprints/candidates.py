@@ -380,13 +380,15 @@ class AnchorIndex:
         weights = None if copies is None else copies.sizes()
 
         def indexed(source: Rows) -> Iterator[tuple[U64, DocNumbers]]:
-            """Each partition's (hash, owner) rows of the documents that are indexed."""
-            for hashes, owners in source.partitions():
-                if standing is None:
-                    yield hashes, owners
-                else:
-                    kept = standing[owners]
-                    yield hashes[kept], owners[kept]
+            """Each partition's (hash, owner) rows of the documents that are indexed; a
+            partition that is filtered lets go of its unfiltered rows before it is
+            paired (memory)."""
+            for part in source.partitions():
+                if standing is not None:
+                    kept = standing[part[1]]
+                    part = (part[0][kept], part[1][kept])
+                    del kept
+                yield part
 
         if rows is None:
             assert isinstance(anchors, Anchors), "rows are needed beside an AnchorLookup"
