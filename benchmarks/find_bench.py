@@ -28,6 +28,7 @@ parameters, and reused by the next run with the same ones.
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import os
 import resource
@@ -351,6 +352,9 @@ def main(argv: list[str] | None = None) -> int:
         # The child's processes (workers included) ran for this many CPU seconds.
         cpu = (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)
         found_codes = []
+        # The pairs file's digest: two runs (e.g. under different --memory-budget)
+        # found the same pairs and passages when their digests are equal.
+        digest = hashlib.sha256((out / "pairs.jsonl").read_bytes()).hexdigest()[:16]
         with open(out / "pairs.jsonl", encoding="utf-8") as stream:
             for line in stream:
                 pair = json.loads(line)
@@ -370,7 +374,10 @@ def main(argv: list[str] | None = None) -> int:
     print(f"CPU time          {cpu:.1f} s, {size_mb / cpu:.1f} MB per CPU second")
     print(f"peak RSS (child)  {peak_mb:,.0f} MB")
     print(f"stages (s)        {summary['seconds']}")
-    print(f"pairs             found {found.shape[0]:,}, true {truth.shape[0]:,}")
+    print(
+        f"pairs             found {found.shape[0]:,}, true {truth.shape[0]:,}"
+        f" (pairs.jsonl sha256 {digest})"
+    )
     print(f"recall            {recall:.4f}")
     print(f"precision         {precision:.4f}")
     return 0
