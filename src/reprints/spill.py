@@ -28,9 +28,10 @@ I64 = npt.NDArray[np.int64]
 U64 = npt.NDArray[np.uint64]
 
 # Bytes per row of pairing one partition, the rows themselves included: the peak of
-# candidates._group, measured at 48 (12.6 million sentence keys of a find_bench
-# collection, 72% of them shared; 36 for anchors, mostly lone), with a margin. A
-# buffered row takes 12 bytes (hash, 32-bit document number).
+# candidates.pair_partitions, measured at 45 (12.6 million sentence keys of a
+# find_bench collection, 72% of them shared; 52 with exact copies' weights; 36 for
+# anchors, mostly lone), with a margin. A buffered row takes 12 bytes (hash, 32-bit
+# document number).
 BYTES_PER_ROW = 64
 _BUFFERED_ROW = 12
 # The budget a row of one partition takes: paired, beside a row of the other spill.
