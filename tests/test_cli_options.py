@@ -99,5 +99,5 @@ def test_find_help_says_what_the_memory_budget_bounds(capsys: pytest.CaptureFixt
     with pytest.raises(SystemExit):
         main(["find", "--help"])
     help_text = " ".join(capsys.readouterr().out.split())
-    assert "anchor index's working arrays" in help_text
-    assert "not the texts" in help_text and "a quarter of this machine's memory" in help_text
+    assert "the rows it holds and the part it pairs" in help_text
+    assert "not the texts" in help_text and "an eighth of this machine's memory" in help_text
