@@ -354,11 +354,13 @@ def main(argv: list[str] | None = None) -> int:
         found_codes = []
         # The pairs file's digest: two runs (e.g. under different --memory-budget)
         # found the same pairs and passages when their digests are equal.
-        digest = hashlib.sha256((out / "pairs.jsonl").read_bytes()).hexdigest()[:16]
-        with open(out / "pairs.jsonl", encoding="utf-8") as stream:
+        hashed = hashlib.sha256()
+        with open(out / "pairs.jsonl", "rb") as stream:
             for line in stream:
+                hashed.update(line)
                 pair = json.loads(line)
                 found_codes.append(int(pair["a"][1:]) * args.docs + int(pair["b"][1:]))
+        digest = hashed.hexdigest()[:16]
         summary = json.loads((out / "summary.json").read_text())
     found = np.unique(np.array(found_codes, dtype=np.int64))
     hits = int(np.isin(found, truth).sum())

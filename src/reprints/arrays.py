@@ -16,6 +16,7 @@ import numpy as np
 import numpy.typing as npt
 
 Scalar = TypeVar("Scalar", bound=np.generic)
+Key = TypeVar("Key", bound=np.generic)
 I64 = npt.NDArray[np.int64]
 
 
@@ -53,6 +54,22 @@ def narrowest(parts: Sequence[npt.NDArray[np.integer[Any]]]) -> Positions:
     if _INT32.min <= low and high <= _INT32.max:
         return np.concatenate([p.astype(np.int32, copy=False) for p in parts])
     return np.concatenate([p.astype(np.int64, copy=False) for p in parts])
+
+
+def sum_by_key(
+    keys: npt.NDArray[Key], weights: npt.NDArray[Scalar]
+) -> tuple[npt.NDArray[Key], npt.NDArray[Scalar]]:
+    """Sorted distinct keys and the sum of the weights of each. One stable argsort and
+    two gathers, the order let go before the sums: about half the memory of
+    ``np.unique(..., return_inverse=True)`` and a float ``bincount``, which matters
+    where the keys are millions (candidate pairs' codes, site line keys)."""
+    if keys.size == 0:
+        return keys, weights
+    order = np.argsort(keys, kind="stable")
+    keys, weights = keys[order], weights[order]
+    del order
+    first = run_starts(keys)
+    return keys[first], np.add.reduceat(weights, first)
 
 
 def run_starts(sorted_keys: npt.NDArray[np.generic]) -> npt.NDArray[np.int64]:

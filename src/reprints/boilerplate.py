@@ -64,6 +64,7 @@ from urllib.parse import urlsplit
 import numpy as np
 import numpy.typing as npt
 
+from reprints.arrays import sum_by_key
 from reprints.documents import Document
 from reprints.line_batch import I64, LineBatch
 from reprints.options import check
@@ -405,18 +406,6 @@ class BoilerplateSettings:
         return 0.0 if self.corpus_wide else _CHROME_SHARE
 
 
-def _sum_by_key(
-    keys: npt.NDArray[np.uint64], weights: npt.NDArray[np.int64]
-) -> tuple[npt.NDArray[np.uint64], npt.NDArray[np.int64]]:
-    """Sorted distinct keys and the sum of the weights of each."""
-    if keys.size == 0:  # two empty counts merge (an index's add of pages of no site)
-        return keys, weights
-    order = np.argsort(keys, kind="stable")
-    keys, weights = keys[order], weights[order]
-    first = np.flatnonzero(np.concatenate(([True], keys[1:] != keys[:-1])))
-    return keys[first], np.add.reduceat(weights, first)
-
-
 @dataclass(frozen=True, slots=True)
 class LineCounts:
     """How many documents hold each line of each site, as sorted ``keys`` and their
@@ -433,7 +422,7 @@ class LineCounts:
     documents: int = 0
 
     def merge(self, other: LineCounts) -> LineCounts:
-        keys, counts = _sum_by_key(
+        keys, counts = sum_by_key(
             np.concatenate((self.keys, other.keys)), np.concatenate((self.counts, other.counts))
         )
         sites = Counter(self.site_docs)
@@ -495,7 +484,7 @@ class LineCounter:
         self._count_batch()
         if self._pending:
             keys = np.concatenate(self._pending)
-            part = LineCounts(*_sum_by_key(keys, np.ones(keys.size, dtype=np.int64)))
+            part = LineCounts(*sum_by_key(keys, np.ones(keys.size, dtype=np.int64)))
             self._counts = self._counts.merge(part)
             self._pending, self._pending_size = [], 0
 

@@ -23,7 +23,7 @@ import numpy as np
 import numpy.typing as npt
 
 from reprints.align import Admission
-from reprints.arrays import DocNumbers, Positions, distinct, run_starts
+from reprints.arrays import DocNumbers, Positions, distinct, run_starts, sum_by_key
 from reprints.copies import ExactCopies
 from reprints.fingerprint import Anchors, ngram_hashes
 from reprints.graph import clique_edges
@@ -91,20 +91,13 @@ def _summed(codes: list[I64], counts: list[I32]) -> tuple[I64, I32]:
     with their counts added up over the parts.
 
     The pairs that share one anchor or key by chance are most of the codes (millions at
-    a million documents), and this merge is then the index's peak: one stable argsort
-    (the parts are sorted runs) and two gathers, with 32-bit counts, take about half the
-    memory of ``np.unique(..., return_inverse=True)`` and a float ``bincount``."""
+    a million documents), and this merge is then the index's peak: hence
+    :func:`~reprints.arrays.sum_by_key` and 32-bit counts."""
     if not codes:
         return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int32)
     if len(codes) == 1:
         return codes[0], counts[0]
-    joined = np.concatenate(codes)
-    order = np.argsort(joined, kind="stable")
-    joined = joined[order]
-    added = np.concatenate(counts)[order]
-    del order
-    starts = run_starts(joined)
-    return joined[starts], np.add.reduceat(added, starts).astype(np.int32)
+    return sum_by_key(np.concatenate(codes), np.concatenate(counts))
 
 
 class TooManyPairs(OptionsError):

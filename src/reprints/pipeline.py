@@ -6,7 +6,6 @@ handing freed memory back to the system between stages."""
 from __future__ import annotations
 
 import ctypes
-import ctypes.util
 import tempfile
 import time
 from collections.abc import Callable, Iterable, Iterator
@@ -41,11 +40,10 @@ def return_freed_memory() -> None:
     (the anchor index's buffered rows, one small array a batch) leaves their pages in
     the heap, still resident; worker processes forked after it would count them too
     (measured: 300,000 documents, the main process 1,040 MB through alignment)."""
-    name = ctypes.util.find_library("c")
-    if name is None:
-        return
     try:
-        trim = ctypes.CDLL(name).malloc_trim
+        # The process's own symbols: libc is loaded, so no search for it (find_library
+        # runs ldconfig in a subprocess).
+        trim = ctypes.CDLL(None).malloc_trim
     except (OSError, AttributeError):  # not glibc
         return
     trim.argtypes, trim.restype = [ctypes.c_size_t], ctypes.c_int

@@ -4,8 +4,8 @@ The anchor index groups rows by hash into posting lists
 (:func:`reprints.candidates.pair_partitions`); its working arrays take about
 :data:`BYTES_PER_ROW` bytes a row (:data:`BUDGET_PER_ROW` of a budget, which counts
 the rows of another spill waiting beside them). A :class:`PostingSpill` keeps the rows
-it is given in memory while one partition of them fits a memory budget, and is then that one
-partition: the in-memory case is not a second code path. Once they exceed it, they
+it is given in memory while one partition of them fits a memory budget, and is then
+that one partition: the in-memory case is not a second code path. Once they exceed it, they
 go to radix bucket files (the top bits of the mixed hash pick the bucket) as they
 arrive, and are read back as partitions of whole buckets, each within the budget. A
 posting list lies in one bucket whatever the batch its rows came in, so no partition
