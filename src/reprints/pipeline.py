@@ -1,11 +1,9 @@
 """What the pipelines (`find`, `dedup`) share to move data between their stages:
 fixed-size batches for process pools, a clock for the seconds each stage took, the
-progress hook the CLI draws bars from, results that own a scratch folder, and
-handing freed memory back to the system between stages."""
+progress hook the CLI draws bars from, and results that own a scratch folder."""
 
 from __future__ import annotations
 
-import ctypes
 import tempfile
 import time
 from collections.abc import Callable, Iterable, Iterator
@@ -32,22 +30,6 @@ def batches(items: Iterable[T], size: int) -> Iterator[list[T]]:
             batch = []
     if batch:
         yield batch
-
-
-def return_freed_memory() -> None:
-    """Hand the heap's free pages back to the system (glibc's ``malloc_trim``; nothing
-    elsewhere). A stage that made and dropped many arrays under glibc's mmap threshold
-    (the anchor index's buffered rows, one small array a batch) leaves their pages in
-    the heap, still resident; worker processes forked after it would count them too
-    (measured: 300,000 documents, the main process 1,040 MB through alignment)."""
-    try:
-        # The process's own symbols: libc is loaded, so no search for it (find_library
-        # runs ldconfig in a subprocess).
-        trim = ctypes.CDLL(None).malloc_trim
-    except (OSError, AttributeError):  # not glibc
-        return
-    trim.argtypes, trim.restype = [ctypes.c_size_t], ctypes.c_int
-    trim(0)
 
 
 class StageClock:

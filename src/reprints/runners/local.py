@@ -36,14 +36,7 @@ from reprints.finding import (
     fingerprint_documents,
     index_anchors,
 )
-from reprints.pipeline import (
-    OwnsScratch,
-    ProgressHook,
-    StageClock,
-    batches,
-    no_progress,
-    return_freed_memory,
-)
+from reprints.pipeline import OwnsScratch, ProgressHook, StageClock, batches, no_progress
 from reprints.runners.pool import WorkerPool, worker_count
 from reprints.scratch import scratch_folder
 from reprints.spill import PostingSpill
@@ -135,7 +128,6 @@ def find(
     try:
         texts, meta = _spool(documents, folder, boilerplate, report)
         doc_ids = sorted(meta)
-        return_freed_memory()  # before the fingerprinting workers are forked
         clock.lap("read")
 
         marker = boilerplate.marker() if boilerplate is not None else None
@@ -147,7 +139,6 @@ def find(
 
         anchors = AnchorReader(found.anchors)
         index = index_anchors(anchors, found.keys, options, found.sentence_keys, found.rows)
-        return_freed_memory()  # before the alignment workers are forked
         clock.lap("candidates")
 
         tasks = find_tasks(index, options.self_repeats, doc_ids, pairs)

@@ -22,6 +22,7 @@ of hanging it; an exception raised by ``func`` is raised again in the caller.
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import multiprocessing
 import os
 import pickle
@@ -53,6 +54,23 @@ def worker_count(requested: int) -> int:
 
 def _start_method() -> str:
     return "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
+
+
+def _return_freed_memory() -> None:
+    """Hand the heap's free pages back to the system (glibc's ``malloc_trim``; nothing
+    elsewhere), before workers are forked. A stage that made and dropped many arrays
+    under glibc's mmap threshold (find's anchor index: its buffered rows, one small
+    array a batch) leaves their pages in the heap, still resident, and every forked
+    worker would count them too (measured: 300,000 documents, find's main process
+    1,040 MB through alignment, 446 MB trimmed)."""
+    try:
+        # The process's own symbols: libc is loaded, so no search for it (find_library
+        # runs ldconfig in a subprocess).
+        trim = ctypes.CDLL(None).malloc_trim
+    except (OSError, AttributeError):  # not glibc
+        return
+    trim.argtypes, trim.restype = [ctypes.c_size_t], ctypes.c_int
+    trim(0)
 
 
 def _serve(state: Any, tasks: Any, results: Any) -> None:
@@ -117,6 +135,8 @@ class WorkerPool(Generic[S]):
 
     def _start(self) -> None:
         method = _start_method()
+        if method == "fork":
+            _return_freed_memory()
         context: Any = multiprocessing.get_context(method)
         self._tasks = context.Queue()
         self._results = context.Queue()
